@@ -1,0 +1,38 @@
+# `make run` sets up and serves Keryx (embedded SQLite). `make test` runs the whole test suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export KERYX_DATA_DIR ?= ./var
+
+.PHONY: run install test test-deps lint bench
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/keryx init
+	$(BIN)/keryx serve
+
+# Test prerequisites: Python test tools, Debian's Chromium (the UI tests drive it through
+# Playwright; a test tool must never download its own browser), and the Bluesky PDS from npm.
+test-deps: $(VENV)/.test-installed
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	bash peers/bluesky/install.sh
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+
+test: test-deps lint
+	KERYX_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/run_all.py

@@ -1,0 +1,46 @@
+"""Workspace and membership actions."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from keryx.core.models import Membership, Role, Workspace
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=False) or "workspace"
+    slug = base
+    while Workspace.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(2)}"
+    return slug
+
+
+@transaction.atomic
+def create_workspace(owner: object, name: str, timezone: str = "UTC") -> Workspace:
+    workspace = Workspace(name=name, slug=unique_slug(name), timezone=timezone)
+    workspace.full_clean()
+    workspace.save()
+    Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    return workspace
+
+
+def ensure_first_admin(email: str, password: str | None) -> tuple[object, str | None]:
+    """Create the first admin and workspace if there is no user yet.
+
+    Returns (user, password_to_print); the password is None when nothing was created.
+    """
+    user_model = get_user_model()
+    existing = user_model.objects.filter(is_superuser=True).order_by("pk").first()
+    if existing is not None:
+        return existing, None
+    password = password or secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = user_model.objects.create_superuser(
+            username=email, email=email, password=password
+        )
+        create_workspace(user, "My workspace")
+    return user, password

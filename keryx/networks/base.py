@@ -1,0 +1,220 @@
+"""The provider interface every network implements, and the one error taxonomy.
+
+Pure Python: nothing here imports Django or our models. The publishing engine hands a provider
+decrypted credentials and a PublishRequest; the provider talks to the network through the HTTP
+seam (networks/http.py) and answers with a PublishResult or raises one of the errors below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+# ---------------------------------------------------------------------------------------------
+# Errors: what went wrong, classified so the engine knows whether to retry, wait or stop.
+# ---------------------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """Base of the taxonomy. `message` is the network's own reason in plain words."""
+
+    retryable: ClassVar[bool] = False
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, status: int | None = None, raw: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.raw = raw
+
+
+class AuthExpired(ProviderError):
+    """The token or password is no longer accepted: the user must reconnect the channel."""
+
+    code = "auth_expired"
+
+
+class Disconnected(ProviderError):
+    """The account or channel is gone (deleted, suspended, app access revoked)."""
+
+    code = "disconnected"
+
+
+class BadContent(ProviderError):
+    """The network refused the content itself; retrying the same content cannot succeed."""
+
+    code = "bad_content"
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.problems = problems or []
+
+
+class Transient(ProviderError):
+    """A failure that a later attempt may not meet (5xx, connection refused before sending)."""
+
+    retryable = True
+    code = "transient"
+
+
+class RateLimited(Transient):
+    """The network asked us to slow down; `retry_after` is seconds to wait, from its headers."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(ProviderError):
+    """The request may have reached the network (timeout after sending, connection reset).
+
+    Never retried blindly: the target goes to `unknown` and is reconciled with `lookup` first.
+    """
+
+    code = "outcome_unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# Capabilities: what a network accepts, declared so the composer and validator need no network.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    max_items: int = 4
+    image_types: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+    max_image_bytes: int = 5 * 1024 * 1024
+    video_types: frozenset[str] = frozenset()
+    max_video_bytes: int = 0
+    alt_text: bool = True
+    alt_text_max: int | None = None
+    mix_images_and_video: bool = False
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    text_limit: int
+    counting: str  # "mastodon" | "bluesky" | "twitter" | "utf16" | "chars" | "bytes"
+    media: MediaRules = field(default_factory=MediaRules)
+    requires_text_or_media: bool = True
+    content_warning: bool = False
+    threads: bool = False
+    first_comment: bool = False
+    native_scheduling: bool = False
+    metrics: bool = False
+    comments: bool = False
+    direct_messages: bool = False
+    search: bool = False
+    # The network itself guarantees a retried publish with the same key cannot post twice
+    # (Mastodon Idempotency-Key, Bluesky record key). Others are looked up before any retry.
+    idempotent_publish: bool = False
+    connect: str = "oauth2"  # "oauth2" | "app_password" | "access_token" | "bot_token" | "webhook"
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests and results.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason content cannot be published as it is. `code` is stable; `message` is English."""
+
+    code: str
+    message: str
+    field: str = "text"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    path: str
+    mime_type: str
+    size: int
+    alt_text: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    text: str
+    media: tuple[MediaItem, ...] = ()
+    content_warning: str = ""
+    # Fixed per target, stored before the first attempt (see Provider.new_idempotency_key).
+    idempotency_key: str = ""
+    # When the post was meant to go out: lets lookup() bound its search.
+    scheduled_at: datetime | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str
+    url: str
+    published_at: datetime | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """Who the credentials belong to, shown on the channel and used as its default name."""
+
+    remote_id: str
+    handle: str
+    display_name: str = ""
+    url: str = ""
+    # Non-secret facts learned at connect time that validation needs (e.g. max_characters).
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+CredentialsSaver = Callable[[dict[str, Any]], None]
+
+
+class Provider(Protocol):
+    """What the engine expects of a network. Construct with the channel's decrypted credentials,
+    its non-secret settings, an HTTP seam, and a callback to persist refreshed credentials."""
+
+    network: ClassVar[str]
+    display_name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        """Pure: every problem with this content on this channel, no network call."""
+        ...
+
+    def verify(self) -> AccountInfo:
+        """Check the credentials against the network; raise AuthExpired if refused."""
+        ...
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        """Post once. Raises the taxonomy's errors; OutcomeUnknown when it cannot tell."""
+        ...
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """Find a post made for this request (by idempotency key, record key or recent posts).
+
+        None means the network certainly has no such post, so a retry is safe."""
+        ...
+
+    def delete(self, remote_id: str) -> None: ...
+
+    @classmethod
+    def new_idempotency_key(cls) -> str:
+        """A key chosen once per target, before the first attempt, kept across retries."""
+        ...
+
+
+@dataclass
+class ProviderContext:
+    """What a provider is built with. `allow_private` lists hosts let past the SSRF guard."""
+
+    credentials: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    save_credentials: CredentialsSaver | None = None
+    timeout: float = 30.0
+    allow_private: tuple[str, ...] = ()

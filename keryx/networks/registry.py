@@ -1,0 +1,39 @@
+"""Network name -> provider class, imported on first use so one network's import cost or missing
+optional dependency never touches the others. The rest of Keryx asks here, never imports a
+network module directly."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+PROVIDERS: dict[str, str] = {
+    "mastodon": "keryx.networks.mastodon:MastodonProvider",
+    "bluesky": "keryx.networks.bluesky:BlueskyProvider",
+}
+
+# Extra providers registered at run time (tests and benchmarks register a loopback network).
+_extra: dict[str, Any] = {}
+
+
+def register(name: str, provider_class: Any) -> None:
+    _extra[name] = provider_class
+
+
+def unregister(name: str) -> None:
+    _extra.pop(name, None)
+
+
+def names() -> list[str]:
+    return sorted(set(PROVIDERS) | set(_extra))
+
+
+def get_provider_class(name: str) -> Any:
+    if name in _extra:
+        return _extra[name]
+    try:
+        target = PROVIDERS[name]
+    except KeyError as exc:
+        raise KeyError(f"Unknown network {name!r}; known: {', '.join(names())}") from exc
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)

@@ -1,0 +1,162 @@
+"""What the author writes (Post), its per-channel adaptation (PostVariant), each delivery with its
+own state machine (PostTarget), its history (TargetEvent) and attached files (Media).
+
+The state machine (see docs/architecture.md):
+
+    draft -> pending_approval -> scheduled -> publishing -> published
+                                     |            |-> failed   (due_at set: retried then)
+                                     |            |-> unknown  (reconciled before any retry)
+                                     '-> cancelled
+
+A target is claimable when its state is scheduled, failed or unknown and due_at <= now.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from keryx.channels.models import Channel
+from keryx.core.models import Workspace
+
+
+class TargetState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+    UNKNOWN = "unknown", _("Unknown, being checked")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+CLAIMABLE_STATES = (TargetState.SCHEDULED, TargetState.FAILED, TargetState.UNKNOWN)
+FINAL_STATES = (TargetState.PUBLISHED, TargetState.CANCELLED)
+
+
+def media_upload_to(instance: Media, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"media/{instance.workspace_id}/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
+class Media(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to=media_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    alt_text = models.TextField(_("alt text"), blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+
+class Post(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    text = models.TextField(_("text"), blank=True)
+    content_warning = models.CharField(_("content warning"), max_length=500, blank=True)
+    media = models.ManyToManyField(Media, through="PostMedia", blank=True, related_name="posts")
+    # When the author wants it out (UTC). Null for drafts without a date.
+    scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return (self.text[:40] + "…") if len(self.text) > 40 else self.text
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    media = models.ForeignKey(Media, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "media"], name="unique_post_media")
+        ]
+
+
+class PostVariant(models.Model):
+    """The post adapted for one channel. Empty fields mean "as in the post"."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="variants")
+    text = models.TextField(blank=True)
+    content_warning = models.CharField(max_length=500, blank=True)
+    override_text = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="unique_variant")
+        ]
+
+
+class PostTarget(models.Model):
+    """One (post, channel) delivery. Its state changes only through publishing.services."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="targets")
+    # Denormalised so claims and scoped queries need no join.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="targets")
+    state = models.CharField(
+        max_length=20, choices=TargetState.choices, default=TargetState.SCHEDULED
+    )
+    # When the engine should next act on it: the scheduled time, a retry time, or a reconcile time.
+    due_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Chosen once, before the first attempt, and kept for every retry (never per attempt).
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    claim_token = models.CharField(max_length=36, blank=True)
+    claimed_by = models.CharField(max_length=120, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=500, blank=True)
+    remote_url = models.URLField(max_length=1000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "channel"], name="unique_target")
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="target_claim_idx"),
+            models.Index(fields=["state", "claimed_until"], name="target_lease_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"post {self.post_id} -> channel {self.channel_id}: {self.state}"
+
+
+class TargetEvent(models.Model):
+    """Every transition of a target: who or what, when, why. Feeds the post's history."""
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    attempt = models.PositiveIntegerField(default=0)
+    actor = models.CharField(max_length=150, blank=True)  # a user's email, "scheduler", "worker:…"
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
