@@ -183,6 +183,8 @@ class Provider(Protocol):
     display_name: ClassVar[str]
     capabilities: ClassVar[Capabilities]
 
+    def __init__(self, context: ProviderContext) -> None: ...
+
     def validate(self, request: PublishRequest) -> list[Problem]:
         """Pure: every problem with this content on this channel, no network call."""
         ...
