@@ -7,6 +7,7 @@ seam (networks/http.py) and answers with a PublishResult or raises one of the er
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -127,7 +128,8 @@ class Problem:
     code: str
     message: str
     field: str = "text"
-    params: dict[str, Any] = field(default_factory=dict)
+    # dataclasses.field, spelled out: the attribute above shadows the bare name here.
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
