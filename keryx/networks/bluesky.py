@@ -1,0 +1,498 @@
+"""Bluesky (AT Protocol) over raw XRPC through the HTTP seam.
+
+Exactly once: the post's record key is a TID that Keryx chooses before the first attempt
+(`new_idempotency_key`), so a retried createRecord for the same target cannot make a second post;
+the PDS refuses the duplicate and `lookup` reads the record back.
+
+Sessions: an app password opens a session (createSession, rate limited to 30 per 5 minutes), whose
+access and refresh JWTs are cached in the channel's credentials. An expired access token is
+refreshed (refreshSession); only when the refresh is refused is a new session created.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from keryx.networks.base import (
+    AccountInfo,
+    AuthExpired,
+    BadContent,
+    Capabilities,
+    Disconnected,
+    MediaRules,
+    Problem,
+    ProviderContext,
+    PublishRequest,
+    PublishResult,
+)
+from keryx.networks.http import HttpSeam, error_message, raise_for_status
+from keryx.networks.text import (
+    find_hashtags,
+    find_mentions,
+    find_urls,
+    graphemes,
+    utf8_length,
+    utf8_offset,
+)
+
+DEFAULT_SERVICE = "https://bsky.social"
+POST_COLLECTION = "app.bsky.feed.post"
+APP_URL = "https://bsky.app"
+
+# app.bsky.feed.post: text maxGraphemes 300 and maxLength 3000 (UTF-8 bytes).
+MAX_GRAPHEMES = 300
+MAX_BYTES = 3000
+# app.bsky.embed.images: at most 4 images, each blob image/* up to 2,000,000 bytes (1 MB before
+# April 2026; @atproto/pds 0.5.35 enforces 2 MB).
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 2_000_000
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+# app.bsky.richtext.facet#tag: the tag is at most 64 graphemes and 640 bytes.
+MAX_TAG_GRAPHEMES = 64
+MAX_TAG_BYTES = 640
+
+# XRPC error names that mean "this access token is no longer good, refresh it".
+_STALE_TOKEN = {"ExpiredToken", "InvalidToken"}
+# ... and those that mean the account itself cannot be used any more.
+_ACCOUNT_GONE = {"AccountTakedown", "AccountDeactivated", "AccountNotFound", "RepoNotFound"}
+
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+_tid_lock = threading.Lock()
+_tid_last = 0
+
+
+def new_tid() -> str:
+    """A TID (atproto timestamp identifier): 53 bits of microseconds since the epoch and a
+    10-bit random clock id, in 13 characters of base32-sortable. Never repeats in a process."""
+    global _tid_last
+    with _tid_lock:
+        # Two keys in the same microsecond (or a clock step back) would collide: move forward.
+        micros = max(time.time_ns() // 1000, _tid_last + 1)
+        _tid_last = micros
+    value = (micros << 10) | secrets.randbelow(1024)
+    chars = []
+    for _ in range(13):
+        chars.append(_TID_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def _xrpc_error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return body.get("error", "") if isinstance(body, dict) else ""
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _looks_like_handle(value: str) -> bool:
+    # A handle is a domain name: at least two labels.
+    labels = value.split(".")
+    return len(labels) >= 2 and all(labels)
+
+
+class BlueskyProvider:
+    network: ClassVar[str] = "bluesky"
+    display_name: ClassVar[str] = "Bluesky"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=MAX_GRAPHEMES,
+        counting="bluesky",
+        media=MediaRules(
+            max_items=MAX_IMAGES,
+            image_types=IMAGE_TYPES,
+            max_image_bytes=MAX_IMAGE_BYTES,
+            alt_text=True,
+            alt_text_max=None,
+        ),
+        requires_text_or_media=True,
+        idempotent_publish=True,
+        connect="app_password",
+    )
+    # Capabilities has one text limit; Bluesky has a second one, in bytes.
+    text_max_bytes: ClassVar[int] = MAX_BYTES
+
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.credentials: dict[str, Any] = dict(context.credentials)
+        service = (
+            self.credentials.get("service")
+            or context.settings.get("service")
+            or DEFAULT_SERVICE
+        )
+        self.service = str(service).rstrip("/")
+        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
+
+    # -----------------------------------------------------------------------------------------
+    # Validation (pure)
+    # -----------------------------------------------------------------------------------------
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        problems: list[Problem] = []
+        text = request.text
+        count, size = graphemes(text), utf8_length(text)
+        if not text.strip() and not request.media:
+            problems.append(Problem("empty", "Write some text or attach an image."))
+        if count > MAX_GRAPHEMES:
+            problems.append(
+                Problem(
+                    "text_too_long",
+                    f"Bluesky allows {MAX_GRAPHEMES} characters; this text has {count}.",
+                    params={"limit": MAX_GRAPHEMES, "count": count},
+                )
+            )
+        if size > MAX_BYTES:
+            problems.append(
+                Problem(
+                    "text_too_many_bytes",
+                    f"Bluesky allows {MAX_BYTES} bytes of text (UTF-8); this text has {size}.",
+                    params={"limit": MAX_BYTES, "count": size},
+                )
+            )
+        if len(request.media) > MAX_IMAGES:
+            problems.append(
+                Problem(
+                    "too_many_media",
+                    f"Bluesky allows {MAX_IMAGES} images per post; this post has "
+                    f"{len(request.media)}.",
+                    field="media",
+                    params={"limit": MAX_IMAGES, "count": len(request.media)},
+                )
+            )
+        for index, item in enumerate(request.media):
+            params = {"index": index, "path": os.path.basename(item.path)}
+            if item.mime_type not in IMAGE_TYPES:
+                problems.append(
+                    Problem(
+                        "media_type",
+                        f"Bluesky accepts JPEG, PNG, WebP and GIF images, not {item.mime_type}.",
+                        field="media",
+                        params={**params, "type": item.mime_type},
+                    )
+                )
+            if item.size > MAX_IMAGE_BYTES:
+                problems.append(
+                    Problem(
+                        "media_too_large",
+                        f"Bluesky images may be up to {MAX_IMAGE_BYTES:,} bytes; this one has "
+                        f"{item.size:,}.",
+                        field="media",
+                        params={**params, "limit": MAX_IMAGE_BYTES, "size": item.size},
+                    )
+                )
+        return problems
+
+    # -----------------------------------------------------------------------------------------
+    # Sessions
+    # -----------------------------------------------------------------------------------------
+
+    def _url(self, nsid: str) -> str:
+        return f"{self.service}/xrpc/{nsid}"
+
+    @property
+    def _identifier(self) -> str:
+        return str(self.credentials.get("identifier") or self.credentials.get("handle") or "")
+
+    def _save(self, session: dict[str, Any]) -> None:
+        update = {
+            "access_jwt": session["accessJwt"],
+            "refresh_jwt": session["refreshJwt"],
+            "did": session["did"],
+            "handle": session.get("handle", self.credentials.get("handle", "")),
+        }
+        self.credentials.update(update)
+        if self.context.save_credentials is not None:
+            self.context.save_credentials(update)
+
+    def _create_session(self) -> dict[str, Any]:
+        if not self._identifier or not self.credentials.get("app_password"):
+            raise AuthExpired("A Bluesky handle and an app password are needed.")
+        response = self.http.request(
+            "POST",
+            self._url("com.atproto.server.createSession"),
+            json={
+                "identifier": self._identifier,
+                "password": self.credentials["app_password"],
+            },
+            # No record is written: a repeated login is harmless (only rate limited).
+            safe_to_repeat=True,
+            check_status=False,
+        )
+        if response.status_code in (400, 401):
+            error = _xrpc_error(response)
+            if error in _ACCOUNT_GONE:
+                raise Disconnected(error_message(response), status=response.status_code)
+            # "Invalid identifier or password", "AuthFactorTokenRequired", ...
+            raise AuthExpired(error_message(response), status=response.status_code)
+        raise_for_status(response, sent_unsafe=False)
+        session = response.json()
+        self._save(session)
+        return session
+
+    def _refresh_session(self) -> dict[str, Any]:
+        refresh_jwt = self.credentials.get("refresh_jwt")
+        if refresh_jwt:
+            response = self.http.request(
+                "POST",
+                self._url("com.atproto.server.refreshSession"),
+                headers={"Authorization": f"Bearer {refresh_jwt}"},
+                safe_to_repeat=True,
+                check_status=False,
+            )
+            if response.status_code < 400:
+                session = response.json()
+                self._save(session)
+                return session
+            if _xrpc_error(response) in _ACCOUNT_GONE:
+                raise Disconnected(error_message(response), status=response.status_code)
+            if response.status_code not in (400, 401):
+                raise_for_status(response, sent_unsafe=False)
+        # No refresh token, or it was refused (expired, revoked): log in again.
+        return self._create_session()
+
+    def _ensure_session(self) -> None:
+        if not self.credentials.get("access_jwt") or not self.credentials.get("did"):
+            self._refresh_session()
+
+    @property
+    def did(self) -> str:
+        self._ensure_session()
+        return str(self.credentials["did"])
+
+    def _call(
+        self,
+        method: str,
+        nsid: str,
+        *,
+        safe_to_repeat: bool | None = None,
+        check_status: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """An authenticated XRPC call. A stale access token is refreshed once and the call sent
+        again: the PDS refused the first one before acting on it, so repeating it is safe."""
+        self._ensure_session()
+        extra_headers = kwargs.pop("headers", {})
+        for attempt in range(2):
+            headers = {**extra_headers, "Authorization": f"Bearer {self.credentials['access_jwt']}"}
+            response = self.http.request(
+                method,
+                self._url(nsid),
+                headers=headers,
+                safe_to_repeat=safe_to_repeat,
+                check_status=False,
+                **kwargs,
+            )
+            error = _xrpc_error(response) if response.status_code in (400, 401) else ""
+            if error in _STALE_TOKEN:
+                if attempt == 0:
+                    self._refresh_session()
+                    continue
+                raise AuthExpired(error_message(response), status=response.status_code)
+            if error in _ACCOUNT_GONE:
+                raise Disconnected(error_message(response), status=response.status_code)
+            break
+        if check_status:
+            raise_for_status(response, sent_unsafe=not (safe_to_repeat or method == "GET"))
+        return response
+
+    # -----------------------------------------------------------------------------------------
+    # Provider interface
+    # -----------------------------------------------------------------------------------------
+
+    def verify(self) -> AccountInfo:
+        if self.credentials.get("access_jwt"):
+            session = self._call("GET", "com.atproto.server.getSession").json()
+        else:
+            session = self._create_session()
+        handle = session.get("handle", "")
+        return AccountInfo(
+            remote_id=session["did"],
+            handle=handle,
+            display_name=handle,
+            url=f"{APP_URL}/profile/{handle}",
+            settings={"service": self.service},
+        )
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        problems = self.validate(request)
+        if problems:
+            raise BadContent("; ".join(p.message for p in problems), problems=problems)
+        rkey = request.idempotency_key or self.new_idempotency_key()
+        request_key = PublishRequest(
+            text=request.text, idempotency_key=rkey, scheduled_at=request.scheduled_at
+        )
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": request.text,
+            "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"
+            ),
+        }
+        facets = self._facets(request.text)
+        if facets:
+            record["facets"] = facets
+        if request.media:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [self._image(item) for item in request.media],
+            }
+        langs = request.options.get("langs")
+        if langs:
+            record["langs"] = list(langs)[:3]
+        response = self._call(
+            "POST",
+            "com.atproto.repo.createRecord",
+            json={
+                "repo": self.did,
+                "collection": POST_COLLECTION,
+                "rkey": rkey,
+                "record": record,
+                "validate": True,
+            },
+            # A timeout still says OutcomeUnknown: the engine reconciles with lookup() first.
+            safe_to_repeat=False,
+            check_status=False,
+        )
+        if response.status_code == 400 or response.status_code >= 500:
+            # The PDS answers a record key that is already taken with a 500 (a unique constraint
+            # in its database), so any failure may mean "an earlier attempt got through".
+            existing = self.lookup(request_key)
+            if existing is not None:
+                return existing
+            # The record certainly does not exist, and the record key makes a retry safe.
+            raise_for_status(response, sent_unsafe=False)
+        raise_for_status(response, sent_unsafe=True)
+        body = response.json()
+        return self._result(body["uri"], body.get("cid", ""), record["createdAt"])
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        if not request.idempotency_key:
+            return None
+        response = self.http.request(
+            "GET",
+            self._url("com.atproto.repo.getRecord"),
+            params={
+                "repo": self.did,
+                "collection": POST_COLLECTION,
+                "rkey": request.idempotency_key,
+            },
+            check_status=False,
+        )
+        if response.status_code == 400 and _xrpc_error(response) == "RecordNotFound":
+            return None
+        raise_for_status(response, sent_unsafe=False)
+        body = response.json()
+        return self._result(
+            body["uri"], body.get("cid", ""), body.get("value", {}).get("createdAt")
+        )
+
+    def delete(self, remote_id: str) -> None:
+        repo, collection, rkey = _split_uri(remote_id)
+        self._call(
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            json={"repo": repo, "collection": collection, "rkey": rkey},
+            # Deleting an already deleted record is a no-op on the PDS.
+            safe_to_repeat=True,
+        )
+
+    @classmethod
+    def new_idempotency_key(cls) -> str:
+        return new_tid()
+
+    # -----------------------------------------------------------------------------------------
+    # Helpers
+    # -----------------------------------------------------------------------------------------
+
+    def _result(self, uri: str, cid: str, created_at: str | None) -> PublishResult:
+        _, _, rkey = _split_uri(uri)
+        handle = self.credentials.get("handle") or self.credentials.get("did")
+        return PublishResult(
+            remote_id=uri,
+            url=f"{APP_URL}/profile/{handle}/post/{rkey}",
+            published_at=_parse_time(created_at),
+            raw={"uri": uri, "cid": cid},
+        )
+
+    def _image(self, item: Any) -> dict[str, Any]:
+        data = Path(item.path).read_bytes()
+        response = self._call(
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            content=data,
+            headers={"Content-Type": item.mime_type},
+            # Blobs are content-addressed: uploading the same bytes twice stores one blob.
+            safe_to_repeat=True,
+        )
+        image: dict[str, Any] = {"image": response.json()["blob"], "alt": item.alt_text or ""}
+        if item.width and item.height:
+            image["aspectRatio"] = {"width": int(item.width), "height": int(item.height)}
+        return image
+
+    def _resolve_handle(self, handle: str) -> str | None:
+        response = self.http.request(
+            "GET",
+            self._url("com.atproto.identity.resolveHandle"),
+            params={"handle": handle},
+            check_status=False,
+        )
+        if response.status_code == 400:
+            return None  # No such account: the mention stays plain text.
+        raise_for_status(response, sent_unsafe=False)
+        did = response.json().get("did")
+        return did if isinstance(did, str) else None
+
+    def _facets(self, text: str) -> list[dict[str, Any]]:
+        """Rich text the server does not detect: links, mentions and hashtags, each indexed by
+        UTF-8 byte offsets (byteStart inclusive, byteEnd exclusive)."""
+        facets: list[tuple[int, dict[str, Any]]] = []
+
+        def add(start: int, end: int, feature: dict[str, Any]) -> None:
+            index = {"byteStart": utf8_offset(text, start), "byteEnd": utf8_offset(text, end)}
+            facets.append((start, {"index": index, "features": [feature]}))
+
+        for span in find_urls(text):
+            add(span.start, span.end, {"$type": "app.bsky.richtext.facet#link", "uri": span.value})
+        resolved: dict[str, str | None] = {}
+        for span in find_mentions(text):
+            # "@user@instance" is a fediverse address, not a Bluesky handle.
+            if span.domain or not _looks_like_handle(span.value):
+                continue
+            handle = span.value.lower()
+            if handle not in resolved:
+                resolved[handle] = self._resolve_handle(handle)
+            did = resolved[handle]
+            if did:
+                add(span.start, span.end, {"$type": "app.bsky.richtext.facet#mention", "did": did})
+        for span in find_hashtags(text):
+            tag = span.value
+            if graphemes(tag) > MAX_TAG_GRAPHEMES or utf8_length(tag) > MAX_TAG_BYTES:
+                continue  # The lexicon would refuse the whole post; the word stays plain text.
+            add(span.start, span.end, {"$type": "app.bsky.richtext.facet#tag", "tag": tag})
+        return [facet for _, facet in sorted(facets, key=lambda pair: pair[0])]
+
+
+def _split_uri(uri: str) -> tuple[str, str, str]:
+    """at://did/collection/rkey -> (did, collection, rkey)."""
+    if not uri.startswith("at://"):
+        raise ValueError(f"Not an at:// URI: {uri!r}")
+    parts = uri[len("at://") :].split("/")
+    if len(parts) != 3:
+        raise ValueError(f"Not a record URI: {uri!r}")
+    return parts[0], parts[1], parts[2]
