@@ -1,3 +1,113 @@
-from ninja import Router
+"""/api/v1/channels: list, connect (Bluesky app password, Mastodon token), delete.
+
+Credentials go in, never out: the response schema has no field that could carry them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from keryx.api_errors import ApiError
+from keryx.channels import services
+from keryx.core.access import membership_for, memberships_of
+from keryx.core.models import Workspace
 
 router = Router(tags=["channels"])
+
+
+class ChannelOut(Schema):
+    id: int
+    workspace: int
+    network: str
+    name: str
+    handle: str
+    display_name: str
+    profile_url: str
+    status: str
+    status_message: str
+    server: str
+    created_at: datetime | None
+
+
+class BlueskyIn(Schema):
+    workspace: int | None = None
+    handle: str
+    app_password: str
+    service: str | None = None
+    name: str | None = None
+
+
+class MastodonTokenIn(Schema):
+    workspace: int | None = None
+    instance: str
+    access_token: str
+    name: str | None = None
+
+
+def _workspace(request: HttpRequest, workspace_id: int | None) -> Workspace:
+    """The workspace named, or the caller's only one."""
+    if workspace_id is not None:
+        return membership_for(request.user, workspace_id).workspace
+    memberships = memberships_of(request.user)
+    if len(memberships) == 1:
+        return memberships[0].workspace
+    raise ApiError(
+        400, "workspace_required",
+        _("You belong to several workspaces; say which one with 'workspace'."),
+    )
+
+
+def _channel_error(exc: services.ChannelError) -> ApiError:
+    return ApiError(400, exc.code, exc.message)
+
+
+@router.get("", response=list[ChannelOut], summary="List channels")
+def list_channels(request: HttpRequest, workspace: int | None = None) -> list[dict]:
+    """The channels of one workspace (?workspace=ID), or of all the caller's workspaces."""
+    chosen = membership_for(request.user, workspace).workspace if workspace else None
+    return [services.describe_channel(c) for c in services.channels_for(request.user, chosen)]
+
+
+@router.get("/{channel_id}", response=ChannelOut, summary="Show a channel")
+def get_channel(request: HttpRequest, channel_id: int) -> dict:
+    return services.describe_channel(services.get_channel(request.user, channel_id))
+
+
+@router.post("/bluesky", response={201: ChannelOut}, summary="Connect a Bluesky account")
+def connect_bluesky(request: HttpRequest, payload: BlueskyIn) -> tuple[int, dict]:
+    workspace = _workspace(request, payload.workspace)
+    try:
+        channel = services.connect_bluesky(
+            workspace, request.user, payload.handle, payload.app_password,
+            service=payload.service, name=payload.name,
+        )
+    except services.ChannelError as exc:
+        raise _channel_error(exc) from exc
+    return 201, services.describe_channel(channel)
+
+
+@router.post("/mastodon", response={201: ChannelOut}, summary="Connect a Mastodon account")
+def connect_mastodon(request: HttpRequest, payload: MastodonTokenIn) -> tuple[int, dict]:
+    """With an access token made on the server (Preferences → Development), scopes read+write.
+    The OAuth flow needs a browser: use the web UI for it."""
+    workspace = _workspace(request, payload.workspace)
+    try:
+        channel = services.connect_mastodon_token(
+            workspace, request.user, payload.instance, payload.access_token, name=payload.name
+        )
+    except services.ChannelError as exc:
+        raise _channel_error(exc) from exc
+    return 201, services.describe_channel(channel)
+
+
+@router.delete("/{channel_id}", response={204: None}, summary="Delete a channel")
+def delete_channel(request: HttpRequest, channel_id: int) -> tuple[int, None]:
+    channel = services.get_channel(request.user, channel_id)
+    try:
+        services.delete_channel(channel, request.user)
+    except services.ChannelError as exc:
+        raise ApiError(409, exc.code, exc.message) from exc
+    return 204, None

@@ -442,6 +442,8 @@ class MastodonProvider:
 
     # -- OAuth (authorization-code flow) ---------------------------------------------------
 
+    normalize_instance = staticmethod(normalize_instance_url)
+
     @classmethod
     def register_app(
         cls,
