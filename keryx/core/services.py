@@ -44,3 +44,12 @@ def ensure_first_admin(email: str, password: str | None) -> tuple[object, str | 
         )
         create_workspace(user, "My workspace")
     return user, password
+
+
+def update_workspace(workspace: Workspace, *, name: str, timezone: str) -> Workspace:
+    """Rename a workspace or change its time zone (scheduled times stay fixed in UTC)."""
+    workspace.name = name
+    workspace.timezone = timezone
+    workspace.full_clean(exclude=["slug"])
+    workspace.save(update_fields=["name", "timezone"])
+    return workspace

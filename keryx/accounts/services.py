@@ -1,0 +1,170 @@
+"""Account actions: invitations, member roles, personal API tokens and user preferences.
+
+Views and API endpoints call these; the rules (who may grant what, the last owner stays) live
+here so every front end enforces the same ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from keryx.accounts.models import ApiToken, Invitation
+from keryx.core.models import Membership, Role, UserProfile, Workspace, validate_timezone
+
+
+class InvitationError(Exception):
+    """The invitation cannot be used (already accepted, meant for someone else)."""
+
+
+def profile_of(user: Any) -> UserProfile:
+    profile, _created = UserProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def set_preferences(
+    user: Any, *, language: str | None = None, tz: str | None = None
+) -> UserProfile:
+    profile = profile_of(user)
+    if language is not None:
+        profile.language = language
+    if tz is not None:
+        if tz:
+            validate_timezone(tz)
+        profile.timezone = tz
+    profile.save()
+    return profile
+
+
+# ---------------------------------------------------------------------------------------------
+# Members and roles
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_may_grant(actor: Membership, role: str) -> None:
+    """Admins manage members; only owners create or touch owners."""
+    if not actor.allows(Role.ADMIN):
+        raise PermissionDenied(_("Only admins and owners manage members."))
+    if role == Role.OWNER and actor.role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can make someone an owner."))
+
+
+def invite(*, actor: Membership, email: str, role: str) -> Invitation:
+    """A pending invitation. Re-inviting the same address replaces its earlier open invitation."""
+    _check_may_grant(actor, role)
+    email = get_user_model().objects.normalize_email(email).strip()
+    workspace = actor.workspace
+    if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
+        raise ValidationError(_("%(email)s is already a member.") % {"email": email})
+    with transaction.atomic():
+        Invitation.objects.filter(
+            workspace=workspace, email__iexact=email, accepted_at__isnull=True
+        ).delete()
+        return Invitation.objects.create(
+            workspace=workspace, email=email, role=role, invited_by=actor.user
+        )
+
+
+def open_invitation(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("workspace")
+        .filter(token=token, accepted_at__isnull=True)
+        .first()
+    )
+
+
+def revoke_invitation(*, actor: Membership, invitation_id: int) -> None:
+    _check_may_grant(actor, Role.VIEWER)
+    Invitation.objects.filter(
+        pk=invitation_id, workspace=actor.workspace, accepted_at__isnull=True
+    ).delete()
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, user: Any) -> Membership:
+    """Join the invitation's workspace. The signed-in user's e-mail must be the invited one."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise InvitationError(_("This invitation has already been used."))
+    if (user.email or "").lower() != invitation.email.lower():
+        raise InvitationError(
+            _("This invitation is for %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    membership, created = Membership.objects.get_or_create(
+        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
+def sign_up_and_accept(invitation: Invitation, password: str) -> tuple[Any, Membership]:
+    """Create the invited person's account (username = e-mail) and join the workspace."""
+    user_model = get_user_model()
+    if user_model.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationError(_("An account with this e-mail exists already; sign in instead."))
+    user = user_model.objects.create_user(
+        username=invitation.email, email=invitation.email, password=password
+    )
+    return user, accept_invitation(invitation, user)
+
+
+def _owners(workspace: Workspace) -> int:
+    return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
+
+
+@transaction.atomic
+def change_role(*, actor: Membership, membership_id: int, role: str) -> Membership:
+    Role(role)  # ValueError for an unknown role
+    _check_may_grant(actor, role)
+    target = Membership.objects.select_for_update().get(pk=membership_id, workspace=actor.workspace)
+    if target.role == Role.OWNER:
+        _check_may_grant(actor, Role.OWNER)
+        if role != Role.OWNER and _owners(actor.workspace) <= 1:
+            raise ValidationError(_("A workspace needs at least one owner."))
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def remove_member(*, actor: Membership, membership_id: int) -> None:
+    _check_may_grant(actor, Role.VIEWER)
+    target = Membership.objects.select_for_update().get(pk=membership_id, workspace=actor.workspace)
+    if target.role == Role.OWNER:
+        _check_may_grant(actor, Role.OWNER)
+        if _owners(actor.workspace) <= 1:
+            raise ValidationError(_("The last owner cannot be removed."))
+    target.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal API tokens
+# ---------------------------------------------------------------------------------------------
+
+
+def issue_token(user: Any, name: str) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw token, which is never stored and shown only once."""
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the token a name."))
+    return ApiToken.issue(user, name)
+
+
+def active_tokens(user: Any) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"))
+
+
+def revoke_token(user: Any, token_id: int) -> bool:
+    return bool(
+        ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )

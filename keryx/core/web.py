@@ -1,0 +1,55 @@
+"""Helpers shared by the web views of every app (a module below all of them, so views never
+import each other): resolve the signed-in user's current membership and check the role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from keryx.core.access import SESSION_WORKSPACE_KEY, current_membership, require_role
+from keryx.core.models import Membership
+
+View = Callable[..., HttpResponse]
+
+
+def workspace_view(minimum: str | None = None) -> Callable[[View], View]:
+    """Sign-in required; `request.membership` is the current workspace membership.
+
+    A user with no workspace is sent to create one. With `minimum`, a lower role gets 403."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = current_membership(request)
+            if membership is None:
+                return redirect("workspace_create")
+            if minimum:
+                require_role(membership, minimum)
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def switch_workspace(request: HttpRequest, membership: Membership) -> None:
+    request.session[SESSION_WORKSPACE_KEY] = membership.workspace_id
+
+
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """The `next` target when it stays on this site, else the fallback."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
