@@ -153,6 +153,11 @@ class HttpSeam:
         if safe_to_repeat is None:
             safe_to_repeat = method.upper() in {"GET", "HEAD", "OPTIONS"}
         try:
+            # The pooled client is per thread and shared by seams with different timeouts:
+            # pass this seam's timeout on every request.
+            kwargs.setdefault(
+                "timeout", httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
+            )
             response = _client(self.timeout).request(method, url, **kwargs)
         except httpx.ConnectError as exc:
             # Nothing was sent: the connection never opened.
