@@ -1,0 +1,97 @@
+"""Starting and stopping the engine's background threads, shared by `keryx serve`,
+`keryx worker` and `keryx scheduler`.
+
+- dispatcher: claims and publishes due targets (keryx.publishing.dispatcher)
+- tasks: django-tasks-db's worker loop for queued Django tasks (the "publish now" nudge)
+- reaper: returns expired leases to `unknown` (the dispatcher reaps too; this is for
+  `keryx scheduler` running on its own)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from keryx.publishing.dispatcher import Dispatcher, default_worker_id, load_extra_providers
+from keryx.publishing.scheduler import reap_expired
+
+logger = logging.getLogger(__name__)
+
+REAPER_INTERVAL_SECONDS = 5.0
+
+
+def _task_worker(worker_id: str):  # -> django_tasks_db Worker
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["default"],
+        interval=1.0,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"tasks:{worker_id}"[:64],
+        excluded_queue_names=[],
+    )
+
+
+@dataclass
+class Background:
+    dispatcher: Dispatcher | None = None
+    threads: list[threading.Thread] = field(default_factory=list)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    _task_worker: object | None = None
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop claiming, let in-flight publishes finish, then return."""
+        self.stop_event.set()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        if self._task_worker is not None:
+            self._task_worker.running = False  # type: ignore[attr-defined]
+        for thread in self.threads:
+            thread.join(timeout)
+
+
+def _thread(name: str, target, background: Background) -> None:  # noqa: ANN001
+    def run() -> None:
+        try:
+            target()
+        except Exception:
+            logger.exception("%s stopped with an error", name)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    background.threads.append(thread)
+
+
+def start(*, dispatch: bool = True, tasks: bool = True, reaper: bool = False,
+          threads: int | None = None) -> Background:
+    load_extra_providers()
+    background = Background()
+    worker_id = default_worker_id()
+    if dispatch:
+        background.dispatcher = Dispatcher(threads=threads, worker_id=worker_id)
+        _thread("keryx-dispatcher", background.dispatcher.run, background)
+    if tasks:
+        task_worker = _task_worker(worker_id)
+        background._task_worker = task_worker
+        _thread("keryx-tasks", task_worker.run, background)
+    if reaper:
+        def reap_loop() -> None:
+            while not background.stop_event.is_set():
+                try:
+                    if count := reap_expired(actor=f"reaper:{worker_id}"):
+                        logger.warning("reaped %d expired leases", count)
+                except Exception:
+                    logger.exception("reaper error; retrying")
+                    connection.close()
+                background.stop_event.wait(REAPER_INTERVAL_SECONDS)
+
+        _thread("keryx-reaper", reap_loop, background)
+    return background
