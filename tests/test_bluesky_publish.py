@@ -126,3 +126,20 @@ def test_limits_match_the_server(bluesky_pds, bluesky_account):
         provider.publish(PublishRequest(text="α" * 301, idempotency_key=key))
     assert [p.code for p in caught.value.problems] == ["text_too_long"]
     assert len(bluesky_pds.list_records(bluesky_account.did)) == 2
+
+
+def test_a_text_file_posing_as_an_image_is_refused_before_upload(
+    bluesky_pds, bluesky_account, tmp_path
+):
+    fake = tmp_path / "photo.png"
+    fake.write_text("not an image at all\n" * 10)
+    # The PDS itself would store it as an image/png blob: the provider must catch it.
+    item = MediaItem(path=str(fake), mime_type="image/png", size=fake.stat().st_size, alt_text="")
+    provider = BlueskyProvider(bluesky_account.context())
+    key = provider.new_idempotency_key()
+
+    with pytest.raises(BadContent) as caught:
+        provider.publish(PublishRequest(text="κοίτα", media=(item,), idempotency_key=key))
+
+    assert [p.code for p in caught.value.problems] == ["media_content"]
+    assert bluesky_pds.get_record(bluesky_account.did, POST, key) is None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from keryx.networks.base import AuthExpired, PublishRequest
+from keryx.networks.base import AuthExpired, PublishRequest, RateLimited
 from keryx.networks.bluesky import BlueskyProvider
+from tests.fixtures.bluesky import start_pds
 
 pytestmark = pytest.mark.peers
 
@@ -96,3 +99,31 @@ def test_the_account_password_is_not_needed(bluesky_account):
     }
     info = BlueskyProvider(bluesky_account.context(credentials=credentials)).verify()
     assert info.handle == bluesky_account.handle
+
+
+@pytest.fixture(scope="module")
+def rate_limited_pds(tmp_path_factory):
+    """A second PDS with the production rate limits on."""
+    pds = start_pds(tmp_path_factory.mktemp("bsky-ratelimited"), rate_limits=True)
+    try:
+        yield pds
+    finally:
+        pds.close()
+
+
+def test_too_many_logins_are_rate_limited_with_the_servers_retry_time(rate_limited_pds):
+    account = rate_limited_pds.create_account("carol")
+    # createSession allows 30 per 5 minutes per account; use them up, as a buggy client would.
+    def login(_: int) -> int:
+        return rate_limited_pds.xrpc_post(
+            "com.atproto.server.createSession",
+            {"identifier": account.handle, "password": account.app_password},
+        ).status_code
+
+    with ThreadPoolExecutor(4) as pool:  # password checks run in the PDS's thread pool
+        assert list(pool.map(login, range(30))) == [200] * 30
+
+    with pytest.raises(RateLimited) as caught:
+        BlueskyProvider(account.context()).verify()
+    assert caught.value.status == 429
+    assert 0 < caught.value.retry_after <= 300

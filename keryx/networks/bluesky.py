@@ -330,7 +330,9 @@ class BlueskyProvider:
         )
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        problems = self.validate(request)
+        # The PDS stores whatever bytes it is sent under the declared type, so a text file
+        # named photo.png would become a broken image post: check the files' own signatures.
+        problems = self.validate(request) or _content_problems(request)
         if problems:
             raise BadContent("; ".join(p.message for p in problems), problems=problems)
         rkey = request.idempotency_key or self.new_idempotency_key()
@@ -486,6 +488,43 @@ class BlueskyProvider:
                 continue  # The lexicon would refuse the whole post; the word stays plain text.
             add(span.start, span.end, {"$type": "app.bsky.richtext.facet#tag", "tag": tag})
         return [facet for _, facet in sorted(facets, key=lambda pair: pair[0])]
+
+
+def _signature_matches(mime_type: str, head: bytes) -> bool:
+    if mime_type == "image/jpeg":
+        return head.startswith(b"\xff\xd8\xff")
+    if mime_type == "image/png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if mime_type == "image/gif":
+        return head.startswith((b"GIF87a", b"GIF89a"))
+    if mime_type == "image/webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    return False
+
+
+def _content_problems(request: PublishRequest) -> list[Problem]:
+    """Media whose bytes are not what their type says (or that cannot be read)."""
+    problems = []
+    for index, item in enumerate(request.media):
+        params = {"index": index, "path": os.path.basename(item.path), "type": item.mime_type}
+        try:
+            with open(item.path, "rb") as handle:
+                head = handle.read(16)
+        except OSError:
+            problems.append(
+                Problem("media_missing", "The media file cannot be read.", "media", params)
+            )
+            continue
+        if not _signature_matches(item.mime_type, head):
+            problems.append(
+                Problem(
+                    "media_content",
+                    f"The file is not a valid {item.mime_type} image.",
+                    "media",
+                    params,
+                )
+            )
+    return problems
 
 
 def _split_uri(uri: str) -> tuple[str, str, str]:

@@ -1,6 +1,6 @@
 // Starts a PLC directory (in-memory) and a real Bluesky PDS on 127.0.0.1 for Keryx's tests.
 //
-//   node start.mjs --pds-port 2583 --plc-port 2582 --data-dir /tmp/keryx-pds
+//   node start.mjs --pds-port 2583 --plc-port 2582 --data-dir /tmp/keryx-pds [--rate-limits]
 //
 // (or PDS_PORT / PLC_PORT / PDS_DATA_DIR in the environment). When both answer, one JSON line is
 // printed on stdout: {"ready": true, "pds": "http://127.0.0.1:…", "plc": "http://127.0.0.1:…"}.
@@ -70,8 +70,9 @@ const env = {
   serviceHandleDomains: ['.test'],
   crawlers: [],
   disableSsrfProtection: true,
-  // Off: tests open many sessions; the provider's 429 handling is tested at the HTTP seam.
-  rateLimitsEnabled: false,
+  // Off by default: tests open many sessions. --rate-limits turns on the production limits
+  // (createSession: 30 per 5 minutes per account) for tests of 429 handling.
+  rateLimitsEnabled: process.argv.includes('--rate-limits'),
 }
 const pds = await PDS.create(envToCfg(env), envToSecrets(env))
 await pds.start()
