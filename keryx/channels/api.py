@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from keryx.api_errors import ApiError
 from keryx.channels import services
@@ -71,13 +71,13 @@ def list_channels(request: HttpRequest, workspace: int | None = None) -> list[di
     return [services.describe_channel(c) for c in services.channels_for(request.user, chosen)]
 
 
-@router.get("/{channel_id}", response=ChannelOut, summary="Show a channel")
+@router.get("/{int:channel_id}", response=ChannelOut, summary="Show a channel")
 def get_channel(request: HttpRequest, channel_id: int) -> dict:
     return services.describe_channel(services.get_channel(request.user, channel_id))
 
 
 @router.post("/bluesky", response={201: ChannelOut}, summary="Connect a Bluesky account")
-def connect_bluesky(request: HttpRequest, payload: BlueskyIn) -> tuple[int, dict]:
+def connect_bluesky(request: HttpRequest, payload: BlueskyIn) -> Status:
     workspace = _workspace(request, payload.workspace)
     try:
         channel = services.connect_bluesky(
@@ -86,11 +86,11 @@ def connect_bluesky(request: HttpRequest, payload: BlueskyIn) -> tuple[int, dict
         )
     except services.ChannelError as exc:
         raise _channel_error(exc) from exc
-    return 201, services.describe_channel(channel)
+    return Status(201, services.describe_channel(channel))
 
 
 @router.post("/mastodon", response={201: ChannelOut}, summary="Connect a Mastodon account")
-def connect_mastodon(request: HttpRequest, payload: MastodonTokenIn) -> tuple[int, dict]:
+def connect_mastodon(request: HttpRequest, payload: MastodonTokenIn) -> Status:
     """With an access token made on the server (Preferences → Development), scopes read+write.
     The OAuth flow needs a browser: use the web UI for it."""
     workspace = _workspace(request, payload.workspace)
@@ -100,14 +100,14 @@ def connect_mastodon(request: HttpRequest, payload: MastodonTokenIn) -> tuple[in
         )
     except services.ChannelError as exc:
         raise _channel_error(exc) from exc
-    return 201, services.describe_channel(channel)
+    return Status(201, services.describe_channel(channel))
 
 
-@router.delete("/{channel_id}", response={204: None}, summary="Delete a channel")
-def delete_channel(request: HttpRequest, channel_id: int) -> tuple[int, None]:
+@router.delete("/{int:channel_id}", response={204: None}, summary="Delete a channel")
+def delete_channel(request: HttpRequest, channel_id: int) -> Status:
     channel = services.get_channel(request.user, channel_id)
     try:
         services.delete_channel(channel, request.user)
     except services.ChannelError as exc:
         raise ApiError(409, exc.code, exc.message) from exc
-    return 204, None
+    return Status(204, None)
