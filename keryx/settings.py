@@ -123,7 +123,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "keryx.sqlite3",
+            # KERYX_SQLITE_PATH: another file (tests point worker subprocesses at the test DB).
+            "NAME": env("KERYX_SQLITE_PATH") or DATA_DIR / "keryx.sqlite3",
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue on busy_timeout instead of failing to upgrade a lock.
