@@ -31,6 +31,16 @@ logger = logging.getLogger(__name__)
 
 REAP_EVERY_SECONDS = 5.0
 
+# Dispatchers running in this process, so a queued "publish now" task can wake them.
+_running: set[Dispatcher] = set()
+
+
+def nudge_running() -> bool:
+    """Wake this process's dispatchers; False if none runs here."""
+    for dispatcher in list(_running):
+        dispatcher.nudge()
+    return bool(_running)
+
 
 def load_extra_providers(spec: str | None = None) -> list[str]:
     """Register providers named in KERYX_EXTRA_PROVIDERS. Returns the names registered."""
@@ -76,6 +86,7 @@ class Dispatcher:
         executor = ThreadPoolExecutor(self.threads, thread_name_prefix="keryx-publish")
         last_reap = 0.0
         logger.info("dispatcher %s: %d threads", self.worker_id, self.threads)
+        _running.add(self)
         try:
             while not self.stop_event.is_set():
                 try:
@@ -93,6 +104,7 @@ class Dispatcher:
                     connection.close()
                     self.stop_event.wait(1.0)
         finally:
+            _running.discard(self)
             self._close_thread_connections(executor)
             executor.shutdown(wait=True)
             connection.close()

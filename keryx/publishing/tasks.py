@@ -9,13 +9,17 @@ import socket
 from django_tasks import task
 
 from keryx.publishing.delivery import publish_claimed
+from keryx.publishing.dispatcher import nudge_running
 from keryx.publishing.scheduler import claim_due
 
 
 @task()
-def publish_due(limit: int = 16) -> int:
-    """The "publish now" nudge: claim what is due and publish it in this task worker, without
-    waiting for a dispatcher's next poll. Returns how many targets it handled."""
+def publish_due(limit: int = 4) -> int:
+    """The "publish now" nudge. Where a dispatcher runs in this process, wake it (its thread
+    pool publishes); otherwise claim a few due targets and publish them here. Returns how many
+    targets this task published itself."""
+    if nudge_running():
+        return 0
     worker_id = f"task:{socket.gethostname()}:{os.getpid()}"
     claims = claim_due(worker_id, limit=limit)
     for claim in claims:
