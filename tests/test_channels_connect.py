@@ -138,3 +138,20 @@ def test_connect_bluesky_against_the_real_pds(people, bluesky_account):
         )
     with pytest.raises(ChannelError, match="Enter your Bluesky handle"):
         services.connect_bluesky(people.acme, people.alice, "  ", "x")
+
+
+def test_delete_refused_while_posts_are_on_their_way(people, mastodon):
+    from keryx.publishing.models import Post, PostTarget
+
+    account = mastodon.new_account("busy")
+    channel = services.connect_mastodon_token(people.acme, people.alice, mastodon.url,
+                                              account.access_token)
+    post = Post.objects.create(workspace=people.acme, author=people.alice, text="soon")
+    target = PostTarget.objects.create(post=post, channel=channel, workspace=people.acme,
+                                       state="scheduled")
+    with pytest.raises(ChannelError, match="1 post is still scheduled") as caught:
+        services.delete_channel(channel, people.alice)
+    assert caught.value.code == "channel_in_use"
+    PostTarget.objects.filter(pk=target.pk).update(state="cancelled")
+    services.delete_channel(channel, people.alice)
+    assert not Channel.objects.filter(pk=channel.pk).exists()

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from keryx.channels.models import Channel, ChannelStatus, OAuthApp, OAuthState
 from keryx.core.access import require_role
@@ -36,8 +37,9 @@ from keryx.networks.registry import get_provider_class
 
 BLUESKY_DEFAULT_SERVICE = "https://bsky.social"
 OAUTH_STATE_TTL = timedelta(minutes=15)
-# Targets still on their way out: deleting their channel would silently drop them.
-ACTIVE_TARGET_STATES = ("scheduled", "publishing", "unknown", "pending_approval")
+# Targets still on their way out (failed ones may be retried): deleting their channel would
+# silently drop them. Names of publishing.models.TargetState, which sits above this app.
+ACTIVE_TARGET_STATES = ("pending_approval", "scheduled", "publishing", "failed", "unknown")
 
 
 class ChannelError(Exception):
@@ -493,8 +495,13 @@ def delete_channel(channel: Channel, user: Any) -> None:
     pending = channel.targets.filter(state__in=ACTIVE_TARGET_STATES).count()
     if pending:
         raise ChannelError(
-            _("%(count)d posts are still scheduled or being published to this channel; cancel "
-              "them first.") % {"count": pending},
+            ngettext(
+                "%(count)d post is still scheduled or being published to this channel; cancel "
+                "it first.",
+                "%(count)d posts are still scheduled or being published to this channel; cancel "
+                "them first.",
+                pending,
+            ) % {"count": pending},
             code="channel_in_use",
         )
     channel.delete()
