@@ -175,3 +175,28 @@ def test_private_address_refused_without_allowance(mastodon, account):
     )
     with pytest.raises(Exception, match="private or local address"):
         p.verify()
+
+
+def test_media_still_processing_is_polled_until_ready(mastodon, account, image):
+    """The server answers 202 (processing, no url yet): the provider polls GET /api/v1/media/:id
+    until the url is there, then posts. (mastodon-mock never answers 202 by itself, so a fault
+    makes the upload answer 202 with an attachment that exists on the server.)"""
+    with open(image.path, "rb") as handle:
+        uploaded = mastodon.api(
+            "POST", "/api/v2/media", account.access_token,
+            files={"file": ("pre.png", handle, "image/png")}, data={"description": "processed"},
+        ).json()
+    mastodon.fault(
+        "status", status=202, path="/api/v2/media", methods=["POST"],
+        body={"id": uploaded["id"], "type": "image", "url": None, "description": "processed"},
+    )
+    # The first poll still says "processing" (206, no url); the second gets the real answer.
+    mastodon.fault(
+        "status", status=206, path=f"/api/v1/media/{uploaded['id']}", methods=["GET"],
+        body={"id": uploaded["id"], "type": "image", "url": None},
+    )
+    p = provider(mastodon, account.access_token)
+    result = p.publish(PublishRequest(text="polled", media=(image,), idempotency_key="poll"))
+    assert mastodon.api("GET", "/api/v1/_mock/faults").json() == []  # both answers were used
+    status = mastodon.status(result.remote_id, account.access_token)
+    assert [m["id"] for m in status["media_attachments"]] == [uploaded["id"]]
