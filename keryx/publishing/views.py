@@ -56,6 +56,32 @@ UNKNOWN_STEP = gettext_lazy(
     "Keryx is checking with the network whether the post went out. Nothing is sent twice."
 )
 
+# Providers describe problems in English (networks/ has no Django); the common ones are said
+# again here in the reader's language from their stable code and params.
+PROBLEM_TEXT = {
+    "too_long": gettext_lazy(
+        "The text is %(length)s characters long; this server allows %(limit)s (content warning "
+        "included, each link counts as 23)."
+    ),
+    "text_too_long": gettext_lazy("The text has %(count)s characters; the limit is %(limit)s."),
+    "text_too_many_bytes": gettext_lazy(
+        "The text takes %(count)s bytes; the limit is %(limit)s bytes."
+    ),
+    "too_many_media": gettext_lazy("%(count)s images attached; at most %(limit)s are allowed."),
+    "empty": gettext_lazy("Write some text or attach an image."),
+}
+
+
+def problem_text(problem: Any) -> str:
+    template = PROBLEM_TEXT.get(problem.code)
+    if template is not None:
+        try:
+            return str(template) % problem.params
+        except (KeyError, TypeError, ValueError):
+            pass
+    return problem.message
+
+
 TABS = {
     "upcoming": (
         gettext_lazy("Upcoming"),
@@ -296,7 +322,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 )
             except services.PostRejected as exc:
                 for channel, problems in exc.problems.items():
-                    texts = [p.message for p in problems]
+                    texts = [problem_text(p) for p in problems]
                     if channel is None:
                         general_problems += texts
                     else:
