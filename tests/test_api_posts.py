@@ -258,3 +258,15 @@ def test_viewer_reads_but_cannot_write(alice, people, channels):
         assert response.status_code == 403, response.content
         assert error_of(response)["code"] == "forbidden"
     assert Post.objects.count() == 1
+
+
+def test_workspace_may_be_left_out_by_members_of_one(alice, people, channels):
+    body = {"text": "hi", "channels": ["masto"], "draft": True}
+    response = alice.post("/posts", body)
+    assert response.status_code == 201 and response.json()["workspace"] == people.acme.pk
+
+    Caller(people.bob).post("/workspaces", {"name": "Initech"})
+    bob = Caller(people.bob)
+    response = bob.post("/posts", body)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "workspace_required"

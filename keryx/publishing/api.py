@@ -45,8 +45,18 @@ def _actor(request: HttpRequest) -> str:
     return user.email or user.get_username()
 
 
-def _membership(request: HttpRequest, ref: int | str) -> Membership:
-    """The caller's membership in a workspace given by id or slug; 404 when not a member."""
+def _membership(request: HttpRequest, ref: int | str | None) -> Membership:
+    """The caller's membership in a workspace given by id or slug, or in their only one.
+
+    404 when the caller is not a member, so other workspaces' ids reveal nothing."""
+    if ref is None or ref == "":
+        mine = memberships_of(request.auth)
+        if len(mine) == 1:
+            return mine[0]
+        raise ApiError(
+            400, "workspace_required",
+            _("You belong to several workspaces; say which one with 'workspace'."),
+        )
     if isinstance(ref, int) or str(ref).isdigit():
         return membership_for(request.auth, int(ref))
     for membership in memberships_of(request.auth):
@@ -108,7 +118,7 @@ def _transition(call: Any, *args: Any, **kwargs: Any) -> Any:
 def upload_media(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008 - ninja's way of declaring a form file
-    workspace: str = Form(...),  # noqa: B008
+    workspace: str = Form(""),  # noqa: B008
     alt_text: str = Form(""),  # noqa: B008
 ) -> Status[dict[str, Any]]:
     membership = _membership(request, workspace)

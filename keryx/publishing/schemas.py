@@ -28,7 +28,9 @@ class VariantIn(Schema):
 
 
 class PostIn(Schema):
-    workspace: int | str = Field(description="Workspace id (or slug).")
+    workspace: int | str | None = Field(
+        None, description="Workspace id or slug; may be left out by members of one workspace."
+    )
     text: str = ""
     content_warning: str = ""
     channels: list[int | str] = Field(description="Channel ids or names in the workspace.")
