@@ -148,3 +148,39 @@ def test_a_worker_killed_mid_request_leaves_every_post_exactly_once(people, loop
         states = list(target.events.values_list("to_state", flat=True))
         assert TargetState.UNKNOWN in states, states
         assert target.remote_id == loopback.posts[target.idempotency_key]["id"]
+
+
+def test_keryx_serve_answers_http_publishes_and_stops_cleanly(people, loopback, tmp_path):  # noqa: F811
+    import socket
+    import urllib.request
+
+    from django.urls import reverse
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    channel = make_channel(people.acme, loopback)
+    post = services.create_post(workspace=people.acme, author=people.alice, text="Served",
+                                channels=[channel], actor="alice")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "keryx.cli", "serve", "--port", str(port)],
+        cwd=ROOT, env=worker_env(tmp_path), stdout=(tmp_path / "serve.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(all_published(1), 60, "the post published by keryx serve")
+
+        def answers() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{reverse('login')}") as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        wait_for(answers, 30, "the web server")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(30)
+    assert returncode == 0, (tmp_path / "serve.log").read_text()
+    assert services.post_state(post) == "published"
+    assert len(loopback.posts) == 1

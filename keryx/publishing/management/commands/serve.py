@@ -3,9 +3,11 @@ all in one process. SIGINT/SIGTERM stop the web server first, then let in-flight
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from keryx.publishing import background
 
@@ -29,11 +31,22 @@ class Command(BaseCommand):
             "keryx.asgi:application", host=options["host"], port=options["port"],
             lifespan="off", log_level="info",
         )
+        server = uvicorn.Server(config)
+        # uvicorn runs on a thread (so it installs no signal handlers of its own, which would
+        # re-raise the signal at exit); this thread turns SIGINT/SIGTERM into a graceful stop.
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        web = threading.Thread(target=server.run, name="keryx-web")
+        web.start()
         self.stderr.write(f"keryx serve: http://{options['host']}:{options['port']}/")
         try:
-            # uvicorn owns SIGINT/SIGTERM while it runs and returns after a graceful stop.
-            uvicorn.Server(config).run()
+            while not stop.wait(0.5):
+                if not web.is_alive():  # e.g. the port was taken
+                    raise CommandError("The web server stopped.")
         finally:
+            server.should_exit = True
+            web.join(30)
             if running is not None:
                 self.stderr.write("keryx serve: finishing in-flight posts…")
                 running.stop()
