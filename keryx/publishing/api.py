@@ -19,6 +19,7 @@ from keryx.core.timeutil import InvalidLocalTime, get_zone, parse_local_datetime
 from keryx.publishing import inputs, services
 from keryx.publishing.models import Media, Post, PostTarget, TargetEvent, TargetState
 from keryx.publishing.schemas import (
+    LIST_ORDER,
     MediaOut,
     MediaPatch,
     PostIn,
@@ -214,7 +215,7 @@ def list_posts(
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     count = qs.count()
-    items = [post_out(p) for p in qs.order_by("-scheduled_at", "-created_at", "-pk")
+    items = [post_out(p) for p in qs.order_by(*LIST_ORDER)
              [offset:offset + limit]]
     return {"count": count, "limit": limit, "offset": offset, "items": items}
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.db.models import F
 from ninja import Field, Schema
 
 from keryx.channels.models import Channel
@@ -129,6 +130,10 @@ class ProblemOut(Schema):
 class ValidationOut(Schema):
     valid: bool
     problems: list[ProblemOut]
+
+
+# Latest first; undated drafts on top, the same on SQLite and PostgreSQL.
+LIST_ORDER = (F("scheduled_at").desc(nulls_first=True), "-created_at", "-pk")
 
 
 # --------------------------------------------------------------------------------------------

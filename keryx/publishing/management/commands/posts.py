@@ -31,7 +31,7 @@ from keryx.core.models import Membership, Role
 from keryx.publishing import inputs, services
 from keryx.publishing.management.render import post_detail, post_row
 from keryx.publishing.models import Post, PostTarget, TargetEvent, TargetState
-from keryx.publishing.schemas import post_json
+from keryx.publishing.schemas import LIST_ORDER, post_json
 
 
 def _posts() -> QuerySet[Post]:
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         if options["state"]:
             qs = qs.filter(targets__state=options["state"]).distinct()
         limit = max(1, options["limit"])
-        posts = list(qs.order_by("-scheduled_at", "-created_at", "-pk")[:limit])
+        posts = list(qs.order_by(*LIST_ORDER)[:limit])
         data = [post_json(p) for p in posts]
         if options["json"]:
             self.stdout.write(to_json(data))
