@@ -297,3 +297,53 @@ def test_sign_in_with_email(people):
     )
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_media_served_to_members_only(people):
+    globex_channel = mastodon_channel(people.globex, name="Globex")
+    bob = signed_in(people.bob)
+    bob.post(
+        reverse("posts:new"),
+        {"text": "x" * 600, "channels": [globex_channel.pk], "when": "now",
+         "image_1": _png(), "alt_1": "red", "action": "submit"},
+    )
+    media = Media.objects.get(workspace=people.globex)
+    response = bob.get(reverse("posts:media", args=[media.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert signed_in(people.alice).get(reverse("posts:media", args=[media.pk])).status_code == 404
+
+
+def test_save_as_draft_then_find_it_under_drafts(people):
+    channel = mastodon_channel(people.acme)
+    alice = signed_in(people.alice)
+    response = alice.post(
+        reverse("posts:new"),
+        {"text": "An idea for later", "channels": [channel.pk], "when": "now", "action": "draft"},
+    )
+    assert response.status_code == 302
+    post = Post.objects.get(text="An idea for later")
+    assert post.targets.get().state == TargetState.DRAFT
+    assert "An idea for later" in alice.get(reverse("posts:list") + "?tab=drafts").content.decode()
+    assert "An idea for later" not in alice.get(reverse("posts:list")).content.decode()
+
+
+def test_dashboard_shows_upcoming_failures_and_channels_to_reconnect(people, acme_post):
+    from keryx.channels.models import ChannelStatus
+
+    failed = scheduled_post(
+        people.acme, people.alice, acme_post.targets.get().channel, "This one failed"
+    )
+    PostTarget.objects.filter(post=failed).update(
+        state=TargetState.FAILED, error_message="Server said 503"
+    )
+    broken = mastodon_channel(people.acme, name="Broken account")
+    broken.status = ChannelStatus.NEEDS_RECONNECT
+    broken.save()
+    html = signed_in(people.alice).get(reverse("dashboard")).content.decode()
+    assert "Hello from Acme" in html
+    assert "This one failed" in html and "Server said 503" in html
+    assert "Broken account" in html
+    # Bob's dashboard shows none of it.
+    bob_html = signed_in(people.bob).get(reverse("dashboard")).content.decode()
+    assert "Hello from Acme" not in bob_html and "Broken account" not in bob_html

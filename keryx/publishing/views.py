@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -229,6 +229,19 @@ def _initial_when(when: Any, tz_name: str) -> dict[str, Any]:
 
     local = when.astimezone(zoneinfo.ZoneInfo(tz_name))
     return {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
+
+
+@workspace_view()
+def media_file(request: HttpRequest, pk: int) -> FileResponse:
+    """An uploaded image, for members of its workspace only (MEDIA_URL is not served in
+    production, and would not check who asks)."""
+    media = Media.objects.filter(pk=pk, workspace__memberships__user=request.user).first()
+    if media is None:
+        raise Http404("No such media")
+    response = FileResponse(media.file.open("rb"), content_type=media.mime_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 # ---------------------------------------------------------------------------------------------
