@@ -171,6 +171,7 @@ def test_one_post_reaches_bluesky_and_mastodon_on_time_with_rich_text_and_alt_te
     status = mastodon.status(statuses[0]["id"], toot_account.access_token)
     assert plain(status["content"]) == text
     assert f'href="{link}"' in status["content"]  # the server linked the URL
+    assert [t["name"] for t in status["tags"]] == ["ελλάδα"]  # and found the hashtag
     [attachment] = status["media_attachments"]
     assert attachment["type"] == "image"
     assert attachment["description"] == alt
