@@ -188,6 +188,20 @@ KERYX_WORKER_THREADS = envint("KERYX_WORKER_THREADS", 32)
 KERYX_CLAIM_BATCH = envint("KERYX_CLAIM_BATCH", 64)
 KERYX_MAX_ATTEMPTS = envint("KERYX_MAX_ATTEMPTS", 6)
 KERYX_HTTP_TIMEOUT = envfloat("KERYX_HTTP_TIMEOUT", 30.0)
+# Per-network endpoints and the self-hoster's own app credentials, e.g. KERYX_X_API_BASE,
+# KERYX_X_OAUTH_BASE, KERYX_X_CLIENT_ID, KERYX_X_CLIENT_SECRET. Empty = the provider's default
+# official host / not configured. Tests point API bases at loopback servers.
+KERYX_NETWORKS = (
+    "x", "mastodon", "bluesky", "threads", "instagram", "facebook", "linkedin", "youtube",
+    "tiktok", "pinterest", "telegram", "discord", "reddit", "google_business",
+)
+KERYX_NETWORK_CONFIG = {
+    name: {
+        key: env(f"KERYX_{name.upper()}_{key.upper()}")
+        for key in ("api_base", "oauth_base", "client_id", "client_secret")
+    }
+    for name in KERYX_NETWORKS
+}
 # Mastodon OAuth apps registered by Keryx use this name on the instance.
 KERYX_APP_NAME = env("KERYX_APP_NAME", "Keryx")
 

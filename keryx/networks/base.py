@@ -177,6 +177,96 @@ class AccountInfo:
 CredentialsSaver = Callable[[dict[str, Any]], None]
 
 
+# ---------------------------------------------------------------------------------------------
+# Connecting: OAuth 2.0 (with PKCE where the network supports it) or credential fields.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OAuth2Spec:
+    """How a network's OAuth 2.0 authorization-code flow looks. Paths are joined to the
+    provider's oauth base (KERYX_<NETWORK>_OAUTH_BASE, default the official host)."""
+
+    authorize_path: str
+    token_path: str
+    scopes: tuple[str, ...]
+    pkce: bool = True
+    scope_separator: str = " "
+    # "basic": client id/secret in an Authorization: Basic header; "body": in the form body.
+    client_auth: str = "body"
+    extra_authorize_params: dict[str, str] = field(default_factory=dict)
+    # Where the token endpoint lives if not under the oauth base (some networks split them):
+    # a path under the API base instead.
+    token_on_api_base: bool = False
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One value a user gives to connect without a browser (CLI flags, credential forms).
+
+    `name` is the credentials/settings key and the CLI flag (`page_id` -> `--page-id`)."""
+
+    name: str
+    label: str
+    secret: bool = False
+    required: bool = True
+    help: str = ""
+    # Where the value is kept: "credentials" (encrypted) or "settings" (plain, non-secret).
+    store: str = "credentials"
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    scope: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def as_credentials(self) -> dict[str, Any]:
+        creds: dict[str, Any] = {"access_token": self.access_token}
+        if self.refresh_token:
+            creds["refresh_token"] = self.refresh_token
+        if self.expires_at:
+            creds["expires_at"] = self.expires_at.isoformat()
+        if self.scope:
+            creds["scope"] = self.scope
+        return creds
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring and the community: metrics, comments, replies (declared in Capabilities).
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Counts for one published post. None = the network does not report that figure."""
+
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    views: int | None = None
+    clicks: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comment:
+    remote_id: str
+    text: str
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    created_at: datetime | None = None
+    parent_id: str = ""
+    url: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
 class Provider(Protocol):
     """What the engine expects of a network. Construct with the channel's decrypted credentials,
     its non-secret settings, an HTTP seam, and a callback to persist refreshed credentials."""
@@ -213,6 +303,34 @@ class Provider(Protocol):
         ...
 
 
+class OAuthProvider(Provider, Protocol):
+    """Networks connected through OAuth 2.0 also implement these (a provider built with empty
+    credentials and the app's client id/secret in the context can exchange a code)."""
+
+    oauth: ClassVar[OAuth2Spec]
+    default_api_base: ClassVar[str]
+    default_oauth_base: ClassVar[str]
+
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet: ...
+
+    def refresh(self) -> TokenSet:
+        """A new token set from the stored refresh token; AuthExpired if it is refused.
+        Keeps the old refresh token when the network does not rotate it."""
+        ...
+
+
+class CommunityProvider(Provider, Protocol):
+    """Declared by Capabilities.metrics / .comments: what analytics and the inbox call."""
+
+    def fetch_metrics(self, remote_id: str) -> Metrics: ...
+
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]: ...
+
+    def reply(self, remote_id: str, text: str) -> PublishResult: ...
+
+    def hide_comment(self, comment_id: str, hidden: bool = True) -> None: ...
+
+
 @dataclass
 class ProviderContext:
     """What a provider is built with. `allow_private` lists hosts let past the SSRF guard."""
@@ -222,3 +340,9 @@ class ProviderContext:
     save_credentials: CredentialsSaver | None = None
     timeout: float = 30.0
     allow_private: tuple[str, ...] = ()
+    # Endpoints and the self-hoster's app credentials (KERYX_<NETWORK>_API_BASE, _OAUTH_BASE,
+    # _CLIENT_ID, _CLIENT_SECRET); empty strings mean the provider's defaults / not configured.
+    api_base: str = ""
+    oauth_base: str = ""
+    client_id: str = ""
+    client_secret: str = ""
