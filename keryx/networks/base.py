@@ -79,6 +79,15 @@ class OutcomeUnknown(ProviderError):
     code = "outcome_unknown"
 
 
+class CannotReconcile(ProviderError):
+    """Raised by lookup() when the network offers no way to read back what was posted (Telegram
+    bots cannot read a channel; a Discord webhook can only fetch a message by its id), so an
+    unknown outcome cannot be settled. Final, not retried: the user checks the channel and
+    retries only if the post is missing (a manual retry then sends without looking up)."""
+
+    code = "cannot_reconcile"
+
+
 # ---------------------------------------------------------------------------------------------
 # Capabilities: what a network accepts, declared so the composer and validator need no network.
 # ---------------------------------------------------------------------------------------------
