@@ -1,0 +1,159 @@
+"""Meta Graph API answers (Facebook, Instagram, Threads): the error body and the usage headers,
+mapped to the shared taxonomy. Only parsing lives here; each provider makes its own calls.
+
+An error answer looks like
+    {"error": {"message": "...", "type": "OAuthException", "code": 190, "error_subcode": 463,
+               "error_user_title": "...", "error_user_msg": "...", "is_transient": false,
+               "fbtrace_id": "..."}}
+and usually comes with HTTP 400 whatever the cause, so the `code` decides, not the status
+(Graph API guide "Handling errors"; Threads and the Instagram API with Instagram Login answer
+in the same shape).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from keryx.networks.base import (
+    AuthExpired,
+    BadContent,
+    Disconnected,
+    OutcomeUnknown,
+    RateLimited,
+    Transient,
+)
+from keryx.networks.http import parse_retry_after, raise_for_status
+
+# Codes from the Graph API error-handling guide and the rate-limiting page.
+AUTH_CODES = frozenset({102, 190})  # session / access token invalid or expired
+PERMISSION_CODES = frozenset({10, *range(200, 300)})  # a permission (scope) is missing
+THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
+TRANSIENT_CODES = frozenset({1, 2})  # "unknown" / "service temporarily unavailable"
+# 190 subcodes that mean the user took the app's access away rather than the token ageing out.
+REVOKED_SUBCODES = frozenset({458, 459, 460})
+# Instagram: "the account has reached its limit of posts per 24 hours" (content publishing).
+PUBLISH_LIMIT_SUBCODES = frozenset({2207042})
+# Without a usable header, a throttled app waits this long (the windows are a rolling hour).
+DEFAULT_THROTTLE_WAIT = 15 * 60.0
+
+
+def graph_error(response: httpx.Response) -> dict[str, Any]:
+    """The `error` object of an answer, {} when the body has none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"]
+    return {}
+
+
+def error_text(error: dict[str, Any], fallback: str = "") -> str:
+    """The message meant for the user when Meta gives one, else the developer message."""
+    title = str(error.get("error_user_title") or "").strip()
+    user_msg = str(error.get("error_user_msg") or "").strip()
+    if user_msg:
+        return f"{title}: {user_msg}" if title and title not in user_msg else user_msg
+    return str(error.get("message") or fallback or "The network refused the request.")
+
+
+def _header_json(headers: httpx.Headers, name: str) -> Any:
+    value = headers.get(name)
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def usage(headers: httpx.Headers) -> dict[str, float]:
+    """The highest usage percentage per header (x-app-usage, x-business-use-case-usage,
+    x-ad-account-usage) and the longest `estimated_time_to_regain_access` (minutes)."""
+    result: dict[str, float] = {}
+    app = _header_json(headers, "x-app-usage")
+    if isinstance(app, dict):
+        result["app"] = max((float(v) for v in app.values() if _number(v)), default=0.0)
+    buc = _header_json(headers, "x-business-use-case-usage")
+    if isinstance(buc, dict):
+        peak, regain = 0.0, 0.0
+        for entries in buc.values():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if not isinstance(entry, dict):
+                    continue
+                for key in ("call_count", "total_cputime", "total_time"):
+                    if _number(entry.get(key)):
+                        peak = max(peak, float(entry[key]))
+                if _number(entry.get("estimated_time_to_regain_access")):
+                    regain = max(regain, float(entry["estimated_time_to_regain_access"]))
+        result["business"] = peak
+        if regain:
+            result["regain_minutes"] = regain
+    ads = _header_json(headers, "x-ad-account-usage")
+    if isinstance(ads, dict) and _number(ads.get("acc_id_util_pct")):
+        result["ad_account"] = float(ads["acc_id_util_pct"])
+    return result
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def retry_after(headers: httpx.Headers) -> float:
+    """Seconds to wait after a throttle: Retry-After, else the business-use-case estimate,
+    else a default that lets the rolling one-hour window move on."""
+    seconds = parse_retry_after(headers)
+    if seconds is not None:
+        return seconds
+    regain = usage(headers).get("regain_minutes")
+    if regain:
+        return regain * 60.0
+    return DEFAULT_THROTTLE_WAIT
+
+
+def near_limit(headers: httpx.Headers, threshold: float = 95.0) -> bool:
+    """True when any usage header says the app is about to be throttled."""
+    return any(v >= threshold for k, v in usage(headers).items() if k != "regain_minutes")
+
+
+def raise_for_graph(response: httpx.Response, *, sent_unsafe: bool) -> None:
+    """Map a Graph API error answer to the taxonomy; 2xx/3xx return quietly."""
+    status = response.status_code
+    if status < 400:
+        return
+    error = graph_error(response)
+    if not error:
+        raise_for_status(response, sent_unsafe=sent_unsafe)
+        return
+    message = error_text(error, f"HTTP {status}")
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    kw = {"status": status, "raw": {"error": error}}
+    if code in AUTH_CODES:
+        if subcode in REVOKED_SUBCODES:
+            raise AuthExpired(f"The app's access was removed: {message}", **kw)
+        raise AuthExpired(message, **kw)
+    if code in PERMISSION_CODES:
+        raise AuthExpired(f"A permission is missing; reconnect and allow it: {message}", **kw)
+    if code in THROTTLE_CODES or status == 429 or subcode in PUBLISH_LIMIT_SUBCODES:
+        raise RateLimited(message, retry_after=retry_after(response.headers), **kw)
+    if code in TRANSIENT_CODES or error.get("is_transient") is True or status >= 500:
+        if status >= 500 and status not in (502, 503, 504) and sent_unsafe:
+            raise OutcomeUnknown(f"The network answered {status}: {message}", **kw)
+        raise Transient(message, **kw)
+    if status == 404 or code == 803:
+        raise Disconnected(message, **kw)
+    raise BadContent(message, **kw)
+
+
+__all__ = [
+    "error_text",
+    "graph_error",
+    "near_limit",
+    "raise_for_graph",
+    "retry_after",
+    "usage",
+]
