@@ -10,6 +10,7 @@ from typing import Any
 PROVIDERS: dict[str, str] = {
     "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
+    "telegram": "keryx.networks.telegram:TelegramProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
