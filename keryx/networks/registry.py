@@ -11,6 +11,7 @@ PROVIDERS: dict[str, str] = {
     "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
     "telegram": "keryx.networks.telegram:TelegramProvider",
+    "tiktok": "keryx.networks.tiktok:TikTokProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
