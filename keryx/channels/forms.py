@@ -44,3 +44,32 @@ class MastodonForm(forms.Form):
         label=_("Channel name"), required=False, max_length=120,
         help_text=_("Defaults to the handle."),
     )
+
+
+class ConnectFieldsForm(forms.Form):
+    """A credential form generated from a network's connect_fields (bot token, webhook URL,
+    page id ... and the token fields). With `only_settings`, just the non-secret settings a
+    channel connected through OAuth needs (a page, a board)."""
+
+    name = forms.CharField(
+        label=_("Channel name"), required=False, max_length=120,
+        help_text=_("Defaults to the account's handle."),
+    )
+
+    def __init__(self, *args, connect_fields=(), only_settings: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.connect_field_names: list[str] = []
+        for spec in connect_fields:
+            if only_settings and (spec.store != "settings" or spec.secret):
+                continue
+            widget = forms.PasswordInput(render_value=False) if spec.secret else None
+            self.fields[spec.name] = forms.CharField(
+                label=_(spec.label), required=spec.required and not only_settings,
+                help_text=_(spec.help) if spec.help else "", widget=widget, max_length=2000,
+            )
+            self.connect_field_names.append(spec.name)
+        # The name goes last, after what the network needs.
+        self.fields["name"] = self.fields.pop("name")
+
+    def values(self) -> dict[str, str]:
+        return {n: self.cleaned_data.get(n) or "" for n in self.connect_field_names}

@@ -9,8 +9,11 @@ Network modules are reached only through the registry.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import secrets
-from datetime import timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,15 +28,21 @@ from keryx.channels.models import Channel, ChannelStatus, OAuthApp, OAuthState
 from keryx.core.access import require_role
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.netguard import BlockedAddress, check_url
+from keryx.networks import oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
+    ConnectField,
+    OAuth2Spec,
     Provider,
     ProviderContext,
     ProviderError,
     Transient,
 )
 from keryx.networks.registry import get_provider_class
+from keryx.networks.registry import names as registry_names
+
+logger = logging.getLogger(__name__)
 
 BLUESKY_DEFAULT_SERVICE = "https://bsky.social"
 OAUTH_STATE_TTL = timedelta(minutes=15)
@@ -60,12 +69,34 @@ def _allow_private() -> tuple[str, ...]:
     return tuple(settings.ALLOWED_PRIVATE_HOSTS)
 
 
-def provider_for(channel: Channel) -> Provider:
-    """A provider instance for this channel, with its decrypted credentials.
+def network_config(network: str) -> dict[str, str]:
+    """KERYX_<NETWORK>_API_BASE/_OAUTH_BASE/_CLIENT_ID/_CLIENT_SECRET (empty = not set)."""
+    return dict(getattr(settings, "KERYX_NETWORK_CONFIG", {}).get(network) or {})
 
-    Refreshed credentials (a new Bluesky session, a refreshed OAuth token) are written back
-    to the channel, encrypted, through the save_credentials callback.
-    """
+
+def provider_context(
+    network: str,
+    credentials: dict[str, Any],
+    channel_settings: dict[str, Any],
+    save_credentials: Any = None,
+) -> ProviderContext:
+    """The one place a ProviderContext is built: credentials and settings of a channel plus
+    the deployment's endpoints and app credentials for the network."""
+    config = network_config(network)
+    return ProviderContext(
+        credentials=dict(credentials),
+        settings=dict(channel_settings),
+        save_credentials=save_credentials,
+        timeout=settings.KERYX_HTTP_TIMEOUT,
+        allow_private=_allow_private(),
+        api_base=config.get("api_base", "") or "",
+        oauth_base=config.get("oauth_base", "") or "",
+        client_id=config.get("client_id", "") or "",
+        client_secret=config.get("client_secret", "") or "",
+    )
+
+
+def _credentials_saver(channel: Channel) -> Any:
     channel_pk = channel.pk
 
     def save_credentials(new_credentials: dict[str, Any]) -> None:
@@ -75,12 +106,17 @@ def provider_for(channel: Channel) -> Provider:
             credentials=Channel._meta.get_field("credentials").get_prep_value(merged)
         )
 
-    context = ProviderContext(
-        credentials=dict(channel.credentials),
-        settings=dict(channel.settings),
-        save_credentials=save_credentials,
-        timeout=settings.KERYX_HTTP_TIMEOUT,
-        allow_private=_allow_private(),
+    return save_credentials
+
+
+def provider_for(channel: Channel) -> Provider:
+    """A provider instance for this channel, with its decrypted credentials.
+
+    Refreshed credentials (a new Bluesky session, a refreshed OAuth token) are written back
+    to the channel, encrypted, through the save_credentials callback.
+    """
+    context = provider_context(
+        channel.network, channel.credentials, channel.settings, _credentials_saver(channel)
     )
     return get_provider_class(channel.network)(context)
 
@@ -98,13 +134,7 @@ def _verify(
         collected.update(new)
 
     provider = get_provider_class(network)(
-        ProviderContext(
-            credentials=dict(credentials),
-            settings=dict(channel_settings),
-            save_credentials=save,
-            timeout=settings.KERYX_HTTP_TIMEOUT,
-            allow_private=_allow_private(),
-        )
+        provider_context(network, credentials, channel_settings, save)
     )
     label = provider.display_name
     try:
@@ -389,8 +419,7 @@ def begin_mastodon_oauth(
     instance = _mastodon_instance(instance)
     name = _clean_name(name)
     client = _oauth_client(instance)
-    OAuthState.objects.filter(created_at__lt=timezone.now() - OAUTH_STATE_TTL).delete()
-    state = secrets.token_urlsafe(32)
+    state = _new_state()
     OAuthState.objects.create(
         state=state,
         workspace=workspace,
@@ -404,16 +433,14 @@ def begin_mastodon_oauth(
     )
 
 
-def finish_mastodon_oauth(
-    state: str | None, code: str | None, *, user: Any, error: str | None = None
-) -> Channel:
-    """The user came back from the server: check the state once, trade the code for a token,
-    and connect the account."""
+def _claim_state(state: str | None, network: str, user: Any) -> OAuthState:
+    """The pending authorization this answer belongs to, used up: single use, 15 minutes,
+    and only for the user who started it."""
     if not state:
         raise ChannelError(
             _("The sign-in answer has no state; start connecting again."), code="bad_state"
         )
-    pending = OAuthState.objects.filter(state=state, network="mastodon").first()
+    pending = OAuthState.objects.filter(state=state, network=network).first()
     # Deleting is the claim: of two requests with the same state only one deletes the row.
     if pending is None or OAuthState.objects.filter(pk=pending.pk).delete()[0] == 0:
         raise ChannelError(
@@ -430,6 +457,20 @@ def finish_mastodon_oauth(
             _("This sign-in took longer than 15 minutes and expired; start connecting again."),
             code="expired_state",
         )
+    return pending
+
+
+def _new_state() -> str:
+    OAuthState.objects.filter(created_at__lt=timezone.now() - OAUTH_STATE_TTL).delete()
+    return secrets.token_urlsafe(32)
+
+
+def finish_mastodon_oauth(
+    state: str | None, code: str | None, *, user: Any, error: str | None = None
+) -> Channel:
+    """The user came back from the server: check the state once, trade the code for a token,
+    and connect the account."""
+    pending = _claim_state(state, "mastodon", user)
     if error:
         raise ChannelError(
             _("%(server)s did not authorize Keryx (%(reason)s).")
@@ -464,6 +505,445 @@ def finish_mastodon_oauth(
     return _save(
         workspace, user, "mastodon", info, credentials, channel_settings, pending.channel_name
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Any network: OAuth 2.0 (authorization code, PKCE) and headless credentials
+# ---------------------------------------------------------------------------------------------
+
+# The token fields every network takes on the command line and in the API, besides its own
+# connect_fields (--access-token, --refresh-token, --expires-at).
+TOKEN_FIELDS = (
+    ConnectField("access_token", "Access token", secret=True, required=False),
+    ConnectField("refresh_token", "Refresh token", secret=True, required=False),
+    ConnectField("expires_at", "Access token expiry (ISO 8601)", required=False),
+)
+# Networks with their own connect flows (instance-specific OAuth apps, app passwords).
+OWN_FLOWS = frozenset({"mastodon", "bluesky"})
+
+
+def oauth_spec(network: str) -> OAuth2Spec | None:
+    return getattr(get_provider_class(network), "oauth", None)
+
+
+def connect_fields(network: str) -> tuple[ConnectField, ...]:
+    """What connecting this network without a browser asks for: its own fields, then tokens."""
+    cls = get_provider_class(network)
+    own = tuple(getattr(cls, "connect_fields", ()) or ())
+    names = {f.name for f in own}
+    tokens = tuple(f for f in TOKEN_FIELDS if f.name not in names)
+    if getattr(cls, "oauth", None) is not None and "access_token" not in names:
+        # An OAuth network connected headless needs at least the access token.
+        tokens = tuple(
+            dataclasses.replace(f, required=True) if f.name == "access_token" else f
+            for f in tokens
+        )
+    return own + tokens
+
+
+def docs_hint(network: str) -> str:
+    return f"docs/networks/{network}.md"
+
+
+def oauth_redirect_uri(network: str) -> str:
+    if network == "mastodon":
+        return mastodon_redirect_uri()
+    return settings.BASE_URL + reverse("channels:oauth_callback", args=[network])
+
+
+def _oauth_app(network: str) -> ProviderContext:
+    """The provider context for the app itself (no account yet); refuses when the self-hoster
+    has not configured the app's credentials."""
+    context = provider_context(network, {}, {})
+    if not context.client_id or not context.client_secret:
+        prefix = f"KERYX_{network.upper()}"
+        raise ChannelError(
+            _("Connecting %(network)s needs your own app: set %(prefix)s_CLIENT_ID and "
+              "%(prefix)s_CLIENT_SECRET; see %(docs)s.")
+            % {"network": get_provider_class(network).display_name, "prefix": prefix,
+               "docs": docs_hint(network)},
+            code="oauth_not_configured",
+        )
+    return context
+
+
+def _oauth_network(network: str) -> Any:
+    try:
+        cls = get_provider_class(network)
+    except KeyError as exc:
+        raise ChannelError(
+            _("Keryx does not know the network %(network)s.") % {"network": network},
+            code="unknown_network",
+        ) from exc
+    if network in OWN_FLOWS or getattr(cls, "oauth", None) is None:
+        raise ChannelError(
+            _("%(network)s is not connected through OAuth here.")
+            % {"network": cls.display_name},
+            code="not_oauth",
+        )
+    return cls
+
+
+def _split_values(
+    network: str, values: dict[str, Any], *, oauth_only: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(credentials, settings) from user-given values, checked against the network's fields.
+    With oauth_only, only the fields kept in settings are taken (tokens come from OAuth)."""
+    fields = connect_fields(network)
+    known = {f.name: f for f in fields}
+    unknown = sorted(k for k, v in values.items() if k not in known and v not in (None, ""))
+    if unknown:
+        raise ChannelError(
+            _("%(network)s does not take %(fields)s.")
+            % {"network": get_provider_class(network).display_name, "fields": ", ".join(unknown)},
+            code="unknown_field",
+        )
+    credentials: dict[str, Any] = {}
+    channel_settings: dict[str, Any] = {}
+    missing = []
+    for f in fields:
+        if oauth_only and (f.store != "settings" or f in TOKEN_FIELDS):
+            continue
+        value = values.get(f.name)
+        value = value.strip() if isinstance(value, str) else value
+        if value in (None, ""):
+            if f.required:
+                missing.append(f.name)
+            continue
+        if f.name == "expires_at":
+            value = _parse_expiry(str(value))
+        (channel_settings if f.store == "settings" else credentials)[f.name] = value
+    if missing:
+        raise ChannelError(
+            _("%(network)s also needs: %(fields)s.")
+            % {"network": get_provider_class(network).display_name,
+               "fields": ", ".join(missing)},
+            code="missing_field",
+        )
+    return credentials, channel_settings
+
+
+def _parse_expiry(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ChannelError(
+            _("The expiry %(value)s is not an ISO 8601 time (e.g. 2026-05-01T12:00:00Z).")
+            % {"value": value},
+            code="bad_expiry",
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def token_expiry(channel: Channel) -> datetime | None:
+    value = (channel.credentials or {}).get("expires_at")
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def connect_option(network: str) -> dict[str, Any]:
+    """How a network connects, for the connect page: OAuth (configured or not) and/or the
+    credential fields. KeyError for an unknown network."""
+    cls = get_provider_class(network)
+    spec = getattr(cls, "oauth", None)
+    config = network_config(network)
+    return {
+        "network": network,
+        "display_name": cls.display_name,
+        "own_flow": network in OWN_FLOWS,
+        "oauth": spec is not None and network not in OWN_FLOWS,
+        "oauth_configured": bool(config.get("client_id") and config.get("client_secret")),
+        "connect": cls.capabilities.connect,
+        "fields": connect_fields(network) if network not in OWN_FLOWS else (),
+        "docs": docs_hint(network),
+        "env_prefix": f"KERYX_{network.upper()}",
+        "redirect_uri": oauth_redirect_uri(network),
+    }
+
+
+def connect_options() -> list[dict[str, Any]]:
+    options = []
+    for network in registry_names():
+        try:
+            options.append(connect_option(network))
+        except (KeyError, ImportError):
+            logger.exception("network %s cannot be loaded", network)
+    return sorted(options, key=lambda o: o["display_name"].lower())
+
+
+def begin_oauth(
+    workspace: Workspace,
+    user: Any,
+    network: str,
+    name: str | None = None,
+    reconnect_channel: Channel | None = None,
+    values: dict[str, Any] | None = None,
+) -> str:
+    """Start connecting (or reconnecting) an account: the URL to send the browser to.
+
+    The state and the PKCE verifier are kept (the verifier encrypted) until the user comes
+    back; `values` are the network's settings fields (a page id, a board) for the channel."""
+    require(workspace, user, Role.EDITOR)
+    cls = _oauth_network(network)
+    spec: OAuth2Spec = cls.oauth
+    context = _oauth_app(network)
+    name = _clean_name(name)
+    channel_settings: dict[str, Any] = {}
+    if reconnect_channel is not None:
+        if reconnect_channel.workspace_id != workspace.pk or reconnect_channel.network != network:
+            raise ChannelError(_("No such channel."), code="bad_channel")
+        channel_settings = dict(reconnect_channel.settings)
+        name = name or reconnect_channel.name
+    if values:
+        channel_settings.update(_split_values(network, values, oauth_only=True)[1])
+    verifier, challenge = oauth2.pkce_pair() if spec.pkce else ("", "")
+    state = _new_state()
+    OAuthState.objects.create(
+        state=state,
+        workspace=workspace,
+        user=user,
+        network=network,
+        channel_name=name,
+        secrets={
+            "code_verifier": verifier,
+            "channel_id": reconnect_channel.pk if reconnect_channel else None,
+            "settings": channel_settings,
+        },
+    )
+    redirect_uri = oauth_redirect_uri(network)
+    custom = getattr(cls, "build_authorize_url", None)
+    if custom is not None:
+        # Networks that deviate from RFC 6749 (other parameter names) build their own URL.
+        return custom(context, redirect_uri, state, challenge)
+    return oauth2.authorize_url(
+        spec, context.oauth_base or cls.default_oauth_base, context.client_id,
+        redirect_uri, state, challenge,
+    )
+
+
+def finish_oauth(
+    state: str | None, code: str | None, user: Any, error: str | None = None,
+    *, network: str,
+) -> Channel:
+    """The user came back from the network: check the state once, trade the code (with the
+    PKCE verifier) for tokens, ask who they belong to, and store them encrypted.
+
+    A reconnect keeps the same channel row, and the old refresh token when the network sent
+    no new one."""
+    cls = _oauth_network(network)
+    pending = _claim_state(state, network, user)
+    label = cls.display_name
+    if error:
+        raise ChannelError(
+            _("%(network)s did not authorize Keryx (%(reason)s).")
+            % {"network": label, "reason": error},
+            code="denied",
+        )
+    if not code:
+        raise ChannelError(
+            _("%(network)s sent no authorization code; start connecting again.")
+            % {"network": label},
+            code="no_code",
+        )
+    workspace = pending.workspace
+    require(workspace, user, Role.EDITOR)
+    stored = dict(pending.secrets)
+    channel_settings = dict(stored.get("settings") or {})
+    context = _oauth_app(network)
+    try:
+        tokens = cls(context).exchange_code(
+            code, oauth_redirect_uri(network), stored.get("code_verifier") or ""
+        )
+    except ProviderError as exc:
+        raise ChannelError(
+            _("%(network)s refused the authorization code (%(reason)s); start connecting "
+              "again.") % {"network": label, "reason": exc.message},
+            code="exchange_failed",
+        ) from exc
+    info, credentials = _verify(network, tokens.as_credentials(), channel_settings)
+    reconnecting = None
+    if stored.get("channel_id"):
+        reconnecting = Channel.objects.filter(pk=stored["channel_id"], workspace=workspace).first()
+        if reconnecting is not None and reconnecting.remote_id not in ("", info.remote_id):
+            raise ChannelError(
+                _("You signed in to %(network)s as %(handle)s, but this channel is %(expected)s. "
+                  "Sign in with that account, or connect %(handle)s as a new channel.")
+                % {"network": label, "handle": info.handle, "expected": reconnecting.handle},
+                code="other_account",
+            )
+    existing = reconnecting or Channel.objects.filter(
+        workspace=workspace, network=network, remote_id=info.remote_id
+    ).first()
+    if existing is not None:
+        old_refresh = (existing.credentials or {}).get("refresh_token")
+        if old_refresh and not credentials.get("refresh_token"):
+            credentials["refresh_token"] = old_refresh
+        channel_settings = {**existing.settings, **channel_settings}
+        if existing.remote_id == "":
+            # Connected headless without an account id: adopt this one so _save finds it.
+            Channel.objects.filter(pk=existing.pk).update(remote_id=info.remote_id)
+    return _save(workspace, user, network, info, credentials, channel_settings,
+                 pending.channel_name)
+
+
+def connect_with_credentials(
+    workspace: Workspace,
+    user: Any,
+    network: str,
+    values: dict[str, Any],
+    name: str | None = None,
+) -> Channel:
+    """Connect without a browser: the network's connect_fields (bot token, webhook URL, page
+    id ...) and/or tokens got elsewhere, checked with the network before they are stored."""
+    if network == "bluesky":
+        return connect_bluesky(workspace, user, values.get("handle", ""),
+                               values.get("app_password", ""), values.get("service"), name)
+    if network == "mastodon":
+        return connect_mastodon_token(workspace, user, values.get("instance", ""),
+                                      values.get("access_token", ""), name)
+    require(workspace, user, Role.EDITOR)
+    try:
+        get_provider_class(network)
+    except KeyError as exc:
+        raise ChannelError(
+            _("Keryx does not know the network %(network)s.") % {"network": network},
+            code="unknown_network",
+        ) from exc
+    credentials, channel_settings = _split_values(network, values)
+    info, credentials = _verify(network, credentials, channel_settings)
+    return _save(workspace, user, network, info, credentials, channel_settings, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping OAuth tokens fresh
+# ---------------------------------------------------------------------------------------------
+
+REFRESH_WITHIN = timedelta(minutes=30)
+# Shown as "expiring" in the channel list when no refresh can renew it in time.
+EXPIRY_WARNING = timedelta(days=3)
+_refresh_locks: dict[int, threading.Lock] = {}
+_refresh_locks_guard = threading.Lock()
+
+
+def _lock_for(channel_pk: int) -> threading.Lock:
+    with _refresh_locks_guard:
+        return _refresh_locks.setdefault(channel_pk, threading.Lock())
+
+
+def refresh_channel(channel: Channel, *, mark: bool = True) -> bool:
+    """Trade the stored refresh token for new tokens and store them; True if renewed.
+
+    The refresh token is never dropped: a network that does not rotate it keeps the old one,
+    and a refused refresh only marks the channel needs_reconnect (the stored tokens stay, so
+    a reconnect can still use them). Raises AuthExpired after marking, and the taxonomy's
+    other errors unchanged (try again later)."""
+    cls = get_provider_class(channel.network)
+    if getattr(cls, "oauth", None) is None or not channel.credentials.get("refresh_token"):
+        return False
+    with _lock_for(channel.pk):
+        channel.refresh_from_db(fields=["credentials", "status", "status_message"])
+        sent = channel.credentials.get("refresh_token")
+        try:
+            tokens = cls(provider_context(channel.network, channel.credentials,
+                                          channel.settings)).refresh()
+        except AuthExpired as exc:
+            # Another process may have refreshed (and rotated) at the same moment.
+            channel.refresh_from_db(fields=["credentials"])
+            if channel.credentials.get("refresh_token") != sent:
+                return True
+            if mark:
+                mark_needs_reconnect(
+                    channel,
+                    _("%(network)s refused to renew access (%(reason)s); reconnect the channel.")
+                    % {"network": cls.display_name, "reason": exc.message},
+                )
+            raise
+        merged = {**channel.credentials, **tokens.as_credentials()}
+        merged["refresh_token"] = tokens.refresh_token or sent
+        if not tokens.expires_at:
+            # No expiry given: the old, passed one must not trigger refreshes forever.
+            merged.pop("expires_at", None)
+        channel.credentials = merged
+        Channel.objects.filter(pk=channel.pk).update(
+            credentials=Channel._meta.get_field("credentials").get_prep_value(merged)
+        )
+    return True
+
+
+def refresh_expiring_tokens(
+    within: timedelta = REFRESH_WITHIN, now: datetime | None = None
+) -> dict[str, int]:
+    """Renew every active OAuth channel whose access token expires within `within`.
+
+    Run periodically by the background workers (keryx.channels.tasks). Credentials are
+    encrypted, so the expiry is read in Python; channels are few."""
+    now = now or timezone.now()
+    oauth_networks = [n for n in registry_names() if _is_oauth(n)]
+    counts = {"refreshed": 0, "refused": 0, "failed": 0}
+    channels = Channel.objects.filter(
+        status=ChannelStatus.ACTIVE, network__in=oauth_networks
+    ).order_by("pk")
+    for channel in channels:
+        expiry = token_expiry(channel)
+        if expiry is None or expiry > now + within:
+            continue
+        try:
+            if refresh_channel(channel):
+                counts["refreshed"] += 1
+        except AuthExpired:
+            counts["refused"] += 1
+        except ProviderError as exc:
+            counts["failed"] += 1
+            logger.warning("refreshing channel %s failed: %s", channel.pk, exc.message)
+        except Exception:
+            counts["failed"] += 1
+            logger.exception("refreshing channel %s failed", channel.pk)
+    return counts
+
+
+def fresh_provider(channel: Channel, provider: Provider) -> Provider:
+    """Before publishing: the same provider if its access token is still good, else a new one
+    built after a refresh. A refused refresh raises AuthExpired (the channel is marked)."""
+    expiry = token_expiry(channel)
+    if expiry is None or expiry > timezone.now() + timedelta(seconds=60):
+        return provider
+    if refresh_channel(channel):
+        return provider_for(channel)
+    return provider
+
+
+def _is_oauth(network: str) -> bool:
+    try:
+        return network not in OWN_FLOWS and oauth_spec(network) is not None
+    except (KeyError, ImportError):
+        return False
+
+
+def channel_warning(channel: Channel, now: datetime | None = None) -> str:
+    """What the channel list says about a channel's connection, or ""."""
+    if channel.status == ChannelStatus.NEEDS_RECONNECT:
+        return _("The network no longer accepts this channel's credentials; posts to it will "
+                 "fail until you reconnect.")
+    if channel.status != ChannelStatus.ACTIVE:
+        return ""
+    expiry = token_expiry(channel)
+    if expiry is None or channel.credentials.get("refresh_token"):
+        return ""
+    now = now or timezone.now()
+    if expiry <= now:
+        return _("The access token expired; reconnect the channel.")
+    if expiry <= now + EXPIRY_WARNING:
+        return _("The access token expires on %(when)s and cannot be renewed automatically; "
+                 "reconnect before then.") % {"when": timezone.localtime(expiry).strftime(
+                     "%Y-%m-%d %H:%M")}
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,6 +990,11 @@ def delete_channel(channel: Channel, user: Any) -> None:
 __all__ = [
     "ChannelError",
     "begin_mastodon_oauth",
+    "begin_oauth",
+    "connect_with_credentials",
+    "finish_oauth",
+    "provider_context",
+    "refresh_expiring_tokens",
     "channels_for",
     "connect_bluesky",
     "connect_mastodon_token",

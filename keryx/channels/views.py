@@ -1,4 +1,5 @@
-"""Channel pages: list, connect Bluesky, connect Mastodon (OAuth or token), delete.
+"""Channel pages: list, connect (any network: OAuth or a credential form; Bluesky and Mastodon
+with their own forms), OAuth callbacks, reconnect, delete.
 
 Thin: every decision is in channels.services."""
 
@@ -8,13 +9,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from keryx.channels import services
-from keryx.channels.forms import BlueskyForm, MastodonForm
+from keryx.channels.forms import BlueskyForm, ConnectFieldsForm, MastodonForm
 from keryx.channels.models import ChannelStatus
 from keryx.core.models import Role
 from keryx.core.web import workspace_view
@@ -24,6 +25,8 @@ from keryx.core.web import workspace_view
 def channel_list(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     channels = services.channels_for(request.user, membership.workspace)
+    for channel in channels:
+        channel.warning = services.channel_warning(channel)
     return render(
         request,
         "channels/list.html",
@@ -100,6 +103,79 @@ def mastodon_callback(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Role.EDITOR)
+def connect_index(request: HttpRequest) -> HttpResponse:
+    """Every network Keryx knows, with how it connects."""
+    return render(request, "channels/connect.html", {"networks": services.connect_options()})
+
+
+@workspace_view(Role.EDITOR)
+def connect_network(request: HttpRequest, network: str) -> HttpResponse:
+    """One network: a sign-in button (OAuth) and/or the credential form from its fields."""
+    if network in services.OWN_FLOWS:
+        return redirect(f"channels:connect_{network}")
+    try:
+        option = services.connect_option(network)
+    except KeyError as exc:
+        raise Http404(_("Keryx does not know this network.")) from exc
+    workspace = request.membership.workspace  # type: ignore[attr-defined]
+    initial = request.GET.dict() or None
+    fields = services.connect_fields(network)
+    oauth_form = ConnectFieldsForm(
+        request.POST if request.POST.get("method") == "oauth" else None,
+        connect_fields=fields, only_settings=True, initial=initial, prefix="oauth",
+    )
+    token_form = ConnectFieldsForm(
+        request.POST if request.POST.get("method") == "credentials" else None,
+        connect_fields=fields, initial=initial, prefix="creds",
+    )
+    if request.method == "POST" and option["oauth"] and request.POST.get("method") == "oauth":
+        if oauth_form.is_valid():
+            try:
+                url = services.begin_oauth(
+                    workspace, request.user, network, name=oauth_form.cleaned_data["name"],
+                    values=oauth_form.values(),
+                )
+            except services.ChannelError as exc:
+                oauth_form.add_error(None, exc.message)
+            else:
+                return HttpResponseRedirect(url)
+    elif request.method == "POST" and request.POST.get("method") == "credentials":
+        if token_form.is_valid():
+            try:
+                channel = services.connect_with_credentials(
+                    workspace, request.user, network, token_form.values(),
+                    name=token_form.cleaned_data["name"],
+                )
+            except services.ChannelError as exc:
+                token_form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
+                return redirect("channels:list")
+    return render(
+        request,
+        "channels/connect_network.html",
+        {"option": option, "oauth_form": oauth_form, "token_form": token_form},
+    )
+
+
+@login_required
+def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
+    try:
+        channel = services.finish_oauth(
+            request.GET.get("state"),
+            request.GET.get("code"),
+            request.user,
+            error=request.GET.get("error_description") or request.GET.get("error"),
+            network=network,
+        )
+    except services.ChannelError as exc:
+        messages.error(request, exc.message)
+        return redirect("channels:list")
+    messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
+    return redirect("channels:list")
+
+
+@workspace_view(Role.EDITOR)
 def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     """Back to the connect form for this account, prefilled; the same channel row is kept."""
     channel = services.get_channel(request.user, channel_id)
@@ -114,8 +190,24 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
             "name": channel.name,
         }
         return redirect(reverse("channels:connect_bluesky") + "?" + urlencode(query))
-    messages.error(request, _("This network cannot be reconnected from here."))
-    return redirect("channels:list")
+    try:
+        if services.oauth_spec(channel.network) is not None:
+            # One click: through the network's sign-in again, for this same channel.
+            return HttpResponseRedirect(services.begin_oauth(
+                channel.workspace, request.user, channel.network, reconnect_channel=channel
+            ))
+    except services.ChannelError as exc:
+        messages.error(request, exc.message)
+        return redirect("channels:list")
+    except KeyError:
+        messages.error(request, _("This network cannot be reconnected from here."))
+        return redirect("channels:list")
+    query = {"name": channel.name, **{
+        k: v for k, v in channel.settings.items() if isinstance(v, str)
+    }}
+    return redirect(
+        reverse("channels:connect_network", args=[channel.network]) + "?" + urlencode(query)
+    )
 
 
 @workspace_view()

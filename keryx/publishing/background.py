@@ -94,4 +94,9 @@ def start(*, dispatch: bool = True, tasks: bool = True, reaper: bool = False,
                 background.stop_event.wait(REAPER_INTERVAL_SECONDS)
 
         _thread("keryx-reaper", reap_loop, background)
+    if dispatch or reaper:
+        # OAuth tokens are renewed before they expire, wherever the engine runs.
+        from keryx.channels.tasks import token_refresh_loop
+
+        _thread("keryx-tokens", lambda: token_refresh_loop(background.stop_event), background)
     return background

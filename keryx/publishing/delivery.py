@@ -138,7 +138,7 @@ def publish_claimed(claim: Claim, *, worker_id: str) -> str:
     """Carry one claimed target to its next state. Returns that state ("lost" if the lease was
     taken away). Never raises for a network's failure; a bug in a provider counts as an
     unknown outcome, since it may have struck after the request left."""
-    from keryx.channels.services import provider_for
+    from keryx.channels.services import fresh_provider, provider_for
 
     actor = f"worker:{worker_id}"[:150]
     target = (
@@ -185,6 +185,8 @@ def publish_claimed(claim: Claim, *, worker_id: str) -> str:
 
         now = timezone.now
         try:
+            # An expired OAuth access token is renewed first (AuthExpired if refused).
+            provider = fresh_provider(channel, provider)
             # Step 3: an earlier attempt may have landed.
             if reconcile:
                 found = provider.lookup(request)
