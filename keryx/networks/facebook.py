@@ -1,0 +1,675 @@
+"""Facebook Pages over the Graph API (versioned base, default https://graph.facebook.com/v23.0).
+
+Credentials: {"access_token": the Page access token (what every post uses),
+"refresh_token": the long-lived *user* token the Page token was derived from (optional)}.
+Settings: {"page_id", "pages": [{"id", "name"}] the Pages the user manages, learned by verify()}.
+
+Facebook has no refresh tokens. A Page token derived from a long-lived user token does not
+expire, but the user token does (~60 days); refresh() trades the user token for a new long-lived
+one (grant_type=fb_exchange_token) and re-reads the Page token with it, so the connection stays
+renewable. That user token is stored as the channel's refresh token.
+
+Publishing: text/link -> POST /{page}/feed; one image -> POST /{page}/photos; several images ->
+each uploaded unpublished, then one feed post with attached_media; one video -> POST
+/{page}/videos. Native scheduling (published=false + scheduled_publish_time) is used only when
+the request asks for it (options["native_schedule"]); otherwise Keryx publishes at the time
+itself. No idempotency key: an unknown outcome is reconciled by reading the Page's recent posts.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from keryx.networks import oauth2
+from keryx.networks.base import (
+    AccountInfo,
+    AuthExpired,
+    BadContent,
+    Capabilities,
+    Comment,
+    ConnectField,
+    Disconnected,
+    MediaItem,
+    MediaRules,
+    Metrics,
+    OAuth2Spec,
+    OutcomeUnknown,
+    Problem,
+    ProviderContext,
+    ProviderError,
+    PublishRequest,
+    PublishResult,
+    RateLimited,
+    TokenSet,
+    Transient,
+)
+from keryx.networks.http import HttpSeam, parse_retry_after
+from keryx.networks.text import graphemes
+from keryx.networks.videoprobe import probe
+
+GRAPH_VERSION = "v23.0"
+# Not documented by Meta; 63,206 is the figure third parties quote (platform-rules.md).
+TEXT_LIMIT = 63206
+# "Must be < 10 MB" (Photo reference): the largest accepted size is one byte under 10 MiB.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024 - 1
+# Keryx uploads a video in one (non-resumable) request, which the Video API allows up to 1 GB
+# and 20 minutes; the 10 GB / 4 h figures quoted for resumable uploads are unverified anyway.
+MAX_VIDEO_BYTES = 1024 * 1024 * 1024
+MAX_VIDEO_SECONDS = 20 * 60
+# The number of photos in one post is not documented; 10 is our own cap (what the composer and
+# other tools use) until Meta says more.
+MAX_PHOTOS = 10
+SCHEDULE_MIN = timedelta(minutes=10)
+SCHEDULE_MAX = timedelta(days=30)
+LOOKUP_MARGIN = timedelta(minutes=5)
+LOOKUP_LIMIT = 50
+# Graph API error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling).
+AUTH_CODES = {102, 190, 463, 467}
+PERMISSION_CODES = {10} | set(range(200, 300))
+RATE_CODES = {4, 17, 32, 341, 613, 80001, 80005}
+TRANSIENT_CODES = {1, 2}
+# When a rate-limit answer carries no estimate, wait this long: Meta's app and Page limits
+# are computed over a rolling hour.
+DEFAULT_RATE_WAIT = 15 * 60.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph API errors and usage headers
+# ---------------------------------------------------------------------------------------------
+
+
+def _usage_json(headers: httpx.Headers, name: str) -> Any:
+    raw = headers.get(name)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def usage_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds until access returns, from Meta's usage headers.
+
+    x-business-use-case-usage: {"<id>": [{"type", "call_count", ...,
+    "estimated_time_to_regain_access" (minutes)}]}; x-page-usage may carry the same estimate.
+    x-app-usage only says percentages: at 100 % of any, the rolling hour applies."""
+    waits: list[float] = []
+    buc = _usage_json(headers, "x-business-use-case-usage")
+    if isinstance(buc, dict):
+        for entries in buc.values():
+            for entry in entries if isinstance(entries, list) else [entries]:
+                if isinstance(entry, dict):
+                    minutes = entry.get("estimated_time_to_regain_access")
+                    if isinstance(minutes, (int, float)) and minutes > 0:
+                        waits.append(float(minutes) * 60)
+    for name in ("x-page-usage", "x-app-usage"):
+        usage = _usage_json(headers, name)
+        if not isinstance(usage, dict):
+            continue
+        minutes = usage.get("estimated_time_to_regain_access")
+        if isinstance(minutes, (int, float)) and minutes > 0:
+            waits.append(float(minutes) * 60)
+        elif any(isinstance(v, (int, float)) and v >= 100 for v in usage.values()):
+            waits.append(DEFAULT_RATE_WAIT)
+    return max(waits) if waits else None
+
+
+def graph_error(response: httpx.Response, *, sent_unsafe: bool) -> ProviderError | None:
+    """The taxonomy error for a Graph API answer, or None when it is a success."""
+    status = response.status_code
+    body: Any = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if status < 400 and not isinstance(error, dict):
+        return None
+    error = error if isinstance(error, dict) else {}
+    message = str(error.get("error_user_msg") or error.get("message") or "").strip()
+    if not message:
+        message = (response.text or "").strip()[:300] or f"HTTP {status}"
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    if code in RATE_CODES or status == 429:
+        wait = usage_retry_after(response.headers) or parse_retry_after(response.headers)
+        return RateLimited(message, retry_after=wait or DEFAULT_RATE_WAIT, status=status,
+                           raw=error)
+    if code in AUTH_CODES or status == 401:
+        return AuthExpired(message, status=status, raw=error)
+    if code in PERMISSION_CODES:
+        # A permission the app was not granted (or the user's Page role lost): reconnecting
+        # with the permission granted fixes it.
+        return AuthExpired(f"Missing permission: {message}", status=status, raw=error)
+    if code == 100 and subcode == 33:
+        # "Object with ID ... does not exist, cannot be loaded due to missing permissions".
+        return Disconnected(message, status=status, raw=error)
+    if status >= 500 or code in TRANSIENT_CODES or error.get("is_transient"):
+        if sent_unsafe and status not in (502, 503, 504):
+            return OutcomeUnknown(f"Facebook answered {status}: {message}", status=status,
+                                  raw=error)
+        return Transient(message, status=status, raw=error)
+    return BadContent(message, status=status, raw=error)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        # Graph API times look like 2026-11-27T04:00:00+0000.
+        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+class FacebookProvider:
+    network: ClassVar[str] = "facebook"
+    display_name: ClassVar[str] = "Facebook"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=TEXT_LIMIT,
+        counting="chars",
+        media=MediaRules(
+            max_items=MAX_PHOTOS,
+            image_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp",
+                                   "image/tiff"}),
+            max_image_bytes=MAX_PHOTO_BYTES,
+            video_types=frozenset({"video/mp4", "video/quicktime"}),
+            max_video_bytes=MAX_VIDEO_BYTES,
+            alt_text=True,
+            alt_text_max=None,
+            mix_images_and_video=False,
+        ),
+        first_comment=True,
+        native_scheduling=True,
+        metrics=True,
+        comments=True,
+        connect="oauth2",
+    )
+    default_api_base: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
+    default_oauth_base: ClassVar[str] = "https://www.facebook.com"
+    oauth: ClassVar[OAuth2Spec] = OAuth2Spec(
+        authorize_path=f"/{GRAPH_VERSION}/dialog/oauth",
+        # The token endpoint is on the Graph API host: /oauth/access_token under the API base.
+        token_path="/oauth/access_token",
+        token_on_api_base=True,
+        scopes=("pages_show_list", "pages_manage_posts", "pages_read_engagement",
+                "pages_manage_engagement", "pages_read_user_engagement", "publish_video"),
+        scope_separator=",",
+        pkce=True,
+    )
+    connect_fields: ClassVar[tuple[ConnectField, ...]] = (
+        ConnectField(
+            "page_id", "Page ID", required=False, store="settings",
+            help="The numeric ID of the Facebook Page to post on. Without it, the first Page "
+                 "the token can manage (or the Page a Page token belongs to) is used.",
+        ),
+    )
+    daily_post_cap: ClassVar[int | None] = None  # feed posts: no fixed number (BUC limits)
+
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+        self.credentials = context.credentials
+        self.settings = context.settings
+        self.api = (context.api_base or self.default_api_base).rstrip("/")
+        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _token(self) -> str:
+        token = self.credentials.get("access_token")
+        if not token:
+            raise AuthExpired("No Page access token stored for this Facebook channel.")
+        return str(token)
+
+    def _graph(self, method: str, path: str, *, token: str | None = None,
+               safe_to_repeat: bool | None = None, **kwargs: Any) -> Any:
+        """One Graph API call; the token goes in the Authorization header, never the URL."""
+        headers = {"Authorization": f"Bearer {token or self._token()}",
+                   "Accept": "application/json"}
+        if safe_to_repeat is None:
+            safe_to_repeat = method.upper() == "GET"
+        response = self.http.request(method, self.api + path, headers=headers,
+                                     safe_to_repeat=safe_to_repeat, check_status=False,
+                                     **kwargs)
+        error = graph_error(response, sent_unsafe=not safe_to_repeat)
+        if error is not None:
+            raise error
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Transient(f"Facebook answered {response.status_code} without JSON.") from exc
+
+    @property
+    def page_id(self) -> str:
+        page_id = self.settings.get("page_id")
+        if not page_id:
+            raise Disconnected("This Facebook channel has no Page; connect it again.")
+        return str(page_id)
+
+    # -- validation (pure) -----------------------------------------------------------------
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        problems: list[Problem] = []
+        length = graphemes(request.text)
+        if length > TEXT_LIMIT:
+            problems.append(Problem(
+                "too_long",
+                f"The text is {length} characters long; Facebook accepts about {TEXT_LIMIT}.",
+                params={"length": length, "limit": TEXT_LIMIT},
+            ))
+        media = request.media
+        if not request.text.strip() and not media and not request.options.get("link"):
+            problems.append(Problem("empty", "A Facebook post needs text, a link or media."))
+        videos = [m for m in media if m.mime_type.startswith("video/")]
+        if videos and len(media) > 1:
+            problems.append(Problem(
+                "mixed_media", "Facebook takes one video on its own, not with other media.",
+                field="media"))
+        if len(media) > MAX_PHOTOS:
+            problems.append(Problem(
+                "too_many_media",
+                f"{len(media)} photos; Keryx posts at most {MAX_PHOTOS} to a Facebook Page.",
+                field="media", params={"count": len(media), "limit": MAX_PHOTOS}))
+        rules = self.capabilities.media
+        for index, item in enumerate(media):
+            problems.extend(self._media_problems(index, item, rules))
+        if request.options.get("native_schedule"):
+            problems.extend(self._schedule_problems(request.scheduled_at))
+        return problems
+
+    @staticmethod
+    def _media_problems(index: int, item: MediaItem, rules: MediaRules) -> list[Problem]:
+        name = Path(item.path).name or f"#{index + 1}"
+        if item.mime_type in rules.image_types:
+            if item.size > MAX_PHOTO_BYTES:
+                return [Problem(
+                    "media_too_large",
+                    f"{name} is {item.size / 1048576:.1f} MB; Facebook photos must be under "
+                    "10 MB.", field="media",
+                    params={"index": index, "size": item.size, "limit": MAX_PHOTO_BYTES})]
+            return []
+        if item.mime_type not in rules.video_types:
+            return [Problem("media_type", f"{name}: Facebook does not take "
+                            f"{item.mime_type or 'this kind of'} files.", field="media",
+                            params={"index": index, "mime_type": item.mime_type})]
+        if item.size > MAX_VIDEO_BYTES:
+            return [Problem("media_too_large",
+                            f"{name} is {item.size / 1073741824:.1f} GB; Keryx uploads Facebook "
+                            "videos up to 1 GB.", field="media",
+                            params={"index": index, "size": item.size,
+                                    "limit": MAX_VIDEO_BYTES})]
+        info = probe(item.path)
+        if info.probed and not info.has_video:
+            return [Problem("media_unreadable", f"{name} is not a video Facebook can read.",
+                            field="media", params={"index": index})]
+        if info.duration is not None and info.duration > MAX_VIDEO_SECONDS:
+            return [Problem("video_too_long",
+                            f"{name} lasts {info.duration / 60:.0f} minutes; Keryx uploads "
+                            "Facebook videos up to 20 minutes.", field="media",
+                            params={"index": index, "duration": info.duration,
+                                    "limit": MAX_VIDEO_SECONDS})]
+        return []
+
+    @staticmethod
+    def _schedule_problems(when: datetime | None, now: datetime | None = None) -> list[Problem]:
+        now = now or datetime.now(UTC)
+        if when is None:
+            return [Problem("schedule_missing",
+                            "Facebook native scheduling needs a publication time.",
+                            field="scheduled_at")]
+        lead = when - now
+        if lead < SCHEDULE_MIN or lead > SCHEDULE_MAX:
+            return [Problem("schedule_out_of_range",
+                            "Facebook schedules posts between 10 minutes and 30 days ahead; "
+                            "let Keryx publish this one itself instead.",
+                            field="scheduled_at", params={"lead_seconds": lead.total_seconds()})]
+        return []
+
+    # -- account ---------------------------------------------------------------------------
+
+    def verify(self) -> AccountInfo:
+        """Find the Page and its token. With the user token (refresh_token) or a user access
+        token, the Page token is read from the Page; a Page token is used as it is."""
+        user_token = self.credentials.get("refresh_token")
+        page_id = self.settings.get("page_id")
+        pages: list[dict[str, Any]] = []
+        if user_token or not page_id:
+            token = str(user_token or self._token())
+            try:
+                listing = self._graph(
+                    "GET", "/me/accounts", token=token,
+                    params={"fields": "id,name,link,username,access_token", "limit": "100"})
+                pages = [p for p in listing.get("data") or [] if isinstance(p, dict)]
+            except BadContent:
+                # (#100) "nonexisting field (accounts) on node type (Page)": a Page token.
+                if user_token:
+                    raise
+                page = self._graph("GET", "/me", params={"fields": "id,name,link,username"})
+                return self._account(page, self._token(), [])
+            if not pages:
+                raise Disconnected("This Facebook account manages no Page Keryx can post to; "
+                                   "grant the app access to a Page and connect again.")
+            page = next((p for p in pages if str(p.get("id")) == str(page_id)), None)
+            if page is None and page_id:
+                raise Disconnected(f"The Facebook account has no access to Page {page_id}.")
+            page = page or pages[0]
+            if not user_token:
+                # A user access token was given: keep it for renewals.
+                self._save({"refresh_token": self._token()})
+            return self._account(page, str(page.get("access_token") or ""), pages)
+        page = self._graph("GET", f"/{page_id}",
+                           params={"fields": "id,name,link,username,access_token"})
+        page_token = str(page.get("access_token") or self._token())
+        if page_token != self._token():
+            # The token given was a user's: keep it for renewals.
+            self._save({"refresh_token": self._token()})
+        return self._account(page, page_token, [])
+
+    def _account(self, page: dict[str, Any], page_token: str,
+                 pages: list[dict[str, Any]]) -> AccountInfo:
+        if not page.get("id"):
+            raise Transient("Facebook's answer does not look like a Page.")
+        if not page_token:
+            raise AuthExpired("Facebook did not hand out a Page token: the Page role or the "
+                              "pages_manage_posts permission is missing.")
+        if page_token != self.credentials.get("access_token"):
+            self._save({"access_token": page_token})
+        settings: dict[str, Any] = {"page_id": str(page["id"])}
+        if pages:
+            settings["pages"] = [{"id": str(p["id"]), "name": p.get("name", "")} for p in pages]
+        handle = page.get("username") or page.get("name") or str(page["id"])
+        return AccountInfo(
+            remote_id=str(page["id"]),
+            handle=str(handle),
+            display_name=str(page.get("name") or handle),
+            url=page.get("link") or f"https://www.facebook.com/{page['id']}",
+            settings=settings,
+        )
+
+    def _save(self, update: dict[str, Any]) -> None:
+        self.credentials.update(update)
+        if self.context.save_credentials is not None:
+            self.context.save_credentials(update)
+
+    # -- publishing ------------------------------------------------------------------------
+
+    @classmethod
+    def new_idempotency_key(cls) -> str:
+        return uuid.uuid4().hex
+
+    def _schedule_fields(self, request: PublishRequest) -> dict[str, str]:
+        if not request.options.get("native_schedule"):
+            return {}
+        problems = self._schedule_problems(request.scheduled_at)
+        if problems:
+            raise BadContent(problems[0].message, problems=problems)
+        assert request.scheduled_at is not None
+        return {"published": "false",
+                "scheduled_publish_time": str(int(request.scheduled_at.timestamp()))}
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        schedule = self._schedule_fields(request)
+        media = request.media
+        if media and media[0].mime_type.startswith("video/"):
+            result = self._publish_video(request, media[0], schedule)
+        elif len(media) == 1:
+            result = self._publish_photo(request, media[0], schedule)
+        elif media:
+            result = self._publish_album(request, schedule)
+        else:
+            data = {"message": request.text, **schedule}
+            if request.options.get("link"):
+                data["link"] = str(request.options["link"])
+            body = self._graph("POST", f"/{self.page_id}/feed", data=data)
+            result = self._post_result(str(body["id"]))
+        return self._first_comment(request, result)
+
+    def _post_result(self, post_id: str, **raw: Any) -> PublishResult:
+        return PublishResult(remote_id=post_id, url=f"https://www.facebook.com/{post_id}",
+                             published_at=None, raw={"id": post_id, **raw})
+
+    def _publish_photo(self, request: PublishRequest, item: MediaItem,
+                       schedule: dict[str, str]) -> PublishResult:
+        data = {"caption": request.text, **schedule}
+        if item.alt_text:
+            data["alt_text_custom"] = item.alt_text
+        path = Path(item.path)
+        with path.open("rb") as handle:
+            body = self._graph("POST", f"/{self.page_id}/photos", data=data,
+                               files={"source": (path.name, handle, item.mime_type)})
+        post_id = str(body.get("post_id") or body["id"])
+        return self._post_result(post_id, photo_id=str(body["id"]))
+
+    def _publish_album(self, request: PublishRequest, schedule: dict[str, str]) -> PublishResult:
+        photo_ids: list[str] = []
+        for item in request.media:
+            data = {"published": "false"}
+            if schedule:
+                # Unpublished photos for a scheduled post must be marked temporary.
+                data["temporary"] = "true"
+            if item.alt_text:
+                data["alt_text_custom"] = item.alt_text
+            path = Path(item.path)
+            with path.open("rb") as handle:
+                # An unpublished photo is not a post: repeating the upload after a timeout
+                # leaves at most an unused photo, never a second post.
+                body = self._graph("POST", f"/{self.page_id}/photos", data=data,
+                                   files={"source": (path.name, handle, item.mime_type)},
+                                   safe_to_repeat=True)
+            photo_ids.append(str(body["id"]))
+        data = {"message": request.text, **schedule}
+        for index, photo_id in enumerate(photo_ids):
+            data[f"attached_media[{index}]"] = json.dumps({"media_fbid": photo_id})
+        body = self._graph("POST", f"/{self.page_id}/feed", data=data)
+        return self._post_result(str(body["id"]), photo_ids=photo_ids)
+
+    def _publish_video(self, request: PublishRequest, item: MediaItem,
+                       schedule: dict[str, str]) -> PublishResult:
+        data = {"description": request.text, **schedule}
+        if request.options.get("title"):
+            data["title"] = str(request.options["title"])
+        path = Path(item.path)
+        with path.open("rb") as handle:
+            body = self._graph("POST", f"/{self.page_id}/videos", data=data,
+                               files={"source": (path.name, handle, item.mime_type)})
+        video_id = str(body["id"])
+        return PublishResult(
+            remote_id=video_id,
+            url=f"https://www.facebook.com/{self.page_id}/videos/{video_id}/",
+            raw={"id": video_id, "video": True},
+        )
+
+    def _first_comment(self, request: PublishRequest, result: PublishResult) -> PublishResult:
+        text = request.options.get("first_comment")
+        if not text or request.options.get("native_schedule"):
+            return result
+        try:
+            comment = self.reply(result.remote_id, str(text))
+        except ProviderError as exc:
+            # The post is out; a failed first comment must not make the engine post again.
+            return PublishResult(result.remote_id, result.url, result.published_at,
+                                 {**result.raw, "first_comment_error": exc.message})
+        return PublishResult(result.remote_id, result.url, result.published_at,
+                             {**result.raw, "first_comment_id": comment.remote_id})
+
+    # -- reconciliation --------------------------------------------------------------------
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The Page post made for this request among its recent (or scheduled) posts."""
+        media = request.media
+        since = request.scheduled_at - LOOKUP_MARGIN if request.scheduled_at else None
+        if media and media[0].mime_type.startswith("video/"):
+            edge, fields, text_key = "videos", "id,description,created_time", "description"
+        elif request.options.get("native_schedule"):
+            edge, fields, text_key = "scheduled_posts", "id,message,created_time", "message"
+        else:
+            edge, fields, text_key = "posts", "id,message,created_time,permalink_url", "message"
+        params = {"fields": fields, "limit": str(LOOKUP_LIMIT)}
+        if since is not None and edge == "posts":
+            params["since"] = str(int(since.timestamp()))
+        listing = self._graph("GET", f"/{self.page_id}/{edge}", params=params)
+        items = listing.get("data") or []
+        for item in items:
+            created = _parse_time(item.get("created_time"))
+            # A scheduled post may have been created long before its time: no bound there.
+            if since and created and created < since and edge != "scheduled_posts":
+                continue
+            if _same_text(item.get(text_key) or "", request.text):
+                if edge == "videos":
+                    video_id = str(item["id"])
+                    return PublishResult(
+                        video_id, f"https://www.facebook.com/{self.page_id}/videos/{video_id}/",
+                        created, {"id": video_id, "video": True})
+                post_id = str(item["id"])
+                return PublishResult(post_id, item.get("permalink_url")
+                                     or f"https://www.facebook.com/{post_id}", created,
+                                     {"id": post_id})
+        if len(items) >= LOOKUP_LIMIT and (listing.get("paging") or {}).get("next"):
+            raise Transient("Too many recent Page posts to be sure whether the post went out.")
+        return None
+
+    def delete(self, remote_id: str) -> None:
+        try:
+            self._graph("DELETE", f"/{remote_id}", safe_to_repeat=True)
+        except (Disconnected, BadContent) as exc:
+            if exc.status in (400, 404) and isinstance(exc.raw, dict) and exc.raw.get(
+                "code") == 100:
+                return  # already gone
+            raise
+
+    # -- OAuth -----------------------------------------------------------------------------
+
+    def _token_url(self) -> str:
+        return oauth2.endpoint(self.api, self.oauth.token_path)
+
+    def _long_lived(self, user_token: str) -> dict[str, Any]:
+        if not self.context.client_id or not self.context.client_secret:
+            raise AuthExpired("The Facebook app id and secret are not configured "
+                              "(KERYX_FACEBOOK_CLIENT_ID / KERYX_FACEBOOK_CLIENT_SECRET).")
+        response = self.http.request(
+            "GET", self._token_url(), safe_to_repeat=True, check_status=False,
+            params={"grant_type": "fb_exchange_token", "client_id": self.context.client_id,
+                    "client_secret": self.context.client_secret,
+                    "fb_exchange_token": user_token})
+        return self._token_body(response)
+
+    def _token_body(self, response: httpx.Response) -> dict[str, Any]:
+        error = graph_error(response, sent_unsafe=False)
+        if isinstance(error, BadContent):
+            # A refused code or token (expired, revoked, wrong redirect URI): authorize again.
+            raise AuthExpired(error.message, status=error.status, raw=error.raw)
+        if error is not None:
+            raise error
+        body = response.json()
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise AuthExpired("Facebook answered without an access token.")
+        return body
+
+    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
+        """Code -> short-lived user token -> long-lived user token. The Page token is read by
+        verify() (it needs the Page id); until then the user token is also the access token."""
+        params = {"client_id": self.context.client_id,
+                  "client_secret": self.context.client_secret,
+                  "redirect_uri": redirect_uri, "code": code}
+        if code_verifier:
+            params["code_verifier"] = code_verifier
+        response = self.http.request("GET", self._token_url(), params=params,
+                                     safe_to_repeat=True, check_status=False)
+        short = self._token_body(response)
+        long = self._long_lived(str(short["access_token"]))
+        tokens = oauth2.token_set(long)
+        return TokenSet(access_token=tokens.access_token, refresh_token=tokens.access_token,
+                        expires_at=tokens.expires_at, scope=tokens.scope, raw=tokens.raw)
+
+    def refresh(self) -> TokenSet:
+        """A new long-lived user token, and the Page token read again with it."""
+        user_token = self.credentials.get("refresh_token")
+        if not user_token:
+            raise AuthExpired("No Facebook user token is stored to renew this Page's "
+                              "connection; connect the channel again.")
+        long = oauth2.token_set(self._long_lived(str(user_token)))
+        page = self._graph("GET", f"/{self.page_id}", token=long.access_token,
+                           params={"fields": "id,access_token"})
+        page_token = str(page.get("access_token") or "")
+        if not page_token:
+            raise AuthExpired("Facebook did not hand out a Page token: the Page role or the "
+                              "pages_manage_posts permission is missing.")
+        return TokenSet(access_token=page_token, refresh_token=long.access_token,
+                        expires_at=long.expires_at, scope=long.scope, raw=long.raw)
+
+    # -- metrics and comments --------------------------------------------------------------
+
+    def fetch_metrics(self, remote_id: str) -> Metrics:
+        post = self._graph("GET", f"/{remote_id}", params={
+            "fields": "reactions.summary(total_count).limit(0),"
+                      "comments.summary(total_count).limit(0),shares"})
+        raw: dict[str, Any] = {"post": post}
+        impressions = reach = clicks = None
+        try:
+            insights = self._graph("GET", f"/{remote_id}/insights", params={
+                "metric": "post_impressions,post_impressions_unique,post_clicks"})
+        except BadContent as exc:
+            # Insights need pages_read_engagement and exist only for published Page posts.
+            raw["insights_error"] = exc.message
+        else:
+            values = {m.get("name"): ((m.get("values") or [{}])[0]).get("value")
+                      for m in insights.get("data") or []}
+            impressions = values.get("post_impressions")
+            reach = values.get("post_impressions_unique")
+            clicks = values.get("post_clicks")
+            raw["insights"] = values
+
+        def total(key: str) -> int | None:
+            summary = (post.get(key) or {}).get("summary") or {}
+            value = summary.get("total_count")
+            return int(value) if isinstance(value, int) else None
+
+        shares = (post.get("shares") or {}).get("count")
+        return Metrics(likes=total("reactions"), comments=total("comments"),
+                       shares=int(shares) if isinstance(shares, int) else 0,
+                       impressions=impressions, reach=reach, clicks=clicks, raw=raw)
+
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
+        params = {"fields": "id,message,from,created_time,parent{id},permalink_url",
+                  "filter": "stream", "order": "reverse_chronological", "limit": "100"}
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))
+        listing = self._graph("GET", f"/{remote_id}/comments", params=params)
+        comments = []
+        for item in listing.get("data") or []:
+            author = item.get("from") or {}
+            created = _parse_time(item.get("created_time"))
+            if since and created and created < since:
+                continue
+            comments.append(Comment(
+                remote_id=str(item["id"]), text=item.get("message") or "",
+                author_id=str(author.get("id") or ""), author_name=author.get("name") or "",
+                created_at=created, parent_id=str((item.get("parent") or {}).get("id") or ""),
+                url=item.get("permalink_url") or "", raw=item))
+        return comments
+
+    def reply(self, remote_id: str, text: str) -> PublishResult:
+        """A comment as the Page on a post, or a reply to a comment."""
+        body = self._graph("POST", f"/{remote_id}/comments", data={"message": text})
+        comment_id = str(body["id"])
+        return PublishResult(comment_id, f"https://www.facebook.com/{comment_id}",
+                             raw={"id": comment_id})
+
+    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
+        self._graph("POST", f"/{comment_id}", data={"is_hidden": "true" if hidden else "false"},
+                    safe_to_repeat=True)
