@@ -10,6 +10,7 @@ from typing import Any
 PROVIDERS: dict[str, str] = {
     "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
+    "x": "keryx.networks.x:XProvider",
     "facebook": "keryx.networks.facebook:FacebookProvider",
     "telegram": "keryx.networks.telegram:TelegramProvider",
     "tiktok": "keryx.networks.tiktok:TikTokProvider",
