@@ -159,7 +159,40 @@ class Workers:
     processes: list[subprocess.Popen]
     logs: list[Path]
 
+    profilers: list[subprocess.Popen] | None = None
+
+    def profile(self, log_dir: Path) -> None:
+        """BENCH_PROFILE=SECONDS: sample each worker with py-spy (pip install py-spy into the
+        venv) for that long; flat profiles land beside the worker logs. BENCH_PROFILE_GIL=1
+        samples only the thread holding the GIL (where the CPU goes)."""
+        seconds = os.environ.get("BENCH_PROFILE")
+        if not seconds:
+            return
+        py_spy = Path(sys.executable).with_name("py-spy")
+        self.profilers = [
+            subprocess.Popen(
+                [str(py_spy), "record", "--pid", str(p.pid), "--duration", seconds,
+                 "--format", "raw", "--nonblocking", "-o", str(log_dir / f"profile{i}.txt"),
+                 *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else [])],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            for i, p in enumerate(self.processes)
+        ]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the worker processes have used so far (Linux /proc)."""
+        total = 0.0
+        for process in self.processes:
+            try:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def stop(self) -> list[int]:
+        for profiler in self.profilers or ():
+            profiler.wait()
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -190,6 +223,7 @@ def start_workers(count: int, log_dir: Path, threads: int | None = None,
         for log in logs
     ]
     workers = Workers(processes, logs)
+    workers.profile(log_dir)
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
         if all("publishing" in log.read_text(errors="replace") for log in logs):

@@ -87,8 +87,10 @@ def main() -> int:
 
         workers = harness.start_workers(args.workers, log_dir, threads=args.threads)
         try:
+            cpu_before = workers.cpu_seconds()
             harness.release(reference, timezone.now())  # all due now, in the same second
             done = harness.wait_until_published(args.targets, 600, poll=0.25)
+            worker_cpu = workers.cpu_seconds() - cpu_before
         finally:
             codes = workers.stop()
         requests = harness.server_requests(url)
@@ -109,7 +111,8 @@ def main() -> int:
           f"({bare_seconds:.2f} s, {bare_ok} answered 200)")
     if ours_seconds:
         print(f"  keryx: {ours_rate:,.0f} posts/s ({ours_seconds:.2f} s from the first request "
-              f"to the last target published)")
+              f"to the last target published; workers used {worker_cpu:.1f} CPU-s, "
+              f"{worker_cpu / check.published * 1000:.1f} ms per post)")
     verdict = "met" if ratio >= 0.5 else "NOT met"
     print(f"  ratio keryx / bare: {ratio:.0%} (target >= 50%: {verdict})")
     print(f"  {check.line()}; all published in time: {done}; worker exit codes {codes}")
@@ -118,7 +121,7 @@ def main() -> int:
         "threads": threads, "targets": args.targets, "delay_s": args.delay,
         "bare_rate": bare_rate, "bare_seconds": bare_seconds, "bare_ok": bare_ok,
         "concurrency": args.concurrency, "keryx_rate": ours_rate, "keryx_seconds": ours_seconds,
-        "ratio": ratio, "check": check.__dict__, "completed": done,
+        "ratio": ratio, "worker_cpu_s": worker_cpu, "check": check.__dict__, "completed": done,
         "worker_exit_codes": codes,
     })
     return 0 if check.ok and done else 1

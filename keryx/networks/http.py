@@ -8,6 +8,7 @@ OutcomeUnknown, never Transient, unless the caller says the call is safe to repe
 from __future__ import annotations
 
 import email.utils
+import ssl
 import threading
 import time
 from datetime import UTC, datetime
@@ -29,6 +30,19 @@ from keryx.networks.base import (
 USER_AGENT = "Keryx/0.1 (+self-hosted social media manager)"
 
 _local = threading.local()
+_ssl_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every thread's client: building one loads the CA bundle
+    (tens of ms of CPU), which each new publishing thread used to pay (bench/throughput.py).
+    An SSLContext may be shared by threads once configured."""
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
 
 
 def _client(timeout: float) -> httpx.Client:
@@ -36,6 +50,7 @@ def _client(timeout: float) -> httpx.Client:
     client = getattr(_local, "client", None)
     if client is None:
         client = httpx.Client(
+            verify=_shared_ssl_context(),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,

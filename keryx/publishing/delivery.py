@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,7 +34,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.publishing.models import PostTarget, TargetEvent, TargetState
-from keryx.publishing.scheduler import Claim
+from keryx.publishing.scheduler import Claim, engine_write
 from keryx.publishing.services import request_for
 
 logger = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ class _Lost(Exception):
 
 def _guarded_update(claim: Claim, *, event: dict[str, Any], **fields: Any) -> None:
     """Apply fields and write the event only if the target is still ours and publishing."""
-    with transaction.atomic():
+    with engine_write():
         updated = PostTarget.objects.filter(
             pk=claim.target_id, claim_token=claim.token, state=TargetState.PUBLISHING
         ).update(updated_at=timezone.now(), **fields)
