@@ -14,6 +14,7 @@ PROVIDERS: dict[str, str] = {
     "facebook": "keryx.networks.facebook:FacebookProvider",
     "telegram": "keryx.networks.telegram:TelegramProvider",
     "tiktok": "keryx.networks.tiktok:TikTokProvider",
+    "discord": "keryx.networks.discord:DiscordProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
