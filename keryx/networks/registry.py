@@ -15,6 +15,7 @@ PROVIDERS: dict[str, str] = {
     "telegram": "keryx.networks.telegram:TelegramProvider",
     "tiktok": "keryx.networks.tiktok:TikTokProvider",
     "discord": "keryx.networks.discord:DiscordProvider",
+    "pinterest": "keryx.networks.pinterest:PinterestProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
