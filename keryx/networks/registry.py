@@ -11,6 +11,7 @@ PROVIDERS: dict[str, str] = {
     "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
     "x": "keryx.networks.x:XProvider",
+    "threads": "keryx.networks.threads:ThreadsProvider",
     "facebook": "keryx.networks.facebook:FacebookProvider",
     "telegram": "keryx.networks.telegram:TelegramProvider",
     "tiktok": "keryx.networks.tiktok:TikTokProvider",
