@@ -17,6 +17,7 @@ PROVIDERS: dict[str, str] = {
     "tiktok": "keryx.networks.tiktok:TikTokProvider",
     "discord": "keryx.networks.discord:DiscordProvider",
     "pinterest": "keryx.networks.pinterest:PinterestProvider",
+    "google_business": "keryx.networks.google_business:GoogleBusinessProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
