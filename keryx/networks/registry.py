@@ -10,6 +10,7 @@ from typing import Any
 PROVIDERS: dict[str, str] = {
     "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
+    "linkedin": "keryx.networks.linkedin:LinkedInProvider",
     "x": "keryx.networks.x:XProvider",
     "threads": "keryx.networks.threads:ThreadsProvider",
     "facebook": "keryx.networks.facebook:FacebookProvider",
