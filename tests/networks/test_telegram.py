@@ -365,3 +365,49 @@ def test_delete_of_a_gone_message_is_done() -> None:
     with mock() as router:
         router.post(f"{BOT}/deleteMessage").respond(400, json=fixture("error_delete_not_found"))
         provider().delete("512")
+
+
+# -- the engine with a network that cannot reconcile ------------------------------------------
+
+
+@pytest.mark.django_db
+def test_engine_stops_an_unknown_outcome_for_the_user_to_check(people, settings) -> None:
+    """A 500 on sendMessage may have posted. Telegram cannot be asked, so the engine must not
+    send again by itself: the target fails with cannot_reconcile; a manual retry then sends."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from keryx.channels.models import Channel
+    from keryx.publishing import services
+    from keryx.publishing.models import PostTarget, TargetState
+    from tests.support.engine import run_due
+
+    settings.ALLOWED_PRIVATE_HOSTS = ["api.telegram.org"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    channel = Channel.objects.create(
+        workspace=people.acme, network="telegram", name="Keryx News",
+        credentials={"bot_token": TOKEN}, settings={"chat_id": CHAT, "chat_username": "keryxnews"},
+    )
+    post = services.create_post(workspace=people.acme, author=people.alice, text="Hello channel",
+                                channels=[channel], actor="alice@example.com")
+    with mock() as router:
+        send = router.post(f"{BOT}/sendMessage").mock(side_effect=[
+            httpx.Response(500, json=fixture("error_500")),
+            httpx.Response(200, json=fixture("sendMessage")),
+        ])
+        assert run_due() == [TargetState.UNKNOWN]
+        # Reconciling: lookup cannot tell, so nothing is sent and the user is asked to check.
+        assert run_due(now=timezone.now() + timedelta(minutes=1)) == [TargetState.FAILED]
+        target = PostTarget.objects.get(post=post)
+        assert target.error_code == "cannot_reconcile"
+        assert "Check the channel" in target.error_message
+        assert send.call_count == 1
+        # Nothing more happens by itself.
+        assert run_due(now=timezone.now() + timedelta(days=1)) == []
+        # The user saw the post was missing and retries: now it is sent.
+        services.retry_target(target, actor="alice@example.com")
+        assert run_due(now=timezone.now() + timedelta(minutes=2)) == [TargetState.PUBLISHED]
+        assert send.call_count == 2
+    target.refresh_from_db()
+    assert target.remote_url == "https://t.me/keryxnews/512"
