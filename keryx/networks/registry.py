@@ -19,6 +19,7 @@ PROVIDERS: dict[str, str] = {
     "discord": "keryx.networks.discord:DiscordProvider",
     "pinterest": "keryx.networks.pinterest:PinterestProvider",
     "google_business": "keryx.networks.google_business:GoogleBusinessProvider",
+    "reddit": "keryx.networks.reddit:RedditProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
