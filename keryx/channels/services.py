@@ -102,9 +102,7 @@ def _credentials_saver(channel: Channel) -> Any:
     def save_credentials(new_credentials: dict[str, Any]) -> None:
         merged = {**channel.credentials, **new_credentials}
         channel.credentials = merged
-        Channel.objects.filter(pk=channel_pk).update(
-            credentials=Channel._meta.get_field("credentials").get_prep_value(merged)
-        )
+        Channel.objects.filter(pk=channel_pk).update(credentials=merged)
 
     return save_credentials
 
@@ -607,7 +605,8 @@ def _split_values(
         value = values.get(f.name)
         value = value.strip() if isinstance(value, str) else value
         if value in (None, ""):
-            if f.required:
+            # Through OAuth the provider may find the value itself (the account's only page).
+            if f.required and not oauth_only:
                 missing.append(f.name)
             continue
         if f.name == "expires_at":
@@ -871,9 +870,7 @@ def refresh_channel(channel: Channel, *, mark: bool = True) -> bool:
             # No expiry given: the old, passed one must not trigger refreshes forever.
             merged.pop("expires_at", None)
         channel.credentials = merged
-        Channel.objects.filter(pk=channel.pk).update(
-            credentials=Channel._meta.get_field("credentials").get_prep_value(merged)
-        )
+        Channel.objects.filter(pk=channel.pk).update(credentials=merged)
     return True
 
 

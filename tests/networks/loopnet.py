@@ -155,6 +155,9 @@ class LoopnetServer:
         # Send a new refresh token on refresh (rotation) or not (keep the old one).
         self.rotate_refresh = False
         self.account = {"id": "4242", "username": "loopy", "name": "Loopy"}
+        self.posts: list[dict[str, Any]] = []
+        # The code exchange answers with a refresh token (some networks send none).
+        self.code_refresh = True
         self._httpd: ThreadingHTTPServer | None = None
 
     def __enter__(self) -> LoopnetServer:
@@ -247,10 +250,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode() if length else ""
+        raw = self.rfile.read(length).decode(errors="replace") if length else ""
+        path = urlsplit(self.path).path
+        if path == "/posts":
+            self._record({})
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token not in self.owner.access_tokens:
+                self._send(401, {"error": "invalid_token",
+                                 "error_description": "Access token expired"})
+                return
+            post_id = secrets.token_hex(4)
+            with self.owner.lock:
+                self.owner.posts.append({"id": post_id, **json.loads(raw or "{}")})
+            self._send(201, {"id": post_id, "url": f"https://loopnet.test/p/{post_id}"})
+            return
         form = {k: v[0] for k, v in parse_qs(raw).items()}
         self._record(form)
-        if urlsplit(self.path).path != "/token":
+        if path != "/token":
             self._send(404, {"error": "not_found"})
             return
         owner = self.owner
@@ -279,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send(400, {"error": "invalid_grant",
                                      "error_description": "PKCE verification failed"})
                     return
-                self._send(200, owner.issue_tokens())
+                self._send(200, owner.issue_tokens(with_refresh=owner.code_refresh))
                 return
             if form.get("grant_type") == "refresh_token":
                 old = form.get("refresh_token", "")

@@ -1,4 +1,9 @@
-"""`keryx channels add bluesky|mastodon …` and `keryx channels list [--json]`.
+"""`keryx channels add <network> …` and `keryx channels list [--json]`.
+
+Every network in the registry gets `add <network>` with --access-token, --refresh-token,
+--expires-at, --name and one flag per field the network declares (`page_id` -> --page-id), so
+`keryx channels add <network> --help` lists what it needs. Bluesky and Mastodon keep their own
+forms (app password; instance + token).
 
 Acts as --user EMAIL, or as the first superuser. --workspace takes an id, slug or name and is
 needed only when that user belongs to several workspaces."""
@@ -18,6 +23,7 @@ from keryx.core.cliutil import (
     resolve_actor,
     to_json,
 )
+from keryx.networks import registry
 
 
 class Command(BaseCommand):
@@ -39,6 +45,27 @@ class Command(BaseCommand):
         mastodon.add_argument("--access-token", required=True)
         mastodon.add_argument("--name", default=None)
         add_common_arguments(mastodon)
+        for network in registry.names():
+            if network in services.OWN_FLOWS:
+                continue
+            try:
+                fields = services.connect_fields(network)
+                display = registry.get_provider_class(network).display_name
+            except (KeyError, ImportError):
+                continue  # a network that cannot load must not break the whole command
+            sub_parser = networks.add_parser(
+                network, help=f"connect a {display} account without a browser",
+                description=f"Connect a {display} account with credentials made elsewhere; "
+                            f"see {services.docs_hint(network)}.",
+            )
+            for field in fields:
+                sub_parser.add_argument(
+                    "--" + field.name.replace("_", "-"), dest=f"field_{field.name}",
+                    required=field.required, default=None,
+                    help=field.help or field.label,
+                )
+            sub_parser.add_argument("--name", default=None)
+            add_common_arguments(sub_parser)
 
         listing = sub.add_parser("list", help="list channels")
         add_common_arguments(listing)
@@ -62,10 +89,18 @@ class Command(BaseCommand):
                 workspace, user, options["handle"], options["app_password"],
                 service=options["service"], name=options["name"],
             )
-        else:
+        elif options["network"] == "mastodon":
             channel = services.connect_mastodon_token(
                 workspace, user, options["instance"], options["access_token"],
                 name=options["name"],
+            )
+        else:
+            values = {
+                key.removeprefix("field_"): value
+                for key, value in options.items() if key.startswith("field_") and value
+            }
+            channel = services.connect_with_credentials(
+                workspace, user, options["network"], values, name=options["name"]
             )
         if options["json"]:
             self.stdout.write(to_json(services.describe_channel(channel)))
