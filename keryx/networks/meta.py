@@ -36,6 +36,9 @@ TRANSIENT_CODES = frozenset({1, 2})  # "unknown" / "service temporarily unavaila
 REVOKED_SUBCODES = frozenset({458, 459, 460})
 # Instagram: "the account has reached its limit of posts per 24 hours" (content publishing).
 PUBLISH_LIMIT_SUBCODES = frozenset({2207042})
+# Instagram: "the media is not ready for publishing" (code 9007): nothing was published, a
+# later attempt can succeed.
+NOT_READY_SUBCODES = frozenset({2207027})
 # Without a usable header, a throttled app waits this long (the windows are a rolling hour).
 DEFAULT_THROTTLE_WAIT = 15 * 60.0
 
@@ -140,7 +143,8 @@ def raise_for_graph(response: httpx.Response, *, sent_unsafe: bool) -> None:
         raise AuthExpired(f"A permission is missing; reconnect and allow it: {message}", **kw)
     if code in THROTTLE_CODES or status == 429 or subcode in PUBLISH_LIMIT_SUBCODES:
         raise RateLimited(message, retry_after=retry_after(response.headers), **kw)
-    if code in TRANSIENT_CODES or error.get("is_transient") is True or status >= 500:
+    if (code in TRANSIENT_CODES or error.get("is_transient") is True or status >= 500
+            or subcode in NOT_READY_SUBCODES):
         if status >= 500 and status not in (502, 503, 504) and sent_unsafe:
             raise OutcomeUnknown(f"The network answered {status}: {message}", **kw)
         raise Transient(message, **kw)

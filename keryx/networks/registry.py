@@ -13,6 +13,7 @@ PROVIDERS: dict[str, str] = {
     "linkedin": "keryx.networks.linkedin:LinkedInProvider",
     "x": "keryx.networks.x:XProvider",
     "threads": "keryx.networks.threads:ThreadsProvider",
+    "instagram": "keryx.networks.instagram:InstagramProvider",
     "facebook": "keryx.networks.facebook:FacebookProvider",
     "telegram": "keryx.networks.telegram:TelegramProvider",
     "tiktok": "keryx.networks.tiktok:TikTokProvider",

@@ -111,7 +111,7 @@ def media_url(request: PublishRequest, index: int, item: MediaItem) -> str:
     return url
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_graph_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -125,7 +125,7 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _insight(data: list[Any], name: str) -> int | None:
+def insight_value(data: list[Any], name: str) -> int | None:
     for entry in data:
         if not isinstance(entry, dict) or entry.get("name") != name:
             continue
@@ -414,7 +414,7 @@ class ThreadsProvider:
             if " ".join(str(post.get("text") or "").split()) == wanted:
                 return PublishResult(remote_id=str(post["id"]),
                                      url=str(post.get("permalink") or ""),
-                                     published_at=_parse_time(post.get("timestamp")),
+                                     published_at=parse_graph_time(post.get("timestamp")),
                                      raw={"id": str(post["id"])})
         return None
 
@@ -432,11 +432,11 @@ class ThreadsProvider:
         body = self._call("GET", f"/{remote_id}/insights",
                           params={"metric": "views,likes,replies,reposts,quotes,shares"})
         data = body.get("data") or []
-        reposts, quotes = _insight(data, "reposts"), _insight(data, "quotes")
+        reposts, quotes = insight_value(data, "reposts"), insight_value(data, "quotes")
         shares = None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0)
-        return Metrics(views=_insight(data, "views"), likes=_insight(data, "likes"),
-                       comments=_insight(data, "replies"), shares=shares,
-                       raw={"data": data, "shares": _insight(data, "shares")})
+        return Metrics(views=insight_value(data, "views"), likes=insight_value(data, "likes"),
+                       comments=insight_value(data, "replies"), shares=shares,
+                       raw={"data": data, "shares": insight_value(data, "shares")})
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Every reply at any depth under the post (GET /{id}/conversation)."""
@@ -445,7 +445,7 @@ class ThreadsProvider:
             "reverse": "false"})
         comments = []
         for reply in body.get("data") or []:
-            created = _parse_time(reply.get("timestamp"))
+            created = parse_graph_time(reply.get("timestamp"))
             if since and created and created < since:
                 continue
             username = str(reply.get("username") or "")
