@@ -207,3 +207,37 @@ def test_credentials_a_provider_saves_are_stored_encrypted_as_a_dict(people, ser
     stored = Channel.objects.get(pk=channel.pk).credentials
     assert stored["session"] == "s-1"
     assert stored["access_token"] == channel.credentials["access_token"]
+
+
+# ---------------------------------------------------------------------------------------------
+# API: connect any network, start an OAuth sign-in
+# ---------------------------------------------------------------------------------------------
+
+
+def test_api_connects_a_network_with_credentials(people, server):
+    from tests.api_support import Caller
+
+    tokens = server.issue_tokens()
+    caller = Caller(people.alice)
+    response = caller.post("/channels/loopnet", {
+        "values": {"access_token": tokens["access_token"], "page_id": "p-1"}, "name": "Via API",
+    })
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["network"] == "loopnet" and body["name"] == "Via API"
+    assert tokens["access_token"] not in response.content.decode()
+    missing = caller.post("/channels/loopnet", {"values": {"access_token": "t"}})
+    assert missing.status_code == 400
+    assert missing.json()["error"]["code"] == "missing_field"
+
+
+def test_api_begins_oauth(people, server, settings):
+    from tests.api_support import Caller
+
+    response = Caller(people.alice).post("/channels/oauth/loopnet/begin", {})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["authorize_url"].startswith(server.url + "/authorize?")
+    assert body["redirect_uri"] == settings.BASE_URL + "/channels/oauth/loopnet/callback/"
+    not_oauth = Caller(people.alice).post("/channels/oauth/mastodon/begin", {})
+    assert not_oauth.status_code == 400

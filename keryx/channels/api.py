@@ -1,4 +1,5 @@
-"""/api/v1/channels: list, connect (Bluesky app password, Mastodon token), delete.
+"""/api/v1/channels: list, connect (Bluesky app password, Mastodon token, any network with
+credentials made elsewhere, or the start of an OAuth sign-in), delete.
 
 Credentials go in, never out: the response schema has no field that could carry them."""
 
@@ -45,6 +46,25 @@ class MastodonTokenIn(Schema):
     instance: str
     access_token: str
     name: str | None = None
+
+
+class CredentialsIn(Schema):
+    workspace: int | None = None
+    name: str | None = None
+    # The network's connect fields (access_token, refresh_token, expires_at, page_id, ...).
+    values: dict[str, str]
+
+
+class OAuthBeginIn(Schema):
+    workspace: int | None = None
+    name: str | None = None
+    reconnect_channel: int | None = None
+    values: dict[str, str] = {}
+
+
+class OAuthBeginOut(Schema):
+    authorize_url: str
+    redirect_uri: str
 
 
 def _workspace(request: HttpRequest, workspace_id: int | None) -> Workspace:
@@ -97,6 +117,41 @@ def connect_mastodon(request: HttpRequest, payload: MastodonTokenIn) -> Status:
     try:
         channel = services.connect_mastodon_token(
             workspace, request.user, payload.instance, payload.access_token, name=payload.name
+        )
+    except services.ChannelError as exc:
+        raise _channel_error(exc) from exc
+    return Status(201, services.describe_channel(channel))
+
+
+@router.post(
+    "/oauth/{network}/begin", response=OAuthBeginOut, summary="Start an OAuth sign-in"
+)
+def begin_oauth(request: HttpRequest, network: str, payload: OAuthBeginIn) -> dict:
+    """The URL to open in a browser signed in to Keryx as the same user; the network sends
+    it back to /channels/oauth/{network}/callback/, which stores the channel."""
+    workspace = _workspace(request, payload.workspace)
+    channel = (
+        services.get_channel(request.user, payload.reconnect_channel)
+        if payload.reconnect_channel else None
+    )
+    try:
+        url = services.begin_oauth(
+            workspace, request.user, network, name=payload.name,
+            reconnect_channel=channel, values=payload.values,
+        )
+    except services.ChannelError as exc:
+        raise _channel_error(exc) from exc
+    return {"authorize_url": url, "redirect_uri": services.oauth_redirect_uri(network)}
+
+
+@router.post("/{network}", response={201: ChannelOut}, summary="Connect any network")
+def connect_network(request: HttpRequest, network: str, payload: CredentialsIn) -> Status:
+    """Headless: tokens made elsewhere and the network's fields, checked with the network
+    before they are stored (e.g. {"values": {"bot_token": "...", "chat_id": "@news"}})."""
+    workspace = _workspace(request, payload.workspace)
+    try:
+        channel = services.connect_with_credentials(
+            workspace, request.user, network, payload.values, name=payload.name
         )
     except services.ChannelError as exc:
         raise _channel_error(exc) from exc
