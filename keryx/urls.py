@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from keryx.api import api
+from keryx.publishing.public_media import public_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("m/<str:token>/", public_media, name="public_media"),
     path("", include("keryx.accounts.urls")),
     path("", include("keryx.core.urls")),
     path("channels/", include("keryx.channels.urls")),

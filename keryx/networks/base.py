@@ -149,6 +149,9 @@ class MediaItem:
     alt_text: str = ""
     width: int | None = None
     height: int | None = None
+    # A public, time-limited URL of the same file, for networks that fetch media themselves
+    # (Instagram, Threads, TikTok photos, Google Business Profile). Empty when unknown.
+    url: str = ""
 
 
 @dataclass(frozen=True)

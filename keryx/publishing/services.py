@@ -34,6 +34,7 @@ from keryx.publishing.models import (
     TargetEvent,
     TargetState,
 )
+from keryx.publishing.public_media import public_media_url
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ def media_item(media: Media) -> MediaItem:
         alt_text=media.alt_text,
         width=media.width,
         height=media.height,
+        url=public_media_url(media),
     )
 
 

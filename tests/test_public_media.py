@@ -1,0 +1,53 @@
+"""Signed public links to media, for networks that download files themselves."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from keryx.publishing import public_media
+from keryx.publishing.services import media_item, save_media
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def media(people):
+    return save_media(
+        workspace=people.acme, user=people.alice,
+        file=SimpleUploadedFile("p.png", _png()), filename="p.png", alt_text="red",
+    )
+
+
+@pytest.mark.django_db
+def test_signed_link_serves_the_file_without_login(client, media):
+    url = media_item(media).url
+    assert url.startswith("http://127.0.0.1:8000/m/")
+    response = client.get(url.removeprefix("http://127.0.0.1:8000"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == _png()
+
+
+@pytest.mark.django_db
+def test_tampered_link_is_refused(client, media):
+    path = public_media.public_media_url(media).removeprefix("http://127.0.0.1:8000")
+    token = path.split("/")[2]
+    forged = token.replace(token[2], "9" if token[2] != "9" else "8", 1)
+    assert client.get(f"/m/{forged}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_expired_link_is_refused(client, media, monkeypatch):
+    path = public_media.public_media_url(media).removeprefix("http://127.0.0.1:8000")
+    later = time.time() + public_media.MAX_AGE_SECONDS + 60
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
+    assert client.get(path).status_code == 404
