@@ -13,6 +13,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from keryx.api_errors import ApiError
+from keryx.channels.services import schedule_warnings
 from keryx.core.access import membership_for, memberships_of, require_role
 from keryx.core.models import Membership, Role
 from keryx.core.timeutil import InvalidLocalTime, get_zone, parse_local_datetime
@@ -249,7 +250,8 @@ def _prepare(request: HttpRequest, payload: PostIn, minimum: Role) -> dict[str, 
 def validate(request: HttpRequest, payload: PostIn) -> dict[str, Any]:
     kwargs = _prepare(request, payload, Role.VIEWER)
     problems = problem_details(services.validate_post(**kwargs))
-    return {"valid": not problems, "problems": problems}
+    warnings = schedule_warnings(kwargs["channels"], kwargs["scheduled_at"])
+    return {"valid": not problems, "problems": problems, "warnings": warnings}
 
 
 @router.post("/posts", response={201: PostOut}, summary="Create (schedule or publish) a post")
@@ -259,7 +261,12 @@ def create_post(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]
     post = services.create_post(
         author=request.auth, draft=payload.draft, actor=_actor(request), **kwargs
     )
-    return Status(201, _reload(post.pk))
+    body = _reload(post.pk)
+    if not payload.draft:
+        body["warnings"] = schedule_warnings(
+            kwargs["channels"], kwargs["scheduled_at"], exclude_post_id=post.pk
+        )
+    return Status(201, body)
 
 
 @router.get("/posts/{post_id}", response=PostOut, summary="A post, per channel, with history")

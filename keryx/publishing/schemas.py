@@ -117,6 +117,7 @@ class PostOut(Schema):
     author: str | None
     media: list[MediaOut]
     targets: list[TargetOut]
+    warnings: list[WarningOut] = []
 
 
 class ProblemOut(Schema):
@@ -127,9 +128,19 @@ class ProblemOut(Schema):
     field: str
 
 
+class WarningOut(Schema):
+    """Not a problem: the post can be scheduled, but the network may refuse it (a daily cap)."""
+
+    channel: str
+    channel_id: int
+    code: str
+    message: str
+
+
 class ValidationOut(Schema):
     valid: bool
     problems: list[ProblemOut]
+    warnings: list[WarningOut] = []
 
 
 # Latest first; undated drafts on top, the same on SQLite and PostgreSQL.
