@@ -10,6 +10,7 @@ from typing import Any
 PROVIDERS: dict[str, str] = {
     "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
+    "youtube": "keryx.networks.youtube:YouTubeProvider",
     "linkedin": "keryx.networks.linkedin:LinkedInProvider",
     "x": "keryx.networks.x:XProvider",
     "threads": "keryx.networks.threads:ThreadsProvider",
