@@ -123,7 +123,7 @@ def test_validate_is_a_dry_run(alice, people, channels):
     assert result["valid"] is False
     assert [(p["channel"], p["code"]) for p in result["problems"]] == [("masto", "too_long")]
     ok = alice.post("/posts/validate", {**body, "text": "fine"}).json()
-    assert ok == {"valid": True, "problems": []}
+    assert ok == {"valid": True, "problems": [], "warnings": []}
     assert not Post.objects.exists()
 
 
