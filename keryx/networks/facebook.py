@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import oauth2
+from keryx.networks import meta, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -39,17 +39,15 @@ from keryx.networks.base import (
     MediaRules,
     Metrics,
     OAuth2Spec,
-    OutcomeUnknown,
     Problem,
     ProviderContext,
     ProviderError,
     PublishRequest,
     PublishResult,
-    RateLimited,
     TokenSet,
     Transient,
 )
-from keryx.networks.http import HttpSeam, parse_retry_after
+from keryx.networks.http import HttpSeam
 from keryx.networks.text import graphemes
 from keryx.networks.videoprobe import probe
 
@@ -69,96 +67,6 @@ SCHEDULE_MIN = timedelta(minutes=10)
 SCHEDULE_MAX = timedelta(days=30)
 LOOKUP_MARGIN = timedelta(minutes=5)
 LOOKUP_LIMIT = 50
-# Graph API error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling).
-AUTH_CODES = {102, 190, 463, 467}
-PERMISSION_CODES = {10} | set(range(200, 300))
-RATE_CODES = {4, 17, 32, 341, 613, 80001, 80005}
-TRANSIENT_CODES = {1, 2}
-# When a rate-limit answer carries no estimate, wait this long: Meta's app and Page limits
-# are computed over a rolling hour.
-DEFAULT_RATE_WAIT = 15 * 60.0
-
-
-# ---------------------------------------------------------------------------------------------
-# Graph API errors and usage headers
-# ---------------------------------------------------------------------------------------------
-
-
-def _usage_json(headers: httpx.Headers, name: str) -> Any:
-    raw = headers.get(name)
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def usage_retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds until access returns, from Meta's usage headers.
-
-    x-business-use-case-usage: {"<id>": [{"type", "call_count", ...,
-    "estimated_time_to_regain_access" (minutes)}]}; x-page-usage may carry the same estimate.
-    x-app-usage only says percentages: at 100 % of any, the rolling hour applies."""
-    waits: list[float] = []
-    buc = _usage_json(headers, "x-business-use-case-usage")
-    if isinstance(buc, dict):
-        for entries in buc.values():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                if isinstance(entry, dict):
-                    minutes = entry.get("estimated_time_to_regain_access")
-                    if isinstance(minutes, (int, float)) and minutes > 0:
-                        waits.append(float(minutes) * 60)
-    for name in ("x-page-usage", "x-app-usage"):
-        usage = _usage_json(headers, name)
-        if not isinstance(usage, dict):
-            continue
-        minutes = usage.get("estimated_time_to_regain_access")
-        if isinstance(minutes, (int, float)) and minutes > 0:
-            waits.append(float(minutes) * 60)
-        elif any(isinstance(v, (int, float)) and v >= 100 for v in usage.values()):
-            waits.append(DEFAULT_RATE_WAIT)
-    return max(waits) if waits else None
-
-
-def graph_error(response: httpx.Response, *, sent_unsafe: bool) -> ProviderError | None:
-    """The taxonomy error for a Graph API answer, or None when it is a success."""
-    status = response.status_code
-    body: Any = None
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    if status < 400 and not isinstance(error, dict):
-        return None
-    error = error if isinstance(error, dict) else {}
-    message = str(error.get("error_user_msg") or error.get("message") or "").strip()
-    if not message:
-        message = (response.text or "").strip()[:300] or f"HTTP {status}"
-    code = error.get("code")
-    subcode = error.get("error_subcode")
-    if code in RATE_CODES or status == 429:
-        wait = usage_retry_after(response.headers) or parse_retry_after(response.headers)
-        return RateLimited(message, retry_after=wait or DEFAULT_RATE_WAIT, status=status,
-                           raw=error)
-    if code in AUTH_CODES or status == 401:
-        return AuthExpired(message, status=status, raw=error)
-    if code in PERMISSION_CODES:
-        # A permission the app was not granted (or the user's Page role lost): reconnecting
-        # with the permission granted fixes it.
-        return AuthExpired(f"Missing permission: {message}", status=status, raw=error)
-    if code == 100 and subcode == 33:
-        # "Object with ID ... does not exist, cannot be loaded due to missing permissions".
-        return Disconnected(message, status=status, raw=error)
-    if status >= 500 or code in TRANSIENT_CODES or error.get("is_transient"):
-        if sent_unsafe and status not in (502, 503, 504):
-            return OutcomeUnknown(f"Facebook answered {status}: {message}", status=status,
-                                  raw=error)
-        return Transient(message, status=status, raw=error)
-    return BadContent(message, status=status, raw=error)
-
-
 def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -246,9 +154,8 @@ class FacebookProvider:
         response = self.http.request(method, self.api + path, headers=headers,
                                      safe_to_repeat=safe_to_repeat, check_status=False,
                                      **kwargs)
-        error = graph_error(response, sent_unsafe=not safe_to_repeat)
-        if error is not None:
-            raise error
+        # Graph errors come as HTTP 400 whatever the cause: the error code decides (meta.py).
+        meta.raise_for_graph(response, sent_unsafe=not safe_to_repeat)
         try:
             return response.json()
         except ValueError as exc:
@@ -547,8 +454,8 @@ class FacebookProvider:
         try:
             self._graph("DELETE", f"/{remote_id}", safe_to_repeat=True)
         except (Disconnected, BadContent) as exc:
-            if exc.status in (400, 404) and isinstance(exc.raw, dict) and exc.raw.get(
-                "code") == 100:
+            error = (exc.raw or {}).get("error") or {} if isinstance(exc.raw, dict) else {}
+            if exc.status == 404 or error.get("code") == 100:
                 return  # already gone
             raise
 
@@ -569,12 +476,11 @@ class FacebookProvider:
         return self._token_body(response)
 
     def _token_body(self, response: httpx.Response) -> dict[str, Any]:
-        error = graph_error(response, sent_unsafe=False)
-        if isinstance(error, BadContent):
+        try:
+            meta.raise_for_graph(response, sent_unsafe=False)
+        except BadContent as exc:
             # A refused code or token (expired, revoked, wrong redirect URI): authorize again.
-            raise AuthExpired(error.message, status=error.status, raw=error.raw)
-        if error is not None:
-            raise error
+            raise AuthExpired(exc.message, status=exc.status, raw=exc.raw) from exc
         body = response.json()
         if not isinstance(body, dict) or not body.get("access_token"):
             raise AuthExpired("Facebook answered without an access token.")
