@@ -7,8 +7,8 @@ the business's title and Maps link.
 
 Posts: accounts.locations.localPosts.create with summary, topicType (STANDARD, EVENT, OFFER), an
 optional callToAction and one photo. Google fetches photos itself from `media[].sourceUrl`, so a
-photo needs a public https URL: request.options["media_urls"] (one per media item), which Keryx
-serves under KERYX_BASE_URL (see docs/networks/google_business.md).
+photo needs a public https URL: MediaItem.url (Keryx's signed, expiring link under
+KERYX_BASE_URL) or request.options["media_urls"] (see docs/networks/google_business.md).
 
 No idempotency key: lookup() reads the location's recent local posts and matches the summary.
 No per-post metrics: localPosts.reportInsights was removed with the move to the Business Profile
@@ -331,7 +331,7 @@ class GoogleBusinessProvider:
                 f"{len(media)} photos; a Google Business Profile post takes one.",
                 field="media", params={"count": len(media), "limit": 1},
             ))
-        urls = list(request.options.get("media_urls") or [])
+        urls = list(request.options.get("media_urls") or [m.url for m in request.media if m.url])
         for index, item in enumerate(media):
             name = Path(item.path).name or f"#{index + 1}"
             if item.mime_type not in PHOTO_TYPES:
@@ -409,7 +409,7 @@ class GoogleBusinessProvider:
             body["event"] = options["event"]
         if topic == "OFFER" and options.get("offer"):
             body["offer"] = options["offer"]
-        urls = list(options.get("media_urls") or [])
+        urls = list(options.get("media_urls") or [m.url for m in request.media if m.url])
         if request.media:
             body["media"] = [{"mediaFormat": "PHOTO", "sourceUrl": url}
                              for url in urls[: len(request.media)]]

@@ -263,6 +263,9 @@ class TikTokProvider:
         prefix = self.settings.get("media_url_prefix")
         if prefix:
             return [f"{str(prefix).rstrip('/')}/{Path(m.path).name}" for m in request.media]
+        # Keryx's own signed links (KERYX_BASE_URL must be a domain verified with TikTok).
+        if request.media and all(m.url for m in request.media):
+            return [m.url for m in request.media]
         return None
 
     def validate(self, request: PublishRequest) -> list[Problem]:
