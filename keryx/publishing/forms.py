@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
 from keryx.core.timeutil import InvalidLocalTime, parse_local_datetime
+from keryx.planner.forms import add_planning_fields
 
 MAX_IMAGES = 4
 
@@ -71,6 +72,7 @@ class ComposerForm(WhenMixin):
         self.draft = draft
         # Only this workspace's channels can even be chosen: another workspace's id is invalid.
         self.fields["channels"].queryset = Channel.objects.filter(workspace=workspace)
+        add_planning_fields(self, workspace)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -62,6 +62,11 @@ class Media(models.Model):
         return self.original_name or self.file.name
 
 
+class PostKind(models.TextChoices):
+    ORGANIC = "organic", _("Organic")
+    PAID = "paid", _("Paid")
+
+
 class Post(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
@@ -72,11 +77,26 @@ class Post(models.Model):
     media = models.ManyToManyField(Media, through="PostMedia", blank=True, related_name="posts")
     # When the author wants it out (UTC). Null for drafts without a date.
     scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Planning (keryx.planner): referenced by name so publishing never imports the planner.
+    campaign = models.ForeignKey(
+        "planner.Campaign", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="posts", verbose_name=_("campaign"),
+    )
+    labels = models.ManyToManyField(
+        "planner.Label", blank=True, related_name="posts", verbose_name=_("labels")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PostKind.choices, default=PostKind.ORGANIC
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-scheduled_at", "-created_at"]
+        indexes = [
+            # The calendar reads one workspace's posts between two instants.
+            models.Index(fields=["workspace", "scheduled_at"], name="post_calendar_idx"),
+        ]
 
     def __str__(self) -> str:
         return (self.text[:40] + "…") if len(self.text) > 40 else self.text
