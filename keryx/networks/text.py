@@ -35,8 +35,12 @@ class Span:
 
 
 def graphemes(text: str) -> int:
-    """User-perceived characters (extended grapheme clusters): 👩‍👩‍👧 is one, é as e + ◌́ is one."""
-    return len(regex.findall(r"\X", text))
+    r"""User-perceived characters (extended grapheme clusters): 👩‍👩‍👧 is one, é as e + ◌́ is one.
+
+    Same answer as len(regex.findall(r"\X", text)), much faster on long texts (counting.py)."""
+    from keryx.networks.counting import graphemes as fast_graphemes
+
+    return fast_graphemes(text)
 
 
 def utf8_length(text: str) -> int:
