@@ -14,13 +14,7 @@ urlpatterns = [
     path("", include("keryx.core.urls")),
     path("channels/", include("keryx.channels.urls")),
     path("posts/", include("keryx.publishing.urls")),
-    path("", include("keryx.approvals.urls")),
     path("calendar/", include("keryx.planner.urls")),
-    path("queues/", include("keryx.queues.urls")),
-    path("import/", include("keryx.bulk.urls")),
-    path("feeds/", include("keryx.feeds.urls")),
-    path("", include("keryx.links.urls")),  # /l/<code> short links and /links/
-    path("contacts/", include("keryx.contacts.urls")),
 ]
 
 if settings.DEBUG:
