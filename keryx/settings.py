@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "keryx.channels",
     "keryx.publishing",
     "keryx.planner",
+    "keryx.queues",
+    "keryx.bulk",
+    "keryx.feeds",
 ]
 
 MIDDLEWARE = [

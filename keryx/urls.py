@@ -15,6 +15,9 @@ urlpatterns = [
     path("channels/", include("keryx.channels.urls")),
     path("posts/", include("keryx.publishing.urls")),
     path("calendar/", include("keryx.planner.urls")),
+    path("queues/", include("keryx.queues.urls")),
+    path("import/", include("keryx.bulk.urls")),
+    path("feeds/", include("keryx.feeds.urls")),
 ]
 
 if settings.DEBUG:

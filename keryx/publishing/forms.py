@@ -48,7 +48,8 @@ class WhenMixin(forms.Form):
 
 
 class ComposerForm(WhenMixin):
-    WHEN_CHOICES = [("now", _("Publish now")), ("later", _("Schedule"))]
+    WHEN_CHOICES = [("now", _("Publish now")), ("later", _("Schedule")),
+                    ("queue", _("Add to queue"))]
 
     text = forms.CharField(
         label=_("Text"),

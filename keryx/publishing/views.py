@@ -326,8 +326,11 @@ def post_new(request: HttpRequest) -> HttpResponse:
         media += uploaded
         if form.is_valid() and not media_errors:
             data = form.cleaned_data
+            create = services.create_post
+            if data.get("when") == "queue" and not draft:
+                from keryx.queues.services import queue_post as create
             try:
-                post = services.create_post(
+                post = create(
                     workspace=workspace,
                     author=request.user,
                     text=data["text"],

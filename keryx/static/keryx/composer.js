@@ -52,7 +52,8 @@
     var checked = form.querySelector("input[name=when]:checked");
     var isLater = checked && checked.value === "later";
     later.hidden = !isLater;
-    submit.textContent = submit.getAttribute(isLater ? "data-later" : "data-now");
+    submit.textContent = submit.getAttribute("data-" + (checked ? checked.value : "now")) ||
+      submit.getAttribute("data-now");
   }
 
   // Image slots: show the next empty slot once one is filled.
