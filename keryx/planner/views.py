@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from keryx.core.access import membership_for
 from keryx.core.models import Role
-from keryx.core.web import workspace_view
+from keryx.core.web import safe_next, workspace_view
 from keryx.planner import calendar, services
 from keryx.planner.forms import CampaignForm, LabelForm
 from keryx.planner.ics import render_feed
@@ -148,7 +148,7 @@ def _refuse(request: HttpRequest, message: str, status: int = 400) -> HttpRespon
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"ok": False, "error": message}, status=status)
     messages.error(request, message)
-    return redirect(request.POST.get("back") or reverse("planner:month"))
+    return redirect(safe_next(request, reverse("planner:month")))
 
 
 @require_POST
@@ -189,7 +189,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse({"ok": True, "message": text, "day": local.date().isoformat(),
                              "time": f"{local:%H:%M}", "scheduled_at": when.isoformat()})
     messages.success(request, text)
-    return redirect(request.POST.get("back") or reverse("planner:month"))
+    return redirect(safe_next(request, reverse("planner:month")))
 
 
 # ---------------------------------------------------------------------------------------------
