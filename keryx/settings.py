@@ -60,6 +60,16 @@ ALLOWED_HOSTS = [
     h for h in env("KERYX_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
+# Invitations and notifications go out through Django's e-mail backend: printed to the console
+# unless KERYX_EMAIL_BACKEND says otherwise (e.g. django.core.mail.backends.smtp.EmailBackend).
+EMAIL_BACKEND = env("KERYX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("KERYX_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("KERYX_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("KERYX_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("KERYX_EMAIL_PASSWORD")
+EMAIL_USE_TLS = envbool("KERYX_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = envint("KERYX_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("KERYX_EMAIL_FROM", "Keryx <keryx@localhost>")
 # Hosts or CIDRs allowed past the private-address guard for outbound requests.
 ALLOWED_PRIVATE_HOSTS = [
     h.strip() for h in env("KERYX_ALLOWED_PRIVATE_HOSTS").split(",") if h.strip()
@@ -79,6 +89,7 @@ INSTALLED_APPS = [
     "keryx.channels",
     "keryx.publishing",
     "keryx.planner",
+    "keryx.approvals",
     "keryx.queues",
     "keryx.bulk",
     "keryx.feeds",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("keryx.core.urls")),
     path("channels/", include("keryx.channels.urls")),
     path("posts/", include("keryx.publishing.urls")),
+    path("", include("keryx.approvals.urls")),
     path("calendar/", include("keryx.planner.urls")),
     path("queues/", include("keryx.queues.urls")),
     path("import/", include("keryx.bulk.urls")),

@@ -6,16 +6,23 @@ here so every front end enforces the same ones.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keryx.accounts.models import ApiToken, Invitation
+from keryx.core import audit
 from keryx.core.models import Membership, Role, UserProfile, Workspace, validate_timezone
+
+logger = logging.getLogger(__name__)
 
 
 class InvitationError(Exception):
@@ -65,9 +72,39 @@ def invite(*, actor: Membership, email: str, role: str) -> Invitation:
         Invitation.objects.filter(
             workspace=workspace, email__iexact=email, accepted_at__isnull=True
         ).delete()
-        return Invitation.objects.create(
+        invitation = Invitation.objects.create(
             workspace=workspace, email=email, role=role, invited_by=actor.user
         )
+        audit.record(workspace, "member.invited", actor=actor.user, obj=invitation,
+                     summary=f"{email} ({role})", email=email, role=role)
+        transaction.on_commit(lambda: send_invitation(invitation), robust=True)
+    return invitation
+
+
+def invitation_link(invitation: Invitation) -> str:
+    return settings.BASE_URL + reverse("accept_invitation", args=[invitation.token])
+
+
+def send_invitation(invitation: Invitation) -> bool:
+    """E-mail the invitation link (Django's e-mail backend; the console by default). The members
+    page shows the link too, so a mail server that fails loses nothing: it is logged."""
+    inviter = invitation.invited_by
+    who = (inviter.get_full_name() or inviter.email) if inviter else "Keryx"
+    subject = _("%(who)s invites you to %(workspace)s on Keryx") % {
+        "who": who, "workspace": invitation.workspace.name}
+    body = "\n\n".join([
+        _("%(who)s invites you to join the workspace %(workspace)s as %(role)s.") % {
+            "who": who, "workspace": invitation.workspace.name,
+            "role": Role(invitation.role).label},
+        _("Open this link to accept:"),
+        invitation_link(invitation),
+        _("If you did not expect this invitation, you can ignore this e-mail."),
+    ])
+    try:
+        return bool(send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email]))
+    except Exception:  # the link is on the members page; a mail outage must not lose the invite
+        logger.warning("could not e-mail the invitation to %s", invitation.email, exc_info=True)
+        return False
 
 
 def open_invitation(token: str) -> Invitation | None:
@@ -101,6 +138,9 @@ def accept_invitation(invitation: Invitation, user: Any) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    if created:
+        audit.record(invitation.workspace, "member.joined", actor=user, obj=membership,
+                     summary=f"{user.email} ({membership.role})", role=membership.role)
     return membership
 
 
@@ -129,8 +169,13 @@ def change_role(*, actor: Membership, membership_id: int, role: str) -> Membersh
         _check_may_grant(actor, Role.OWNER)
         if role != Role.OWNER and _owners(actor.workspace) <= 1:
             raise ValidationError(_("A workspace needs at least one owner."))
+    before = target.role
     target.role = role
     target.save(update_fields=["role"])
+    if before != role:
+        audit.record(actor.workspace, "member.role_changed", actor=actor.user, obj=target,
+                     summary=f"{target.user.email}: {before} → {role}", before=before,
+                     after=role)
     return target
 
 
@@ -142,6 +187,8 @@ def remove_member(*, actor: Membership, membership_id: int) -> None:
         _check_may_grant(actor, Role.OWNER)
         if _owners(actor.workspace) <= 1:
             raise ValidationError(_("The last owner cannot be removed."))
+    audit.record(actor.workspace, "member.removed", actor=actor.user, obj=target,
+                 summary=f"{target.user.email} ({target.role})", role=target.role)
     target.delete()
 
 

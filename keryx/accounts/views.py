@@ -127,7 +127,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 new_link = _invite_link(request, invitation)
                 messages.success(
                     request,
-                    _("Invitation created. Send this link to %(email)s.")
+                    _("Invitation e-mailed to %(email)s. The link is below too.")
                     % {"email": invitation.email},
                 )
                 invite_form = InviteForm()

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from keryx.channels.models import Channel, ChannelStatus, OAuthApp, OAuthState
+from keryx.core import audit
 from keryx.core.access import require_role
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.netguard import BlockedAddress, check_url
@@ -189,9 +190,15 @@ def require(workspace: Workspace, user: Any, minimum: str) -> Membership:
     return membership
 
 
+TEAM_ROLES = [r for r in Role if r != Role.CLIENT_APPROVER]
+
+
 def channels_for(user: Any, workspace: Workspace | None = None) -> list[Channel]:
     """The channels of one workspace, or of every workspace the user is a member of."""
-    queryset = Channel.objects.filter(workspace__memberships__user_id=user.pk)
+    # Client approvers see only the posts sent to them, never the workspace's channels.
+    queryset = Channel.objects.filter(
+        workspace__memberships__user_id=user.pk, workspace__memberships__role__in=TEAM_ROLES
+    )
     if workspace is not None:
         queryset = queryset.filter(workspace=workspace)
     return list(queryset.select_related("workspace").order_by("workspace__name", "name"))
@@ -202,7 +209,8 @@ def get_channel(user: Any, channel_id: int) -> Channel:
     from django.http import Http404
 
     channel = (
-        Channel.objects.filter(pk=channel_id, workspace__memberships__user_id=user.pk)
+        Channel.objects.filter(pk=channel_id, workspace__memberships__user_id=user.pk,
+                               workspace__memberships__role__in=TEAM_ROLES)
         .select_related("workspace")
         .first()
     )
@@ -302,6 +310,8 @@ def _save(
                 _("A channel with this name was just created; try again with another name."),
                 code="name_taken",
             ) from exc
+        audit.record(workspace, "channel.connected", actor=user, obj=channel,
+                     summary=f"{channel.name} ({network})")
     return channel
 
 
@@ -1049,7 +1059,10 @@ def delete_channel(channel: Channel, user: Any) -> None:
             ) % {"count": pending},
             code="channel_in_use",
         )
-    channel.delete()
+    with transaction.atomic():
+        audit.record(channel.workspace, "channel.deleted", actor=user, obj=channel,
+                     summary=f"{channel.name} ({channel.network})")
+        channel.delete()
 
 
 __all__ = [

@@ -23,11 +23,18 @@ class Role(models.TextChoices):
     EDITOR = "editor", _("Editor")
     CONTRIBUTOR = "contributor", _("Contributor")
     VIEWER = "viewer", _("Viewer")
+    # An outside person (a client) who sees and approves only the posts sent to them.
+    CLIENT_APPROVER = "client_approver", _("Client approver")
 
 
 # What each role may do. Contributors write drafts and schedule their own posts only after approval
 # (the approvals issue builds on this); viewers only read.
-ROLE_RANK = {Role.VIEWER: 0, Role.CONTRIBUTOR: 1, Role.EDITOR: 2, Role.ADMIN: 3, Role.OWNER: 4}
+# Client approvers rank below viewers: every role check refuses them, so they reach only the
+# views that scope to the posts sent to them (keryx.approvals.services.visible_posts).
+ROLE_RANK = {
+    Role.CLIENT_APPROVER: -1, Role.VIEWER: 0, Role.CONTRIBUTOR: 1, Role.EDITOR: 2, Role.ADMIN: 3,
+    Role.OWNER: 4,
+}
 
 
 class Workspace(models.Model):
@@ -79,3 +86,33 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
+
+
+class AuditLog(models.Model):
+    """Who did what, when, in a workspace. Written by keryx.core.audit.record, never edited."""
+
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too, so the entry still says who after the account is gone (or for the engine).
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "-at"], name="audit_ws_at_idx"),
+            models.Index(fields=["workspace", "action", "-at"], name="audit_ws_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.summary}"

@@ -46,10 +46,20 @@ def ensure_first_admin(email: str, password: str | None) -> tuple[object, str | 
     return user, password
 
 
-def update_workspace(workspace: Workspace, *, name: str, timezone: str) -> Workspace:
+def update_workspace(
+    workspace: Workspace, *, name: str, timezone: str, actor: object = None
+) -> Workspace:
     """Rename a workspace or change its time zone (scheduled times stay fixed in UTC)."""
+    before = {"name": workspace.name, "timezone": workspace.timezone}
     workspace.name = name
     workspace.timezone = timezone
     workspace.full_clean(exclude=["slug"])
     workspace.save(update_fields=["name", "timezone"])
+    after = {"name": name, "timezone": timezone}
+    if before != after:
+        from keryx.core import audit
+
+        changed = ", ".join(k for k in after if before[k] != after[k])
+        audit.record(workspace, "settings.changed", actor=actor, obj=workspace,
+                     summary=f"workspace: {changed}", before=before, after=after)
     return workspace

@@ -99,7 +99,8 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.update_workspace(
-                workspace, name=form.cleaned_data["name"], timezone=form.cleaned_data["timezone"]
+                workspace, name=form.cleaned_data["name"], timezone=form.cleaned_data["timezone"],
+                actor=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)

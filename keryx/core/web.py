@@ -12,15 +12,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from keryx.core.access import SESSION_WORKSPACE_KEY, current_membership, require_role
-from keryx.core.models import Membership
+from keryx.core.models import Membership, Role
 
 View = Callable[..., HttpResponse]
 
 
-def workspace_view(minimum: str | None = None) -> Callable[[View], View]:
+def workspace_view(minimum: str | None = None, *, clients: bool = False
+                   ) -> Callable[[View], View]:
     """Sign-in required; `request.membership` is the current workspace membership.
 
-    A user with no workspace is sent to create one. With `minimum`, a lower role gets 403."""
+    A user with no workspace is sent to create one. With `minimum`, a lower role gets 403.
+    A client approver (who sees only the posts sent to them) is sent to their review inbox,
+    unless the view says `clients=True` and scopes what it shows itself."""
 
     def decorator(view: View) -> View:
         @login_required
@@ -29,6 +32,8 @@ def workspace_view(minimum: str | None = None) -> Callable[[View], View]:
             membership = current_membership(request)
             if membership is None:
                 return redirect("workspace_create")
+            if membership.role == Role.CLIENT_APPROVER and not clients:
+                return redirect("approvals:inbox")
             if minimum:
                 require_role(membership, minimum)
             request.membership = membership  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from keryx.api_errors import ApiError
+from keryx.approvals.services import visible_posts
 from keryx.channels.services import schedule_warnings
 from keryx.core.access import membership_for, memberships_of, require_role
 from keryx.core.models import Membership, Role
@@ -85,12 +86,13 @@ def _post_for(request: HttpRequest, post_id: int, minimum: Role, *, history: boo
         qs = qs.prefetch_related(
             Prefetch("targets__events", queryset=TargetEvent.objects.order_by("at", "pk"))
         )
-    workspace_ids = [m.workspace_id for m in memberships_of(request.auth)]
-    post = qs.filter(pk=post_id, workspace_id__in=workspace_ids).first()
+    post = visible_posts(request.auth, qs).filter(pk=post_id).first()
     if post is None:
         raise Http404(_("No such post"))
     membership = membership_for(request.auth, post.workspace_id)
-    require_role(membership, minimum)
+    # A client approver reads the posts sent to them (visible_posts), and changes none.
+    if not (minimum == Role.VIEWER and membership.role == Role.CLIENT_APPROVER):
+        require_role(membership, minimum)
     return post, membership
 
 
@@ -200,7 +202,7 @@ def list_posts(
         tz_name = membership.workspace.timezone
     else:
         workspace_ids = [m.workspace_id for m in memberships_of(request.auth)]
-    qs = _post_queryset().filter(workspace_id__in=workspace_ids)
+    qs = visible_posts(request.auth, _post_queryset().filter(workspace_id__in=workspace_ids))
     if state:
         valid = {choice.value for choice in TargetState}
         if state not in valid:
@@ -256,8 +258,9 @@ def validate(request: HttpRequest, payload: PostIn) -> dict[str, Any]:
 
 @router.post("/posts", response={201: PostOut}, summary="Create (schedule or publish) a post")
 def create_post(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]:
-    # Contributors may save drafts; putting a post on the schedule takes an editor.
-    kwargs = _prepare(request, payload, Role.CONTRIBUTOR if payload.draft else Role.EDITOR)
+    # Contributors may write; whether a post is scheduled or held for approval is the
+    # workspace's approval workflow's call (services.create_post asks it).
+    kwargs = _prepare(request, payload, Role.CONTRIBUTOR)
     post = services.create_post(
         author=request.auth, draft=payload.draft, actor=_actor(request), **kwargs
     )

@@ -131,6 +131,7 @@ def _failed(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
         message = "; ".join([message, *(p.message for p in exc.problems)])
     _finish(claim, target, TargetState.FAILED, actor=actor, message=message,
             due_at=None, error_code=code, error_message=message)
+    _tell_author(target.pk)
 
 
 def publish_claimed(claim: Claim, *, worker_id: str) -> str:
@@ -162,6 +163,11 @@ def publish_claimed(claim: Claim, *, worker_id: str) -> str:
             _finish(claim, target, TargetState.FAILED, actor=actor, due_at=None,
                     message=message, error_code="unknown_network", error_message=message)
             return TargetState.FAILED
+
+        if not _approval_holds(target):
+            _finish(claim, target, TargetState.PENDING_APPROVAL, actor=actor, due_at=None,
+                    message="Not approved (any more): held for review")
+            return TargetState.PENDING_APPROVAL
 
         # Step 2: the key and the attempt are on disk before any byte goes out.
         key = target.idempotency_key or type(provider).new_idempotency_key()
@@ -207,6 +213,23 @@ def publish_claimed(claim: Claim, *, worker_id: str) -> str:
     except _Lost:
         logger.warning("lost the lease on target %s; leaving it alone", claim.target_id)
         return "lost"
+
+
+def _approval_holds(target: PostTarget) -> bool:
+    """Re-checked here, not only when scheduled: an edit or a withdrawn approval may have come
+    after the claim was queued."""
+    from keryx.approvals.services import cleared_for_publishing
+
+    return cleared_for_publishing(target.post)
+
+
+def _tell_author(target_id: int) -> None:
+    from keryx.approvals.services import notify_publish_failed
+
+    try:
+        notify_publish_failed(target_id)
+    except Exception:  # telling people must never stop the engine
+        logger.warning("could not notify the author of target %s", target_id, exc_info=True)
 
 
 def _state_of(target: PostTarget) -> str:

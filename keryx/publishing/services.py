@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keryx.channels.models import Channel, ChannelStatus
+from keryx.core import audit
 from keryx.core.models import Workspace
 from keryx.core.timeutil import InvalidLocalTime, is_aware, parse_local_datetime
 from keryx.networks.base import MediaItem, Problem, PublishRequest
@@ -46,6 +47,7 @@ __all__ = [
     "cancel_post",
     "cancel_target",
     "create_post",
+    "edit_post",
     "parse_local_datetime",
     "post_state",
     "request_for",
@@ -388,6 +390,11 @@ def create_post(
     publish_now = scheduled_at is None and not draft
     when = scheduled_at if scheduled_at is not None else (now if not draft else None)
     state = TargetState.DRAFT if draft else TargetState.SCHEDULED
+    review = not draft and _needs_review(workspace, author)
+    if review:
+        # Waits for approval; "publish now" then means "as soon as it is approved".
+        state, publish_now = TargetState.PENDING_APPROVAL, False
+        when = scheduled_at
     with transaction.atomic():
         post = Post.objects.create(
             workspace=workspace,
@@ -414,15 +421,29 @@ def create_post(
                 channel=channel,
                 workspace=workspace,
                 state=state,
-                due_at=None if draft else when,
+                due_at=None if draft or review else when,
             )
             message = _("Publish now") if publish_now else (
-                _("Saved as draft") if draft else _("Scheduled")
+                _("Saved as draft") if draft else
+                _("Sent for approval") if review else _("Scheduled")
             )
             record(target, "", state, actor=actor, message=message)
+        if review:
+            from keryx.approvals.services import submit
+
+            submit(post, by=author, actor=actor)
         if publish_now:
             _nudge_after_commit(post)
+        audit.record(workspace, "post.created", actor=author if getattr(author, "pk", None)
+                     else actor, obj=post, summary=str(post), state=state)
     return post
+
+
+def _needs_review(workspace: Workspace, author: Any) -> bool:
+    """Whether the workspace's approval workflow holds this author's posts for review."""
+    from keryx.approvals.services import needs_approval
+
+    return needs_approval(workspace, author)
 
 
 def _check_future(when: datetime) -> None:
@@ -467,21 +488,65 @@ def reschedule_post(post: Post, when: datetime, *, actor: str) -> Post:
     Targets that are publishing, unknown, published or cancelled keep their state.
     """
     _check_future(when)
+    # A draft that needs approval goes for review rather than onto the schedule.
+    review = any(t.state == TargetState.DRAFT for t in post.targets.all()) and _needs_review(
+        post.workspace, post.author
+    )
     with transaction.atomic():
         moved = 0
         for target in post.targets.select_related("channel").all():
             if target.state == TargetState.FAILED and target.error_code == "outcome_unknown":
                 # It may be on the network already: only a reconcile (retry) may touch it.
                 continue
+            pending = review and target.state == TargetState.DRAFT
             moved += _move(
-                target, RESCHEDULABLE, TargetState.SCHEDULED, actor=actor,
+                target, RESCHEDULABLE,
+                TargetState.PENDING_APPROVAL if pending else TargetState.SCHEDULED, actor=actor,
                 message=_("Rescheduled to %(when)s") % {"when": when.isoformat()},
-                due_at=when, error_code="", error_message="",
+                due_at=None if pending else when, error_code="", error_message="",
             )
         if not moved:
             raise InvalidTransition(_("Nothing left to reschedule in this post."))
         Post.objects.filter(pk=post.pk).update(scheduled_at=when)
         post.scheduled_at = when
+        if review:
+            from keryx.approvals.services import submit
+
+            submit(post, by=None, actor=actor)
+        audit.record(post.workspace_id, "post.rescheduled", actor=actor, obj=post,
+                     summary=str(post), when=when.isoformat())
+    return post
+
+
+def edit_post(post: Post, *, text: str, content_warning: str | None = None, editor: Any,
+              actor: str) -> Post:
+    """Change the post's text. Checked as for scheduling unless every target is a draft; an
+    approved post goes back for review (what was approved is not what would go out)."""
+    targets = list(post.targets.select_related("channel"))
+    editable = (TargetState.DRAFT, TargetState.PENDING_APPROVAL, TargetState.SCHEDULED)
+    live = [t for t in targets if t.state in editable]
+    if not live:
+        raise InvalidTransition(_("Nothing left to edit in this post."))
+    content_warning = post.content_warning if content_warning is None else content_warning
+    scheduling = [t.channel for t in live if t.state != TargetState.DRAFT]
+    if scheduling:
+        problems = validate_post(
+            workspace=post.workspace, text=text, channels=scheduling,
+            media=[pm.media for pm in post.postmedia_set.select_related("media")],
+            content_warning=content_warning,
+            variants={v.channel_id: ({"text": v.text} if v.override_text else {})
+                      for v in post.variants.all()},
+        )
+        if problems:
+            raise PostRejected(problems)
+    with transaction.atomic():
+        post.text, post.content_warning = text, content_warning
+        post.save(update_fields=["text", "content_warning", "updated_at"])
+        audit.record(post.workspace_id, "post.edited", actor=editor, obj=post,
+                     summary=str(post))
+        from keryx.approvals.services import content_changed
+
+        content_changed(post, editor=editor, actor=actor)
     return post
 
 
@@ -511,6 +576,8 @@ def cancel_post(post: Post, *, actor: str) -> Post:
                                message=_("Cancelled"), due_at=None)
         if not cancelled:
             raise InvalidTransition(_("Nothing left to cancel in this post."))
+        audit.record(post.workspace_id, "post.cancelled", actor=actor, obj=post,
+                     summary=str(post))
     return post
 
 

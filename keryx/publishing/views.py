@@ -113,7 +113,10 @@ def _may_act(membership: Membership, post: Post, user: Any) -> bool:
 
 def _post_for(request: HttpRequest, pk: int) -> tuple[Post, Membership]:
     """The post if it belongs to one of the user's workspaces (which becomes the current one)."""
-    post = Post.objects.filter(pk=pk, workspace__memberships__user=request.user).first()
+    from keryx.approvals.services import visible_posts
+
+    # Team members see their workspaces' posts; client approvers only those sent to them.
+    post = visible_posts(request.user).filter(pk=pk).first()
     if post is None:
         raise Http404("No such post")
     membership = membership_for(request.user, post.workspace_id)
@@ -183,7 +186,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@workspace_view()
+@workspace_view(clients=True)
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post, membership = _post_for(request, pk)
     targets = list(post.targets.select_related("channel").order_by("channel__name"))
@@ -234,11 +237,13 @@ def _initial_when(when: Any, tz_name: str) -> dict[str, Any]:
     return {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
 
 
-@workspace_view()
+@workspace_view(clients=True)
 def media_file(request: HttpRequest, pk: int) -> FileResponse:
     """An uploaded image, for members of its workspace only (MEDIA_URL is not served in
     production, and would not check who asks)."""
-    media = Media.objects.filter(pk=pk, workspace__memberships__user=request.user).first()
+    from keryx.approvals.services import visible_media
+
+    media = visible_media(request.user).filter(pk=pk).first()
     if media is None:
         raise Http404("No such media")
     response = FileResponse(media.file.open("rb"), content_type=media.mime_type)
@@ -385,6 +390,8 @@ def post_new(request: HttpRequest) -> HttpResponse:
 def _success_message(post: Post, draft: bool) -> str:
     if draft:
         return _("Draft saved.")
+    if post.targets.filter(state=TargetState.PENDING_APPROVAL).exists():
+        return _("Sent for approval.")
     if post.scheduled_at and post.targets.filter(state=TargetState.SCHEDULED).exists():
         return _("Post scheduled.")
     return _("Publishing now.")

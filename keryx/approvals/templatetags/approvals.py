@@ -1,0 +1,61 @@
+"""Two one-line includes: the bell in the top bar and the review panel on a post's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from keryx.approvals import services
+from keryx.approvals.forms import CommentForm, EditForm, NewTimeForm, RejectForm
+from keryx.approvals.models import Comment, RequestState
+from keryx.core.models import Membership, Role
+from keryx.publishing.models import TargetState
+
+register = template.Library()
+
+
+@register.inclusion_tag("approvals/_bell.html", takes_context=True)
+def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    count = services.unread_count(user) if user is not None and user.is_authenticated else 0
+    return {"unread": count}
+
+
+@register.inclusion_tag("approvals/_panel.html", takes_context=True)
+def approval_panel(context: dict[str, Any], post: Any) -> dict[str, Any]:
+    request = context["request"]
+    user = request.user
+    membership = Membership.objects.filter(workspace_id=post.workspace_id, user=user).first()
+    role = membership.role if membership else None
+    latest = services.latest_request(post)
+    decisions = list(latest.decisions.select_related("user")) if latest else []
+    states = {t.state for t in post.targets.all()}
+    may_act = membership is not None and (
+        membership.allows(Role.EDITOR)
+        or (membership.allows(Role.CONTRIBUTOR) and post.author_id == user.pk)
+    )
+    needs = services.needs_approval(post.workspace, post.author)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "post": post,
+        "review": latest,
+        "pending": latest is not None and latest.state == RequestState.PENDING,
+        "recipients": list(latest.recipients.all()) if latest else [],
+        "decisions": decisions,
+        "may_decide": services.may_decide(latest, user),
+        "new_time": request.GET.get("new_time") == "1",
+        "time_form": NewTimeForm(workspace=post.workspace),
+        "reject_form": RejectForm(),
+        "can_submit": may_act and needs and TargetState.DRAFT in states,
+        "can_edit": may_act and bool(states & {TargetState.DRAFT, TargetState.PENDING_APPROVAL,
+                                              TargetState.SCHEDULED}),
+        "edit_form": EditForm(initial={"text": post.text}),
+        "comments": Comment.objects.filter(post=post).select_related("author"),
+        "can_comment": role is not None and services.can_comment(post, user),
+        "comment_form": CommentForm(),
+        "is_client": role == Role.CLIENT_APPROVER,
+        "RequestState": RequestState,
+    }
