@@ -35,4 +35,4 @@ test: test-deps lint
 	KERYX_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-installed
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -85,6 +85,8 @@ def main() -> int:
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     OUT.mkdir(parents=True, exist_ok=True)
+    # The machine may be shared: the load says how much else competed for its cores.
+    load_before = os.getloadavg()
 
     results = [
         run("precision-sqlite", "precision.py", quick),
@@ -97,8 +99,9 @@ def main() -> int:
                                [*quick, "--workers", "4", "--threads", str(PG_THREADS)],
                                database_url=url))
 
+    load = f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     print("\nSummary", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-          "(quick)" if args.quick else "")
+          "(quick)" if args.quick else "", f"({os.cpu_count()} CPUs, {load})")
     for r in results:
         check = r.get("check", {})
         tail = (f"duplicates {check.get('duplicates')}, lost {check.get('lost')}, "
