@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "keryx.queues",
     "keryx.bulk",
     "keryx.feeds",
+    "keryx.links",
+    "keryx.contacts",
 ]
 
 MIDDLEWARE = [

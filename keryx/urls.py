@@ -19,6 +19,8 @@ urlpatterns = [
     path("queues/", include("keryx.queues.urls")),
     path("import/", include("keryx.bulk.urls")),
     path("feeds/", include("keryx.feeds.urls")),
+    path("", include("keryx.links.urls")),  # /l/<code> short links and /links/
+    path("contacts/", include("keryx.contacts.urls")),
 ]
 
 if settings.DEBUG:

@@ -354,6 +354,9 @@ class BlueskyProvider:
                 "$type": "app.bsky.embed.images",
                 "images": [self._image(item) for item in request.media],
             }
+        elif request.options.get("external"):
+            # A link card (the client builds it on Bluesky); images take precedence.
+            record["embed"] = self._external(request.options["external"])
         langs = request.options.get("langs")
         if langs:
             record["langs"] = list(langs)[:3]
@@ -446,6 +449,27 @@ class BlueskyProvider:
         if item.width and item.height:
             image["aspectRatio"] = {"width": int(item.width), "height": int(item.height)}
         return image
+
+    def _external(self, card: dict[str, Any]) -> dict[str, Any]:
+        """app.bsky.embed.external from {"uri", "title", "description", "thumb_path",
+        "thumb_mime"}; the thumbnail (at most 1,000,000 bytes, per the lexicon) is uploaded as a
+        blob, and left out if it is missing or too large rather than failing the post."""
+        external: dict[str, Any] = {
+            "uri": str(card["uri"]),
+            "title": str(card.get("title") or ""),
+            "description": str(card.get("description") or ""),
+        }
+        path = card.get("thumb_path")
+        if path and os.path.exists(path) and os.path.getsize(path) <= 1_000_000:
+            response = self._call(
+                "POST",
+                "com.atproto.repo.uploadBlob",
+                content=Path(path).read_bytes(),
+                headers={"Content-Type": str(card.get("thumb_mime") or "image/jpeg")},
+                safe_to_repeat=True,
+            )
+            external["thumb"] = response.json()["blob"]
+        return {"$type": "app.bsky.embed.external", "external": external}
 
     def _resolve_handle(self, handle: str) -> str | None:
         response = self.http.request(

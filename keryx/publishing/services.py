@@ -258,6 +258,15 @@ def _provider_problems(channel: Channel, request: PublishRequest) -> list[Proble
     return list(provider.validate(request))
 
 
+def _extras(workspace_id: int, network: str, request: PublishRequest, *,
+            fetch: bool = False) -> PublishRequest:
+    """The composer's extras (@{Name} mentions, Instagram first-comment hashtags, Bluesky link
+    cards): applied when validating and when sending, so both see the same text."""
+    from keryx.contacts.adapt import adapt
+
+    return adapt(workspace_id, network, request, fetch=fetch)
+
+
 def validate_post(
     *,
     workspace: Workspace,
@@ -316,6 +325,7 @@ def validate_post(
                 request = PublishRequest(
                     text=c_text, media=items, content_warning=c_cw, scheduled_at=scheduled_at
                 )
+                request = _extras(channel.workspace_id, channel.network, request)
                 found.extend(_provider_problems(channel, request))
         if found:
             problems[channel] = found
@@ -637,10 +647,10 @@ def request_for(target: PostTarget, *, idempotency_key: str | None = None) -> Pu
             content_warning = variant.content_warning
     media = tuple(media_item(pm.media) for pm in
                   PostMedia.objects.filter(post_id=post.pk).select_related("media"))
-    return PublishRequest(
+    return _extras(target.workspace_id, target.channel.network, PublishRequest(
         text=text,
         media=media,
         content_warning=content_warning,
         idempotency_key=target.idempotency_key if idempotency_key is None else idempotency_key,
         scheduled_at=post.scheduled_at,
-    )
+    ), fetch=True)
