@@ -207,6 +207,8 @@ class OAuth2Spec:
     # "basic": client id/secret in an Authorization: Basic header; "body": in the form body.
     client_auth: str = "body"
     extra_authorize_params: dict[str, str] = field(default_factory=dict)
+    # The name of the client id parameter in the authorize URL (TikTok says "client_key").
+    client_id_param: str = "client_id"
     # Where the token endpoint lives if not under the oauth base (some networks split them):
     # a path under the API base instead.
     token_on_api_base: bool = False

@@ -48,7 +48,7 @@ def authorize_url(
 ) -> str:
     params: dict[str, str] = {
         "response_type": "code",
-        "client_id": client_id,
+        spec.client_id_param: client_id,
         "redirect_uri": redirect_uri,
         "scope": spec.scope_separator.join(spec.scopes),
         "state": state,

@@ -130,8 +130,6 @@ class TikTokProvider:
     # TikTok caps posts per creator per day without publishing the figure (15–25 reported);
     # we warn at the lower end.
     daily_post_cap: ClassVar[int | None] = 15
-    # TikTok calls the OAuth client id `client_key` in every request.
-    oauth_client_id_param: ClassVar[str] = "client_key"
     oauth: ClassVar[OAuth2Spec] = OAuth2Spec(
         authorize_path="/v2/auth/authorize/",
         token_path="/v2/oauth/token/",
@@ -142,6 +140,8 @@ class TikTokProvider:
         scope_separator=",",
         client_auth="body",
         token_on_api_base=True,
+        # TikTok calls the OAuth client id `client_key` in every request.
+        client_id_param="client_key",
     )
     connect_fields: ClassVar[tuple[ConnectField, ...]] = (
         ConnectField(

@@ -355,3 +355,19 @@ def test_refresh_sends_refresh_token_and_refusal_is_auth_expired(respx_mock) -> 
     assert tokens.refresh_token == "rft.example12345Example12345Example"
     with pytest.raises(AuthExpired, match="Refresh token is invalid"):
         provider().refresh()
+
+
+def test_authorize_url_names_the_client_key_as_tiktok_wants():
+    from urllib.parse import parse_qs, urlsplit
+
+    from keryx.networks import oauth2
+    from keryx.networks.tiktok import TikTokProvider
+
+    url = oauth2.authorize_url(
+        TikTokProvider.oauth, "https://www.tiktok.com", "abc123",
+        "https://keryx.example/channels/oauth/tiktok/callback/", "state-1",
+    )
+    query = parse_qs(urlsplit(url).query)
+    assert query["client_key"] == ["abc123"]
+    assert "client_id" not in query
+    assert query["scope"] == ["user.info.basic,video.publish,video.upload,video.list"]
