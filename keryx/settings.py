@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "keryx.queues",
     "keryx.bulk",
     "keryx.feeds",
+    "keryx.library",
     "keryx.links",
     "keryx.contacts",
 ]

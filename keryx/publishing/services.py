@@ -205,7 +205,13 @@ def save_media(
     return media
 
 
-def media_item(media: Media) -> MediaItem:
+def media_item(media: Media, channel: Channel | None = None) -> MediaItem:
+    """What is sent for this media. For a channel: the file adapted to its network (cropped,
+    converted, compressed, metadata stripped, cached; see keryx.library), else the upload."""
+    if channel is not None:
+        from keryx.library.services import item_for
+
+        return item_for(media, channel.network, channel.settings)
     return MediaItem(
         path=media.file.path,
         mime_type=media.mime_type,
@@ -322,8 +328,10 @@ def validate_post(
             if not c_text.strip() and not media:
                 found.append(Problem("empty", _("Write some text or attach media."), "text"))
             else:
+                # The files this channel's network will really get (adapted per network).
+                adapted = tuple(media_item(m, channel) for m in media) if items else ()
                 request = PublishRequest(
-                    text=c_text, media=items, content_warning=c_cw, scheduled_at=scheduled_at
+                    text=c_text, media=adapted, content_warning=c_cw, scheduled_at=scheduled_at
                 )
                 request = _extras(channel.workspace_id, channel.network, request)
                 found.extend(_provider_problems(channel, request))
@@ -645,7 +653,7 @@ def request_for(target: PostTarget, *, idempotency_key: str | None = None) -> Pu
             text = variant.text
         if variant.content_warning:
             content_warning = variant.content_warning
-    media = tuple(media_item(pm.media) for pm in
+    media = tuple(media_item(pm.media, target.channel) for pm in
                   PostMedia.objects.filter(post_id=post.pk).select_related("media"))
     return _extras(target.workspace_id, target.channel.network, PublishRequest(
         text=text,
