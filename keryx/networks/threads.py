@@ -69,8 +69,11 @@ VIDEO_MAX_BYTES = 1024 * 1024 * 1024
 CONTAINER_TIMEOUT = 300.0
 LOOKUP_MARGIN = timedelta(minutes=5)
 # An emoji (with its modifiers and ZWJ sequences) is one grapheme cluster that starts with a
-# pictographic code point or a regional indicator (flags).
-_EMOJI = regex.compile(r"^(?:\p{Extended_Pictographic}|\p{Regional_Indicator})")
+# pictographic code point or a regional indicator (flags), or is a keycap (1️⃣: digit, VS16,
+# combining enclosing keycap).
+_EMOJI = regex.compile(
+    r"^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[0-9#*]\ufe0f?\u20e3)"
+)
 
 Sleep = Callable[[float], None]
 

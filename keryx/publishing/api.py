@@ -15,6 +15,8 @@ from ninja.files import UploadedFile
 from keryx.api_errors import ApiError
 from keryx.approvals.services import visible_posts
 from keryx.channels.services import schedule_warnings
+from keryx.composer.schemas import ValidateIn, ValidateOut
+from keryx.composer.services import check as composer_check
 from keryx.core.access import membership_for, memberships_of, require_role
 from keryx.core.models import Membership, Role
 from keryx.core.timeutil import InvalidLocalTime, get_zone, parse_local_datetime
@@ -27,10 +29,8 @@ from keryx.publishing.schemas import (
     PostIn,
     PostOut,
     RescheduleIn,
-    ValidationOut,
     media_out,
     post_out,
-    problem_details,
 )
 
 router = Router(tags=["posts"])
@@ -248,12 +248,19 @@ def _prepare(request: HttpRequest, payload: PostIn, minimum: Role) -> dict[str, 
     }
 
 
-@router.post("/posts/validate", response=ValidationOut, summary="Check a post without saving")
-def validate(request: HttpRequest, payload: PostIn) -> dict[str, Any]:
+@router.post("/validate", response=ValidateOut, summary="Check a post without saving")
+def validate(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
+    """The scheduler's own verdicts (services.validate_post) with, per channel, the exact counts,
+    where the text stops fitting, a proposed thread split and a preview (keryx.composer)."""
     kwargs = _prepare(request, payload, Role.VIEWER)
-    problems = problem_details(services.validate_post(**kwargs))
-    warnings = schedule_warnings(kwargs["channels"], kwargs["scheduled_at"])
-    return {"valid": not problems, "problems": problems, "warnings": warnings}
+    result = composer_check(**kwargs, split=payload.split, numbering=payload.numbering)
+    result["warnings"] = schedule_warnings(kwargs["channels"], kwargs["scheduled_at"])
+    return result
+
+
+# The first home of validation, kept for existing scripts.
+router.post("/posts/validate", response=ValidateOut, summary="Check a post (alias of /validate)",
+            operation_id="validate_post_alias")(validate)
 
 
 @router.post("/posts", response={201: PostOut}, summary="Create (schedule or publish) a post")

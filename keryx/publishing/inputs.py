@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -92,8 +93,8 @@ def resolve_when(value: str | None, workspace: Workspace) -> datetime | None:
 
 
 def resolve_variants(
-    channels: Sequence[Channel], variants: dict[str, dict[str, str | None]]
-) -> dict[int, dict[str, str]]:
+    channels: Sequence[Channel], variants: dict[str, dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
     """Per-channel overrides keyed by channel id or name -> keyed by channel id.
 
     A variant for a channel the post does not go to is a mistake worth reporting."""
@@ -109,6 +110,9 @@ def resolve_variants(
             unknown.append(key)
             continue
         out[match.pk] = {k: v for k, v in fields.items() if v is not None}
+        if out[match.pk].get("media") is not None:
+            # A variant's own images, from the same workspace only.
+            out[match.pk]["media"] = resolve_media(match.workspace, out[match.pk]["media"])
     if unknown:
         raise InputError(
             "unknown_channel",

@@ -122,6 +122,13 @@ class PostVariant(models.Model):
     text = models.TextField(blank=True)
     content_warning = models.CharField(max_length=500, blank=True)
     override_text = models.BooleanField(default=False)
+    # The composer's other overrides (keryx.composer.variants applies them to the request).
+    override_media = models.BooleanField(default=False)
+    media = models.ManyToManyField(Media, blank=True, related_name="variants")
+    link = models.URLField(max_length=2000, blank=True)
+    first_comment = models.TextField(blank=True)
+    # The replies after the first post, for networks that publish threads.
+    thread = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -26,6 +26,18 @@ from keryx.publishing.models import Media, Post, PostTarget
 class VariantIn(Schema):
     text: str | None = Field(None, description="Text for this channel instead of the post's.")
     content_warning: str | None = None
+    media: list[int] | None = Field(
+        None, description="Media ids for this channel instead of the post's ([] = none)."
+    )
+    link: str | None = Field(
+        None, max_length=2000,
+        description="A link: its own field where the network has one (a link card), else "
+                    "added to the text.",
+    )
+    first_comment: str | None = Field(None, description="Posted as a reply/comment right after.")
+    thread: list[str] | None = Field(
+        None, description="Replies after the first post, for networks with threads."
+    )
 
 
 class PostIn(Schema):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keryx.channels.models import Channel, ChannelStatus
+from keryx.composer.variants import apply_variant, model_variant
 from keryx.core import audit
 from keryx.core.models import Workspace
 from keryx.core.timeutil import InvalidLocalTime, is_aware, parse_local_datetime
@@ -205,13 +206,7 @@ def save_media(
     return media
 
 
-def media_item(media: Media, channel: Channel | None = None) -> MediaItem:
-    """What is sent for this media. For a channel: the file adapted to its network (cropped,
-    converted, compressed, metadata stripped, cached; see keryx.library), else the upload."""
-    if channel is not None:
-        from keryx.library.services import item_for
-
-        return item_for(media, channel.network, channel.settings)
+def media_item(media: Media) -> MediaItem:
     return MediaItem(
         path=media.file.path,
         mime_type=media.mime_type,
@@ -235,16 +230,6 @@ def _variant_for(variants: Mapping[Any, Mapping[str, Any]] | None, channel: Chan
         if str(key) == str(channel.pk):
             return dict(value or {})
     return {}
-
-
-def _effective(text: str, content_warning: str, variant: Mapping[str, Any]) -> tuple[str, str]:
-    """The text and content warning this channel gets: the variant's where it sets one."""
-    v_text = variant.get("text")
-    v_cw = variant.get("content_warning")
-    return (
-        text if v_text is None else str(v_text),
-        content_warning if v_cw is None else str(v_cw),
-    )
 
 
 def _provider_problems(channel: Channel, request: PublishRequest) -> list[Problem]:
@@ -323,16 +308,20 @@ def validate_post(
                 Problem("scheduled_in_past", _("The scheduled time is in the past."),
                         "scheduled_at")
             )
+        variant = _variant_for(variants, channel)
+        if any(m.workspace_id != workspace.pk for m in variant.get("media") or ()):
+            found.append(Problem("unknown_media", _("No such media."), "media"))
         if check_content:
-            c_text, c_cw = _effective(text, content_warning, _variant_for(variants, channel))
-            if not c_text.strip() and not media:
+            # The channel's variant (text, media, link, first comment, thread) applied exactly
+            # as request_for applies it when publishing.
+            request = apply_variant(
+                PublishRequest(text=text, media=items, content_warning=content_warning,
+                               scheduled_at=scheduled_at),
+                variant, channel.network, media_item,
+            )
+            if not request.text.strip() and not request.media:
                 found.append(Problem("empty", _("Write some text or attach media."), "text"))
             else:
-                # The files this channel's network will really get (adapted per network).
-                adapted = tuple(media_item(m, channel) for m in media) if items else ()
-                request = PublishRequest(
-                    text=c_text, media=adapted, content_warning=c_cw, scheduled_at=scheduled_at
-                )
                 request = _extras(channel.workspace_id, channel.network, request)
                 found.extend(_provider_problems(channel, request))
         if found:
@@ -427,13 +416,19 @@ def create_post(
         for channel in channels:
             variant = _variant_for(variants, channel)
             if variant:
-                PostVariant.objects.create(
+                stored = PostVariant.objects.create(
                     post=post,
                     channel=channel,
                     text=str(variant.get("text") or ""),
                     content_warning=str(variant.get("content_warning") or ""),
                     override_text=variant.get("text") is not None,
+                    override_media=variant.get("media") is not None,
+                    link=str(variant.get("link") or ""),
+                    first_comment=str(variant.get("first_comment") or ""),
+                    thread=[str(p) for p in variant.get("thread") or []],
                 )
+                if stored.override_media:
+                    stored.media.set(variant["media"])
             target = PostTarget.objects.create(
                 post=post,
                 channel=channel,
@@ -552,8 +547,7 @@ def edit_post(post: Post, *, text: str, content_warning: str | None = None, edit
             workspace=post.workspace, text=text, channels=scheduling,
             media=[pm.media for pm in post.postmedia_set.select_related("media")],
             content_warning=content_warning,
-            variants={v.channel_id: ({"text": v.text} if v.override_text else {})
-                      for v in post.variants.all()},
+            variants={v.channel_id: model_variant(v) for v in post.variants.all()},
         )
         if problems:
             raise PostRejected(problems)
@@ -646,19 +640,18 @@ def post_state(post: Post) -> str:
 def request_for(target: PostTarget, *, idempotency_key: str | None = None) -> PublishRequest:
     """What this target sends: the post adapted by its channel's variant, if any."""
     post = target.post
-    text, content_warning = post.text, post.content_warning
     variant = PostVariant.objects.filter(post_id=post.pk, channel_id=target.channel_id).first()
-    if variant is not None:
-        if variant.override_text:
-            text = variant.text
-        if variant.content_warning:
-            content_warning = variant.content_warning
-    media = tuple(media_item(pm.media, target.channel) for pm in
+    media = tuple(media_item(pm.media) for pm in
                   PostMedia.objects.filter(post_id=post.pk).select_related("media"))
-    return _extras(target.workspace_id, target.channel.network, PublishRequest(
-        text=text,
+    request = PublishRequest(
+        text=post.text,
         media=media,
-        content_warning=content_warning,
+        content_warning=post.content_warning,
         idempotency_key=target.idempotency_key if idempotency_key is None else idempotency_key,
         scheduled_at=post.scheduled_at,
-    ), fetch=True)
+    )
+    if variant is not None:
+        # The same overrides validate_post checked (keryx.composer.variants).
+        request = apply_variant(request, model_variant(variant), target.channel.network,
+                                media_item)
+    return _extras(target.workspace_id, target.channel.network, request, fetch=True)
