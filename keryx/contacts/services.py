@@ -87,13 +87,13 @@ class Expanded:
 
 def contact_table(workspace: Workspace | int, names: Iterable[str]) -> dict[str, Contact]:
     """Contacts by lower-cased name, with their handles, for the names asked about."""
-    wanted = {n.strip().lower() for n in names}
+    wanted = {n.strip().casefold() for n in names}
     if not wanted:
         return {}
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     found = {}
     for contact in Contact.objects.filter(workspace_id=workspace_id).prefetch_related("handles"):
-        key = contact.name.lower()
+        key = contact.name.casefold()
         if key in wanted:
             found[key] = contact
     return found
@@ -105,7 +105,7 @@ def expand(text: str, network: str, contacts: Mapping[str, Contact]) -> Expanded
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1).strip()
-        contact = contacts.get(name.lower())
+        contact = contacts.get(name.casefold())
         if contact is None:
             if name not in unknown:
                 unknown.append(name)
@@ -131,10 +131,11 @@ def save_contact(workspace: Workspace, *, name: str, handles: Mapping[str, str],
         raise ContactRejected(_("Enter a name."))
     if "{" in name or "}" in name:
         raise ContactRejected(_("A name cannot contain braces."))
-    clash = Contact.objects.filter(workspace=workspace, name__iexact=name)
-    if contact is not None:
-        clash = clash.exclude(pk=contact.pk)
-    if clash.exists():
+    # Compared in Python: SQLite's case-insensitive matching knows only ASCII (Ada vs ADA, but
+    # not Λοβλέις vs ΛΟΒΛΈΙΣ).
+    others = Contact.objects.filter(workspace=workspace).values_list("pk", "name")
+    if any(pk != getattr(contact, "pk", None) and other.casefold() == name.casefold()
+           for pk, other in others):
         raise ContactRejected(_("There is already a contact named %(name)s.") % {"name": name})
     cleaned = {net: normalise_handle(net, value) for net, value in handles.items()
                if (value or "").strip()}

@@ -112,7 +112,7 @@ def check_json(request: HttpRequest) -> JsonResponse:
                           .values_list("network", flat=True)))
     names = [m.group(1).strip() for m in PLACEHOLDER.finditer(text)]
     known = contact_table(workspace, names)
-    unknown = sorted({n for n in names if n.lower() not in known})
+    unknown = sorted({n for n in names if n.casefold() not in known})
     advice = {net: [p.message for p in hashtags.advice(text, net)] for net in networks}
     return JsonResponse({
         "unknown_contacts": unknown,
