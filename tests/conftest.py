@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.people",
     "tests.fixtures.bluesky",
     "tests.fixtures.mastodon",
+    "tests.approvals_support",
 ]
 
 

@@ -16,7 +16,7 @@ from keryx.publishing import services
 from keryx.publishing.delivery import publish_claimed
 from keryx.publishing.models import Post, PostTarget, TargetState
 from keryx.publishing.scheduler import claim_due
-from tests.approvals_support import signed_in, states, team, write  # noqa: F401
+from tests.approvals_support import signed_in, states, write
 
 pytestmark = pytest.mark.django_db
 
