@@ -117,3 +117,11 @@ def test_invitations_are_emailed_and_still_shown(team, django_capture_on_commit_
     assert invitation.token in response.content.decode()  # the link stays on the page too
     assert "Acme" in message.subject
     assert Membership.objects.filter(user__email="gina@client.example").count() == 0
+
+
+def test_the_dashboard_shows_what_waits_for_me(team):
+    write(team, team.dora, "Needs a look")
+    page = signed_in(team.erin).get(reverse("dashboard")).content.decode()
+    assert 'id="waiting-for-me"' in page and "Needs a look" in page
+    assert 'id="waiting-for-me"' not in signed_in(team.dora).get(
+        reverse("dashboard")).content.decode()

@@ -59,3 +59,15 @@ def approval_panel(context: dict[str, Any], post: Any) -> dict[str, Any]:
         "is_client": role == Role.CLIENT_APPROVER,
         "RequestState": RequestState,
     }
+
+
+@register.inclusion_tag("approvals/_waiting.html", takes_context=True)
+def waiting_for_me(context: dict[str, Any]) -> dict[str, Any]:
+    """For the dashboard: the reviews that wait for the viewer, oldest first (two queries)."""
+    request = context["request"]
+    membership = getattr(request, "membership", None)
+    qs = services.waiting_for(request.user, membership.workspace if membership else None)
+    return {
+        "count": qs.count(),
+        "waiting": list(qs.select_related("post", "requested_by").order_by("created_at")[:5]),
+    }
