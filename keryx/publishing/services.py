@@ -206,7 +206,13 @@ def save_media(
     return media
 
 
-def media_item(media: Media) -> MediaItem:
+def media_item(media: Media, channel: Channel | None = None) -> MediaItem:
+    """What is sent for this media. For a channel: the file adapted to its network (cropped,
+    converted, compressed, metadata stripped, cached; see keryx.library), else the upload."""
+    if channel is not None:
+        from keryx.library.services import item_for
+
+        return item_for(media, channel.network, channel.settings)
     return MediaItem(
         path=media.file.path,
         mime_type=media.mime_type,
@@ -312,12 +318,14 @@ def validate_post(
         if any(m.workspace_id != workspace.pk for m in variant.get("media") or ()):
             found.append(Problem("unknown_media", _("No such media."), "media"))
         if check_content:
+            # The files this channel's network will really get (adapted per network).
+            adapted = tuple(media_item(m, channel) for m in media) if items else ()
             # The channel's variant (text, media, link, first comment, thread) applied exactly
             # as request_for applies it when publishing.
             request = apply_variant(
-                PublishRequest(text=text, media=items, content_warning=content_warning,
+                PublishRequest(text=text, media=adapted, content_warning=content_warning,
                                scheduled_at=scheduled_at),
-                variant, channel.network, media_item,
+                variant, channel.network, lambda m, ch=channel: media_item(m, ch),
             )
             if not request.text.strip() and not request.media:
                 found.append(Problem("empty", _("Write some text or attach media."), "text"))
@@ -641,7 +649,7 @@ def request_for(target: PostTarget, *, idempotency_key: str | None = None) -> Pu
     """What this target sends: the post adapted by its channel's variant, if any."""
     post = target.post
     variant = PostVariant.objects.filter(post_id=post.pk, channel_id=target.channel_id).first()
-    media = tuple(media_item(pm.media) for pm in
+    media = tuple(media_item(pm.media, target.channel) for pm in
                   PostMedia.objects.filter(post_id=post.pk).select_related("media"))
     request = PublishRequest(
         text=post.text,
@@ -653,5 +661,5 @@ def request_for(target: PostTarget, *, idempotency_key: str | None = None) -> Pu
     if variant is not None:
         # The same overrides validate_post checked (keryx.composer.variants).
         request = apply_variant(request, model_variant(variant), target.channel.network,
-                                media_item)
+                                lambda m: media_item(m, target.channel))
     return _extras(target.workspace_id, target.channel.network, request, fetch=True)

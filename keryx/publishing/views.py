@@ -325,6 +325,11 @@ def post_new(request: HttpRequest) -> HttpResponse:
     media_errors: list[str] = []
     channel_problems: dict[int, list[str]] = {}
     general_problems: list[str] = []
+    if request.method != "POST" and request.GET.getlist("media"):
+        # "Use in a new post" from the media library (?media=<id>, repeatable).
+        ids = [int(v) for v in request.GET.getlist("media") if v.isdigit()][:MAX_IMAGES]
+        found = {m.pk: m for m in Media.objects.filter(workspace=workspace, pk__in=ids)}
+        media = [found[i] for i in ids if i in found]
     if request.method == "POST":
         media = _kept_media(request, workspace)
         uploaded, media_errors = _upload_media(request, workspace, MAX_IMAGES - len(media))
