@@ -46,3 +46,21 @@ def test_long_mixed_text_agrees_too() -> None:
     assert twitter_weighted_length(text, TWITTER_TEXT_V3) == (
         parse_tweet(text, TWITTER_TEXT_V3).weightedLength
     )
+
+
+_EMOJI = regex.compile(
+    r"^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[0-9#*]\ufe0f?\u20e3)"
+)
+
+
+def reference_threads_length(text: str) -> int:
+    """Threads' rule spelled out over every cluster: emoji as UTF-8 bytes, else code points."""
+    return sum(len(c.encode()) if _EMOJI.match(c) else len(c) for c in regex.findall(r"\X", text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(mixed)
+def test_threads_length_matches_the_cluster_by_cluster_rule(text: str) -> None:
+    from keryx.networks.threads import threads_length
+
+    assert threads_length(text) == reference_threads_length(text)

@@ -8,9 +8,10 @@ shortened links, folded captions, hidden text behind a content warning, the thre
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from keryx.networks.text import find_hashtags, find_mentions, find_urls
+from keryx.networks.text import Span, find_hashtags, find_mentions, find_urls
 
 # Where the app hides the rest of a long text behind "more" (characters shown).
 FOLD_AT = {"instagram": 125, "linkedin": 210, "facebook": 480, "threads": 500}
@@ -25,12 +26,18 @@ def _display_url(url: str, width: int | None) -> str:
     return shown[: width - 1] + "…"
 
 
-def segments(text: str, network: str) -> list[dict[str, Any]]:
-    """The text as [{"kind": "text"|"link"|"mention"|"tag", "text", "href"?}], in order."""
+@lru_cache(maxsize=64)
+def _entities(text: str) -> tuple[tuple[int, int, str, Span], ...]:
+    """Links, mentions and tags of a text: the same for every network, so found once."""
     spans = [(s.start, s.end, "link", s) for s in find_urls(text)]
     spans += [(s.start, s.end, "mention", s) for s in find_mentions(text)]
     spans += [(s.start, s.end, "tag", s) for s in find_hashtags(text)]
-    spans.sort(key=lambda item: item[0])
+    return tuple(sorted(spans, key=lambda item: item[0]))
+
+
+def segments(text: str, network: str) -> list[dict[str, Any]]:
+    """The text as [{"kind": "text"|"link"|"mention"|"tag", "text", "href"?}], in order."""
+    spans = _entities(text)
     out: list[dict[str, Any]] = []
     cursor = 0
     for start, end, kind, span in spans:

@@ -51,32 +51,59 @@ def _class_of(chars: frozenset[str]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]+")
 
 
-def graphemes(text: str) -> int:
-    """User-perceived characters (extended grapheme clusters), as `len(regex.findall(r"\\X"))`.
-
-    Every code point is its own cluster except around "joiners"; only windows around runs of
-    joiners (one code point either side) are segmented."""
-    if text.isascii() and "\r" not in text:
-        return len(text)
-    # A text has few distinct code points: intersecting sets is far cheaper than a scan.
-    present = _joiner_chars().intersection(text)
+def _windows(text: str, triggers: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of `text` that need real segmentation: each run of trigger code points (a superset
+    of the joiners) with one code point either side. Outside them every code point is a cluster
+    of its own, and a window's edges are always cluster boundaries (they sit between two
+    non-joiners). Windows closer than a few code points are merged: fewer, longer calls."""
+    present = triggers.intersection(text)
     if not present:
-        return len(text)
-    joins = 0
-    window_start = window_end = -1
+        return []
+    spans: list[tuple[int, int]] = []
     for match in _class_of(frozenset(present)).finditer(text):
         start, end = max(match.start() - 1, 0), min(match.end() + 1, len(text))
-        if start < window_end:  # overlaps the window being built: grow it
-            window_end = end
-            continue
-        if window_end > window_start:
-            piece = text[window_start:window_end]
-            joins += len(piece) - len(_CLUSTER.findall(piece))
-        window_start, window_end = start, end
-    if window_end > window_start:
-        piece = text[window_start:window_end]
-        joins += len(piece) - len(_CLUSTER.findall(piece))
+        if spans and start <= spans[-1][1] + 8:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def graphemes(text: str) -> int:
+    r"""User-perceived characters (extended grapheme clusters), as `len(regex.findall(r"\X"))`,
+    segmenting only around joiners."""
+    if text.isascii() and "\r" not in text:
+        return len(text)
+    joins = 0
+    for start, end in _windows(text, _joiner_chars()):
+        joins += (end - start) - len(_CLUSTER.findall(text, start, end))
     return len(text) - joins
+
+
+@cache
+def _emoji_starts() -> frozenset[str]:
+    """Joiners plus what an emoji cluster can start with: pictographs, regional indicators and
+    keycap bases."""
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+    pictographs = regex.findall(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]", every)
+    return _joiner_chars() | frozenset(pictographs) | frozenset("0123456789#*")
+
+
+_EMOJI_CLUSTER = regex.compile(
+    r"^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[0-9#*]\ufe0f?\u20e3)"
+)
+
+
+def emoji_bytes_length(text: str) -> int:
+    """Threads' count: code points, except that an emoji (a cluster starting with a pictograph
+    or a regional indicator, or a keycap) counts as its UTF-8 bytes."""
+    total = len(text)
+    for start, end in _windows(text, _emoji_starts()):
+        total -= end - start
+        for cluster in _CLUSTER.findall(text, start, end):
+            total += len(cluster.encode("utf-8")) if _EMOJI_CLUSTER.match(cluster) else len(
+                cluster)
+    return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,23 +118,24 @@ _NOT_SPACE_WITH_DOT = re.compile(r"[^ \t\n\r\f\v]*\.(?=\w)[^ \t\n\r\f\v]*")
 
 @cache
 def _emoji_table() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
-    """twitter-text's own emoji list, as: a class of the code points an emoji can start with,
-    and per first code point its multi-code-point sequences, longest first (the order in which
-    twitter-text's alternation tries them) and its single-code-point emoji."""
+    """twitter-text's own emoji list, as: the code points an emoji can start with, and a table
+    from the first one or two code points to the sequences starting so, longest first (the
+    order in which twitter-text's alternation tries them; a multi-code-point sequence always
+    wins over a single one)."""
     from twitter_text.regexp.emoji import emoji_list, single_codepoint_emoji_ranges
 
-    by_first: dict[str, list[str]] = {}
+    table: dict[str, set[str]] = {}
     for item in emoji_list:
         sequence = "".join(chr(int(cp, 16)) for cp in item.codepoint.split())
         if len(sequence) > 1:
-            by_first.setdefault(sequence[0], []).append(sequence)
+            table.setdefault(sequence[:2], set()).add(sequence)
+    singles = set()
     for low, high in single_codepoint_emoji_ranges:
-        for point in range(low, high + 1):
-            by_first.setdefault(chr(point), []).append(chr(point))
-    table = {
-        first: tuple(sorted(set(seqs), key=len, reverse=True)) for first, seqs in by_first.items()
-    }
-    return frozenset(table), table
+        singles.update(chr(point) for point in range(low, high + 1))
+    for char in singles:
+        table.setdefault(char, set()).add(char)
+    starts = frozenset(key[0] for key in table)
+    return starts, {k: tuple(sorted(v, key=len, reverse=True)) for k, v in table.items()}
 
 
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
@@ -121,12 +149,26 @@ def _emoji_spans(text: str) -> list[tuple[int, int]]:
         for index in range(max(run.start(), position), run.end()):
             if index < position:
                 continue
-            for sequence in table[text[index]]:
-                if text.startswith(sequence, index):
-                    spans.append((index, index + len(sequence)))
-                    position = index + len(sequence)
+            for key in (text[index : index + 2], text[index]):
+                found = next((seq for seq in table.get(key, ()) if text.startswith(seq, index)),
+                             None)
+                if found:
+                    spans.append((index, index + len(found)))
+                    position = index + len(found)
                     break
     return spans
+
+
+@cache
+def _cache_idna() -> None:
+    """twitter-text converts every domain it finds to IDNA with Python's codec (stringprep:
+    about a millisecond for a non-ASCII domain). The answer depends on the domain alone, so
+    remember it."""
+    import importlib
+
+    # The module, not the package's function of the same name.
+    module = importlib.import_module("twitter_text.extract_urls")
+    module.idna_to_ascii = lru_cache(maxsize=4096)(module.idna_to_ascii)
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
@@ -134,6 +176,8 @@ def _url_spans(text: str) -> list[tuple[int, int]]:
     (a URL cannot span ASCII whitespace), each with the one character before it that the
     pattern looks at."""
     from twitter_text.extract_urls import extract_urls_with_indices
+
+    _cache_idna()
 
     spans: list[tuple[int, int]] = []
     for piece in _NOT_SPACE_WITH_DOT.finditer(text):

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
-import regex
 
 from keryx.networks import meta
 from keryx.networks.base import (
@@ -52,6 +51,7 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
+from keryx.networks.counting import emoji_bytes_length
 from keryx.networks.http import HttpSeam
 from keryx.networks.oauth2 import endpoint, token_set
 from keryx.networks.text import find_urls
@@ -68,12 +68,6 @@ VIDEO_MAX_BYTES = 1024 * 1024 * 1024
 # Meta suggests about 30 s between creating a container and publishing it; video takes longer.
 CONTAINER_TIMEOUT = 300.0
 LOOKUP_MARGIN = timedelta(minutes=5)
-# An emoji (with its modifiers and ZWJ sequences) is one grapheme cluster that starts with a
-# pictographic code point or a regional indicator (flags), or is a keycap (1️⃣: digit, VS16,
-# combining enclosing keycap).
-_EMOJI = regex.compile(
-    r"^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[0-9#*]\ufe0f?\u20e3)"
-)
 
 Sleep = Callable[[float], None]
 
@@ -82,13 +76,8 @@ def threads_length(text: str) -> int:
     """Threads' count: "emojis are counted as the number of UTF-8 bytes". For other characters
     the unit is not documented; we count code points, the stricter of code points and
     graphemes (é written as e + combining accent counts 2)."""
-    total = 0
-    for cluster in regex.findall(r"\X", text):
-        if _EMOJI.match(cluster):
-            total += len(cluster.encode("utf-8"))
-        else:
-            total += len(cluster)
-    return total
+    # An emoji: a cluster starting with a pictograph or regional indicator, or a keycap.
+    return emoji_bytes_length(text)
 
 
 def unique_links(text: str) -> list[str]:
