@@ -99,4 +99,8 @@ def start(*, dispatch: bool = True, tasks: bool = True, reaper: bool = False,
         from keryx.channels.tasks import token_refresh_loop
 
         _thread("keryx-tokens", lambda: token_refresh_loop(background.stop_event), background)
+        # Evergreen copies and feed fetches, once a minute (guarded claims: safe anywhere).
+        from keryx.queues.periodic import periodic_loop
+
+        _thread("keryx-periodic", lambda: periodic_loop(background.stop_event), background)
     return background

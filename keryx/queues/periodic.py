@@ -1,0 +1,43 @@
+"""Periodic work beside the engine: evergreen copies and feed fetches, once a minute.
+
+Started by keryx.publishing.background wherever the dispatcher or the reaper runs. Each job
+claims its rows with a guarded UPDATE, so several processes may run this loop at once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 60.0
+FIRST_RUN_AFTER_SECONDS = 5.0
+
+
+def _jobs() -> list[tuple[str, Callable[[], int]]]:
+    from keryx.feeds.services import fetch_due
+    from keryx.queues.services import recycle_due
+
+    return [("evergreen", recycle_due), ("feeds", fetch_due)]
+
+
+def run_once() -> dict[str, int]:
+    done = {}
+    for name, job in _jobs():
+        try:
+            done[name] = job()
+        except Exception:
+            logger.exception("periodic job %s failed; trying again next round", name)
+            connection.close()
+    return done
+
+
+def periodic_loop(stop: threading.Event) -> None:
+    if stop.wait(FIRST_RUN_AFTER_SECONDS):
+        return
+    while not stop.is_set():
+        run_once()
+        stop.wait(INTERVAL_SECONDS)
