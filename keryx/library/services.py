@@ -307,7 +307,8 @@ def item_for(media: Media, network: str, channel_settings: dict[str, Any] | None
 
     outcome = adapt_for(media, [network], {network: channel_settings or {}})[network]
     adapted = outcome.adapted
-    if adapted is None:
+    if adapted is None or adapted.passthrough:
+        # Nothing to change (or nothing possible): the upload itself goes, byte for byte.
         return MediaItem(path=media.file.path, mime_type=media.mime_type, size=media.size,
                          alt_text=media.alt_text, width=media.width, height=media.height,
                          url=public_media_url(media))
