@@ -97,14 +97,16 @@ def test_month_query_count_does_not_grow_with_posts(people):
 
     add(2)
     client.get(url)  # warm the session and caches
-    with CaptureQueriesContext(connection) as few:
+    with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
+    few = [q["sql"] for q in captured.captured_queries]
     add(40)
-    with CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
+    many = [q["sql"] for q in captured.captured_queries]
     assert response.content.decode().count("cal-card") >= 6
-    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
-    assert len(many) <= 16
+    assert 5 < len(many) == len(few), many
+    assert len(many) <= 16, many
 
 
 def test_filters_by_channel_campaign_label_status_and_author(people):

@@ -47,24 +47,22 @@ def _parse_month(value: str | None, fallback: date) -> date:
 
 
 def _context(request: HttpRequest, view: str, days: list[date], *, month: int | None,
-             filters: calendar.Filters, extra: dict[str, Any]) -> dict[str, Any]:
+             filters: calendar.Filters, extra: dict[str, Any],
+             per_day: int | None = None) -> dict[str, Any]:
     membership = request.membership
     workspace = membership.workspace
     tz = _viewer_zone()
     choices = calendar.choices(workspace)
-    posts = calendar.posts_between(
-        workspace, calendar.day_start(days[0], tz),
+    cards, counts = calendar.cards_between(
+        membership, calendar.day_start(days[0], tz),
         calendar.day_start(days[-1] + timedelta(days=1), tz), filters,
-    )
-    cards = calendar.build_cards(
-        posts, membership=membership, channels={c.pk: c for c in choices["channels"]},
-        viewer_tz=tz,
+        viewer_tz=tz, options=choices, per_day=per_day,
     )
     today = timezone.now().astimezone(tz).date()
     return {
         "view": view,
-        "days": calendar.group_by_day(days, cards, month=month, today=today),
-        "count": len(cards),
+        "days": calendar.group_by_day(days, cards, counts, month=month, today=today),
+        "count": sum(counts.values()),
         "filters": filters,
         "filter_qs": filters.query_string(),
         "choices": choices,
@@ -87,7 +85,8 @@ def month_view(request: HttpRequest) -> HttpResponse:
     filters = calendar.Filters.from_query(request.GET)
     prev_month = (first - timedelta(days=1)).replace(day=1)
     next_month = (first + timedelta(days=32)).replace(day=1)
-    context = _context(request, "month", days, month=first.month, filters=filters, extra={
+    context = _context(request, "month", days, month=first.month, filters=filters,
+                       per_day=calendar.DAY_LIMIT, extra={
         "first": first,
         "weeks": None,
         "prev": f"{prev_month:%Y-%m}",

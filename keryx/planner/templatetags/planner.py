@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from keryx.channels.models import Channel
 from keryx.planner import calendar
+from keryx.planner.models import Campaign, Label
 
 register = template.Library()
 
@@ -36,14 +37,18 @@ def dashboard_today(context: template.Context) -> dict[str, Any]:
     membership = request.membership
     tz = calendar.zone(str(timezone.get_current_timezone()))
     today = timezone.now().astimezone(tz).date()
-    posts = calendar.posts_between(
-        membership.workspace,
+    cards, _counts = calendar.cards_between(
+        membership,
         calendar.day_start(today, tz),
         calendar.day_start(today + timedelta(days=1), tz),
         calendar.Filters(),
+        viewer_tz=tz,
+        options={
+            "channels": Channel.objects.filter(workspace=membership.workspace).only("id", "name"),
+            "campaigns": Campaign.objects.filter(workspace=membership.workspace),
+            "labels": Label.objects.filter(workspace=membership.workspace),
+        },
     )
-    channels = {c.pk: c for c in Channel.objects.filter(workspace=membership.workspace)}
-    cards = calendar.build_cards(posts, membership=membership, channels=channels, viewer_tz=tz)
     for card in cards:
         card.movable = False  # no drag and drop on the dashboard
     return {
@@ -53,3 +58,11 @@ def dashboard_today(context: template.Context) -> dict[str, Any]:
         "posts_base": reverse("posts:list"),
         "request": request,
     }
+
+
+@register.simple_tag(takes_context=True)
+def cal_card(context: template.Context, card: calendar.Card) -> SafeString:
+    return calendar.card_html(
+        card, context.get("posts_base") or reverse("posts:list"),
+        context.get("calendar_base") or reverse("planner:month"),
+    )
