@@ -26,6 +26,11 @@ _CLUSTER = regex.compile(r"\X")
 THREAD_NETWORKS = ("x", "bluesky", "mastodon", "threads")
 
 
+def thread_parts(value: str) -> list[str]:
+    """The composer's thread field: replies separated by a line holding only ---."""
+    return [part.strip() for part in regex.split(r"\n[ \t]*---[ \t]*\n", value) if part.strip()]
+
+
 @dataclass(frozen=True)
 class Part:
     start: int

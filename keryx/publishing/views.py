@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
+from keryx.composer.threads import thread_parts
 from keryx.core.access import membership_for
 from keryx.core.models import Membership, Role
 from keryx.core.web import switch_workspace, workspace_view
@@ -303,11 +304,20 @@ def _upload_media(request: HttpRequest, workspace: Any, room: int) -> tuple[list
     return saved, errors
 
 
-def _variants(request: HttpRequest, channels: list[Channel]) -> dict[int, dict[str, str]]:
-    variants = {}
+def _variants(request: HttpRequest, channels: list[Channel]) -> dict[int, dict[str, Any]]:
+    variants: dict[int, dict[str, Any]] = {}
     for channel in channels:
+        variant: dict[str, Any] = {}
         if request.POST.get(f"override_{channel.pk}"):
-            variants[channel.pk] = {"text": request.POST.get(f"variant_text_{channel.pk}", "")}
+            variant["text"] = request.POST.get(f"variant_text_{channel.pk}", "")
+        # The composer's other overrides (keryx/templates/composer/_variant_fields.html).
+        link = request.POST.get(f"variant_link_{channel.pk}", "").strip()
+        comment = request.POST.get(f"variant_first_comment_{channel.pk}", "").strip()
+        thread = thread_parts(request.POST.get(f"variant_thread_{channel.pk}", ""))
+        variant.update({k: v for k, v in (("link", link), ("first_comment", comment),
+                                          ("thread", thread)) if v})
+        if variant:
+            variants[channel.pk] = variant
     return variants
 
 
@@ -373,6 +383,8 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 "limits": channel_limits(channel),
                 "override": bool(request.POST.get(f"override_{channel.pk}")),
                 "variant_text": request.POST.get(f"variant_text_{channel.pk}", ""),
+                **{f"variant_{name}": request.POST.get(f"variant_{name}_{channel.pk}", "")
+                   for name in ("link", "first_comment", "thread")},
                 "problems": channel_problems.get(channel.pk, []),
             }
         )

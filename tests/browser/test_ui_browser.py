@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from keryx.publishing.models import Post, TargetState
 from tests.browser.conftest import screenshot
@@ -39,13 +40,14 @@ def test_compose_schedule_list_open_cancel(live_server, people, page):
     row = page.locator(f".channel-row[data-channel='{channel.pk}']")
     row.get_by_role("checkbox").first.check()
     page.get_by_label("Text", exact=True).fill("x" * 501)
-    assert row.locator(".counter").inner_text() == "501 / 500"
-    assert "over" in row.locator(".counter").get_attribute("class")
+    # (exact, from POST /api/v1/validate: tests/browser/test_composer_live.py)
+    expect(row.locator(".counter")).to_have_text("501 / 500")
+    expect(row.locator(".counter")).to_have_class(re.compile(r"\bover\b"))
 
     text = "Autumn launch: see https://example.com/launch #keryx"
     page.get_by_label("Text", exact=True).fill(text)
     # 19 characters + the link counted as 23 + 7 characters
-    assert row.locator(".counter").inner_text() == "49 / 500"
+    expect(row.locator(".counter")).to_have_text("49 / 500")
     page.get_by_label("Schedule", exact=True).check()
     page.get_by_label("Date", exact=True).fill(day.isoformat())
     page.get_by_label("Time", exact=True).fill("09:15")

@@ -1,47 +1,13 @@
-// Composer: a rough live character count per chosen channel. Rough on purpose: the server
-// validates again on save and its answer, shown next to each channel, is what counts.
+// Composer: when to publish, image slots, per-channel text. The live counts and verdicts are
+// composer_live.js's, from POST /api/v1/validate.
 (function () {
   "use strict";
   var form = document.getElementById("composer");
   if (!form) return;
-  var text = form.querySelector("textarea[name=text]");
-  var cw = form.querySelector("input[name=content_warning]");
-  var URL_RE = /https?:\/\/[^\s<>"']+/g;
-  var MENTION_RE = /@([A-Za-z0-9_]+)@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
-
-  function graphemes(value) {
-    if (!value) return 0;
-    if (segmenter) { var n = 0; for (var _ of segmenter.segment(value)) n++; return n; }
-    return Array.from(value).length;
-  }
-  function count(value, rule) {
-    if (rule === "mastodon") {
-      // Links count 23, @user@domain counts as @user.
-      value = value.replace(URL_RE, "x".repeat(23)).replace(MENTION_RE, "@$1");
-      return graphemes(value);
-    }
-    if (rule === "twitter") return graphemes(value.replace(URL_RE, "x".repeat(23)));
-    if (rule === "utf16") return value.length;
-    if (rule === "bytes") return new TextEncoder().encode(value).length;
-    return graphemes(value);
-  }
-
+  // Counters and verdicts come from the server's own checks (composer_live.js).
   function update() {
     form.querySelectorAll(".channel-row").forEach(function (row) {
-      var counter = row.querySelector(".counter");
-      var chosen = row.querySelector("input[name=channels]").checked;
-      var override = row.querySelector("input[name^=override_]");
-      var own = row.querySelector("textarea");
-      var value = override && override.checked ? own.value : text.value;
-      var rule = row.getAttribute("data-counting");
-      var limit = parseInt(row.getAttribute("data-limit"), 10);
-      var used = count(value, rule);
-      if (row.getAttribute("data-cw") === "1" && cw) used += count(cw.value, rule);
-      counter.textContent = used + " / " + limit;
-      counter.classList.toggle("over", used > limit);
-      counter.classList.toggle("near", used <= limit && used > limit * 0.9);
-      row.classList.toggle("chosen", chosen);
+      row.classList.toggle("chosen", row.querySelector("input[name=channels]").checked);
     });
   }
 
