@@ -1,25 +1,37 @@
-"""Publishing one claimed target: re-check, write the attempt, reconcile if needed, call the
-network, write the outcome.
+"""Publishing claimed targets, a batch at a time, without ever sending a post twice.
 
-1. Re-read the target; stop if it is no longer ours (claim token) or the channel is unusable.
-2. Fix the idempotency key once per target (kept for every retry), count the attempt and write
-   its event, all before the network hears anything.
-3. If an earlier attempt may have reached the network (claimed from `unknown`, or the last
-   error was an unknown outcome), ask the network first: found means published, None means
-   it is safe to send.
-4. Send, then write `published` or the classified error. Every write is guarded by the claim
-   token, so a worker whose lease was reaped cannot overwrite what another one did.
+1. prepare(claims): read the batch's targets, posts, channels and approval state in a few
+   queries, then, in ONE write transaction, for every target still ours (claim token and state
+   `publishing`): finish it at once if its channel is unusable or its post not approved; else
+   fix its idempotency key (once per target, kept for every retry), count the attempt and write
+   the attempt's event. The attempt is on disk before any byte goes out.
+2. send(job), on a publishing thread: build the request, renew an expired token, and if an
+   earlier attempt may have reached the network (claimed from `unknown`, or the last error was
+   an unknown outcome) ask the network first: found means published, None means it is safe to
+   send. Then send. It returns an Outcome and writes nothing about the target.
+3. write_outcomes(outcomes): many targets' outcomes in ONE write transaction, every row still
+   guarded by its claim token and state `publishing`, so a worker whose lease was reaped cannot
+   overwrite what another one did. A crash between 2 and 3 leaves the target `publishing`: its
+   lease expires, the reaper makes it `unknown`, and the next attempt looks it up before sending.
+
+publish_claimed() runs the three for one claim (tests, the "publish now" task); the dispatcher
+runs them per batch with an outcome writer between 2 and 3 (bench/throughput.py: per-target
+transactions and queries were most of the worker's CPU).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from keryx.channels.models import Channel, ChannelStatus
@@ -28,12 +40,20 @@ from keryx.networks.base import (
     BadContent,
     Disconnected,
     OutcomeUnknown,
+    Provider,
     ProviderError,
     PublishResult,
     RateLimited,
     Transient,
 )
-from keryx.publishing.models import PostTarget, TargetEvent, TargetState
+from keryx.publishing.models import (
+    Media,
+    PostMedia,
+    PostTarget,
+    PostVariant,
+    TargetEvent,
+    TargetState,
+)
 from keryx.publishing.scheduler import Claim, engine_write
 from keryx.publishing.services import request_for
 
@@ -47,43 +67,150 @@ RATE_LIMIT_DEFAULT_SECONDS = 60.0
 # After an unknown outcome, look the post up soon: the network has usually settled by then.
 RECONCILE_DELAY_SECONDS = 5.0
 
+RELEASE = {"claim_token": "", "claimed_until": None}
+
 
 def backoff_seconds(attempt: int) -> float:
     base = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2 ** max(0, attempt - 1)))
     return base * random.uniform(0.8, 1.2)
 
 
-class _Lost(Exception):
-    """Our lease is gone (reaped, or the target changed under us): stop without writing."""
+@dataclass
+class Job:
+    """A target whose attempt is written: ready to be sent by a publishing thread."""
+
+    claim: Claim
+    target: PostTarget  # with .post and .channel loaded; idempotency_key and attempts current
+    provider: Provider
+    reconcile: bool
+    actor: str
+    # Read for the whole batch (request_for would read them per target).
+    variant: PostVariant | None = None
+    media: list[Media] = field(default_factory=list)
 
 
-def _guarded_update(claim: Claim, *, event: dict[str, Any], **fields: Any) -> None:
-    """Apply fields and write the event only if the target is still ours and publishing."""
+@dataclass
+class Outcome:
+    """What to write for one target: its next state, the fields and the event's message."""
+
+    claim: Claim
+    to_state: str
+    attempt: int
+    actor: str
+    message: str
+    fields: dict[str, Any]
+    # After the write, for final failures: the channel's new status, and telling the author.
+    channel_id: int | None = None
+    channel_status: tuple[str, str] | None = None
+    tell_author: bool = False
+    from_state: str = TargetState.PUBLISHING
+
+
+# ---------------------------------------------------------------------------------------------
+# Guarded writes
+# ---------------------------------------------------------------------------------------------
+
+
+def _guard(claims: Iterable[Claim]) -> Q:
+    """Rows still ours: state publishing and one of these claim tokens (checked per row by the
+    caller: a token is one batch's, so (id, token) pairs are what count)."""
+    claims = list(claims)
+    return Q(pk__in=[c.target_id for c in claims], state=TargetState.PUBLISHING,
+             claim_token__in={c.token for c in claims})
+
+
+def _still_ours(claims: Sequence[Claim]) -> dict[int, tuple[int, str]]:
+    """Inside a write transaction: target id -> (attempts, idempotency key) of the claimed rows
+    that are still ours. PostgreSQL locks them until the commit (the reaper skips locked rows);
+    SQLite's write transaction already excludes every other writer."""
+    wanted = {(c.target_id, c.token) for c in claims}
+    rows = PostTarget.objects.filter(_guard(claims))
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update()
+    return {
+        pk: (attempts, key)
+        for pk, token, attempts, key in rows.values_list(
+            "pk", "claim_token", "attempts", "idempotency_key")
+        if (pk, token) in wanted
+    }
+
+
+def _update_rows(rows: Sequence[tuple[Claim, dict[str, Any]]]) -> None:
+    """Set per-row values, each row guarded by its own (id, claim token, state publishing).
+
+    One executemany per set of field names: the ORM's per-row UPDATE (or a CASE per field, as
+    bulk_update builds) cost more CPU than the rest of a publish (bench/throughput.py). The SQL
+    is built from the model's own table and column names and the values go through each
+    field's get_db_prep_save, as the ORM's would."""
+    groups: dict[tuple[str, ...], list[tuple[Claim, dict[str, Any]]]] = defaultdict(list)
+    for claim, values in rows:
+        groups[tuple(sorted(values))].append((claim, values))
+    meta, quote = PostTarget._meta, connection.ops.quote_name
+    for names, members in groups.items():
+        fields = [meta.get_field(name) for name in names]
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET "
+            + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            + f" WHERE {quote(meta.pk.column)} = %s"
+            f" AND {quote(meta.get_field('state').column)} = %s"
+            f" AND {quote(meta.get_field('claim_token').column)} = %s"
+        )
+        params = [
+            [f.get_db_prep_save(values[f.name], connection) for f in fields]
+            + [claim.target_id, TargetState.PUBLISHING.value, claim.token]
+            for claim, values in members
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
+def write_outcomes(outcomes: Sequence[Outcome]) -> dict[int, str]:
+    """Write outcomes in one transaction. Returns target id -> state written; a target that is
+    no longer ours (lease reaped, claimed again) is left alone and left out."""
+    if not outcomes:
+        return {}
+    now = timezone.now()
     with engine_write():
-        updated = PostTarget.objects.filter(
-            pk=claim.target_id, claim_token=claim.token, state=TargetState.PUBLISHING
-        ).update(updated_at=timezone.now(), **fields)
-        if not updated:
-            raise _Lost()
-        TargetEvent.objects.create(target_id=claim.target_id, **event)
+        ours = _still_ours([o.claim for o in outcomes])
+        kept = [o for o in outcomes if o.claim.target_id in ours]
+        if kept:
+            _update_rows([(o.claim, {"state": o.to_state, "updated_at": now, **o.fields})
+                          for o in kept])
+            TargetEvent.objects.bulk_create(
+                TargetEvent(target_id=o.claim.target_id, from_state=o.from_state,
+                            to_state=o.to_state, attempt=o.attempt, actor=o.actor,
+                            message=o.message[:2000])
+                for o in kept
+            )
+    for outcome in outcomes:
+        if outcome.claim.target_id not in ours:
+            logger.warning("lost the lease on target %s; leaving it alone",
+                           outcome.claim.target_id)
+    for outcome in kept:
+        if outcome.channel_status is not None:
+            status, message = outcome.channel_status
+            Channel.objects.filter(pk=outcome.channel_id).update(
+                status=status, status_message=message[:2000], updated_at=timezone.now()
+            )
+        if outcome.tell_author:
+            _tell_author(outcome.claim.target_id)
+    return {o.claim.target_id: o.to_state for o in kept}
 
 
-def _finish(
-    claim: Claim, target: PostTarget, to_state: str, *, actor: str, message: str = "",
-    **fields: Any,
-) -> None:
-    release = {"claim_token": "", "claimed_until": None}
-    _guarded_update(
-        claim,
-        event={"from_state": TargetState.PUBLISHING, "to_state": to_state,
-               "attempt": target.attempts, "actor": actor, "message": message[:2000]},
-        state=to_state, **release, **fields,
-    )
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+# ---------------------------------------------------------------------------------------------
+
+
+def _finished(claim: Claim, target: PostTarget, to_state: str, *, actor: str,
+              message: str = "", **fields: Any) -> Outcome:
+    return Outcome(claim, to_state, target.attempts, actor, message, {**RELEASE, **fields},
+                   channel_id=target.channel_id)
 
 
 def _published(claim: Claim, target: PostTarget, result: PublishResult, *, actor: str,
-               how: str) -> None:
-    _finish(
+               how: str) -> Outcome:
+    return _finished(
         claim, target, TargetState.PUBLISHED, actor=actor, message=how,
         remote_id=result.remote_id[:500], remote_url=(result.url or "")[:1000],
         published_at=result.published_at or timezone.now(), due_at=None,
@@ -91,136 +218,213 @@ def _published(claim: Claim, target: PostTarget, result: PublishResult, *, actor
     )
 
 
-def _mark_channel(channel: Channel, status: str, message: str) -> None:
-    Channel.objects.filter(pk=channel.pk).update(
-        status=status, status_message=message[:2000], updated_at=timezone.now()
-    )
-
-
-def _failed(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
-            now: datetime) -> None:
-    """Write the classified error: retry later, or stop and say why."""
+def failure(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
+            now: datetime) -> Outcome:
+    """The classified error: retry later, or stop and say why."""
     code, message = exc.code, exc.message or str(exc)
     exhausted = target.attempts >= settings.KERYX_MAX_ATTEMPTS
     if isinstance(exc, OutcomeUnknown):
         if exhausted:
             # Still unknown after every attempt: stop, keep the code so a manual retry
             # reconciles before it sends anything.
-            _finish(claim, target, TargetState.FAILED, actor=actor, message=message,
-                    due_at=None, error_code=code, error_message=message)
-        else:
-            _finish(claim, target, TargetState.UNKNOWN, actor=actor, message=message,
-                    due_at=now + timedelta(seconds=RECONCILE_DELAY_SECONDS),
-                    error_code=code, error_message=message)
-        return
+            return _finished(claim, target, TargetState.FAILED, actor=actor, message=message,
+                             due_at=None, error_code=code, error_message=message)
+        return _finished(claim, target, TargetState.UNKNOWN, actor=actor, message=message,
+                         due_at=now + timedelta(seconds=RECONCILE_DELAY_SECONDS),
+                         error_code=code, error_message=message)
     if isinstance(exc, Transient) and not exhausted:
         if isinstance(exc, RateLimited):
             wait = exc.retry_after if exc.retry_after is not None else RATE_LIMIT_DEFAULT_SECONDS
         else:
             wait = backoff_seconds(target.attempts)
-        _finish(claim, target, TargetState.FAILED, actor=actor,
-                message=f"{message} (retrying in {round(wait)} s)",
-                due_at=now + timedelta(seconds=wait), error_code=code, error_message=message)
-        return
+        return _finished(claim, target, TargetState.FAILED, actor=actor,
+                         message=f"{message} (retrying in {round(wait)} s)",
+                         due_at=now + timedelta(seconds=wait), error_code=code,
+                         error_message=message)
     # Final: nothing more will happen until someone acts.
+    status = None
     if isinstance(exc, AuthExpired):
-        _mark_channel(target.channel, ChannelStatus.NEEDS_RECONNECT, message)
+        status = (ChannelStatus.NEEDS_RECONNECT, message)
     elif isinstance(exc, Disconnected):
-        _mark_channel(target.channel, ChannelStatus.DISCONNECTED, message)
+        status = (ChannelStatus.DISCONNECTED, message)
     if isinstance(exc, BadContent) and exc.problems:
         message = "; ".join([message, *(p.message for p in exc.problems)])
-    _finish(claim, target, TargetState.FAILED, actor=actor, message=message,
-            due_at=None, error_code=code, error_message=message)
-    _tell_author(target.pk)
+    outcome = _finished(claim, target, TargetState.FAILED, actor=actor, message=message,
+                        due_at=None, error_code=code, error_message=message)
+    outcome.channel_status = status
+    outcome.tell_author = True
+    return outcome
+
+
+def _failed(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
+            now: datetime) -> None:
+    """Write the classified error for one target now."""
+    write_outcomes([failure(claim, target, exc, actor=actor, now=now)])
+
+
+# ---------------------------------------------------------------------------------------------
+# The three steps
+# ---------------------------------------------------------------------------------------------
+
+
+def prepare(claims: Sequence[Claim], *, worker_id: str) -> tuple[list[Job], dict[int, str]]:
+    """Step 1 for a batch: returns the jobs to send, and target id -> state for the targets
+    finished here (channel unusable, no provider, not approved). Targets no longer ours are
+    in neither."""
+    from keryx.approvals.services import cleared_posts
+    from keryx.channels.services import provider_for
+
+    if not claims:
+        return [], {}
+    actor = f"worker:{worker_id}"[:150]
+    by_id = {c.target_id: c for c in claims}
+    targets = [
+        t for t in PostTarget.objects.select_related("post").filter(_guard(claims))
+        if t.claim_token == by_id[t.pk].token
+    ]
+    if not targets:
+        return [], {}
+    # One Channel (credentials decrypted once) and one provider per channel for the batch.
+    channels = Channel.objects.in_bulk({t.channel_id for t in targets})
+    cleared = cleared_posts({t.post_id: t.post for t in targets}.values())
+    providers: dict[int, Provider | None] = {}
+    finishing: list[tuple[PostTarget, str, dict[str, Any]]] = []
+    sending: list[tuple[PostTarget, Provider, str, bool]] = []
+    for target in targets:
+        channel = target.channel = channels[target.channel_id]
+        if channel.status != ChannelStatus.ACTIVE:
+            message = channel.status_message or "The channel needs reconnecting."
+            finishing.append((target, TargetState.FAILED, {
+                "message": message, "due_at": None, "error_code": "channel_inactive",
+                "error_message": message}))
+            continue
+        if channel.pk not in providers:
+            try:
+                providers[channel.pk] = provider_for(channel)
+            except (KeyError, ImportError) as exc:
+                logger.error("No provider for network %r: %s", channel.network, exc)
+                providers[channel.pk] = None
+        provider = providers[channel.pk]
+        if provider is None:
+            message = f"No provider for network {channel.network!r}"
+            finishing.append((target, TargetState.FAILED, {
+                "message": message, "due_at": None, "error_code": "unknown_network",
+                "error_message": message}))
+            continue
+        # Re-checked here, not only when scheduled: an edit or a withdrawn approval may have
+        # come after the target was scheduled.
+        if target.post_id not in cleared:
+            finishing.append((target, TargetState.PENDING_APPROVAL, {
+                "message": "Not approved (any more): held for review", "due_at": None}))
+            continue
+        reconcile = (
+            by_id[target.pk].from_state == TargetState.UNKNOWN
+            or target.error_code in ("outcome_unknown", "lease_expired")
+        )
+        key = target.idempotency_key or type(provider).new_idempotency_key()
+        sending.append((target, provider, key, reconcile))
+    variants, media = _variants_and_media([t for t, *_rest in sending])
+
+    states: dict[int, str] = {}
+    jobs: list[Job] = []
+    with engine_write():
+        ours = _still_ours([by_id[t.pk] for t in targets])
+        outcomes = []
+        for target, to_state, values in finishing:
+            if target.pk not in ours:
+                continue
+            target.attempts = ours[target.pk][0]
+            message = values.pop("message")
+            outcomes.append(_finished(by_id[target.pk], target, to_state, actor=actor,
+                                      message=message, **values))
+        rows, events = [], []
+        for target, provider, key, reconcile in sending:
+            if target.pk not in ours:
+                continue
+            attempts, stored_key = ours[target.pk]
+            claim = by_id[target.pk]
+            target.idempotency_key = stored_key or key
+            target.attempts = attempts + 1
+            rows.append((claim, {"idempotency_key": target.idempotency_key,
+                                 "attempts": target.attempts}))
+            events.append(TargetEvent(
+                target_id=target.pk, from_state=claim.from_state,
+                to_state=TargetState.PUBLISHING, attempt=target.attempts, actor=actor,
+                message="Checking the network, then publishing" if reconcile else "Publishing"))
+            jobs.append(Job(claim, target, provider, reconcile, actor,
+                            variant=variants.get((target.post_id, target.channel_id)),
+                            media=media.get(target.post_id, [])))
+        now = timezone.now()
+        _update_rows(
+            [(o.claim, {"state": o.to_state, "updated_at": now, **o.fields}) for o in outcomes]
+            + [(claim, {**values, "updated_at": now}) for claim, values in rows]
+        )
+        TargetEvent.objects.bulk_create([
+            *(TargetEvent(target_id=o.claim.target_id, from_state=o.from_state,
+                          to_state=o.to_state, attempt=o.attempt, actor=o.actor,
+                          message=o.message[:2000]) for o in outcomes),
+            *events,
+        ])
+        states.update((o.claim.target_id, o.to_state) for o in outcomes)
+    return jobs, states
+
+
+def _variants_and_media(
+    targets: Sequence[PostTarget],
+) -> tuple[dict[tuple[int, int], PostVariant], dict[int, list[Media]]]:
+    """The batch's variants by (post, channel) and its posts' media in order, in two
+    queries."""
+    if not targets:
+        return {}, {}
+    post_ids = {t.post_id for t in targets}
+    wanted = {(t.post_id, t.channel_id) for t in targets}
+    variants = {
+        (v.post_id, v.channel_id): v
+        for v in PostVariant.objects.filter(
+            post_id__in=post_ids, channel_id__in={t.channel_id for t in targets})
+        if (v.post_id, v.channel_id) in wanted
+    }
+    media: dict[int, list[Media]] = defaultdict(list)
+    for link in (PostMedia.objects.filter(post_id__in=post_ids).select_related("media")
+                 .order_by("post_id", "position")):
+        media[link.post_id].append(link.media)
+    return variants, media
+
+
+def send(job: Job) -> Outcome:
+    """Step 2, on a publishing thread. Never raises for a network's failure; a bug in a provider
+    counts as an unknown outcome, since it may have struck after the request left."""
+    from keryx.channels.services import fresh_provider
+
+    claim, target, actor = job.claim, job.target, job.actor
+    now = timezone.now
+    try:
+        request = request_for(target, variant=job.variant, media=job.media)
+        # An expired OAuth access token is renewed first (AuthExpired if refused).
+        provider = fresh_provider(target.channel, job.provider)
+        # An earlier attempt may have landed.
+        if job.reconcile:
+            found = provider.lookup(request)
+            if found is not None:
+                return _published(claim, target, found, actor=actor,
+                                  how="Found on the network; not sent again")
+        result = provider.publish(request)
+    except ProviderError as exc:
+        return failure(claim, target, exc, actor=actor, now=now())
+    except Exception as exc:  # a provider bug: treat as "may have been sent"
+        logger.exception("provider %s raised unexpectedly", target.channel.network)
+        return failure(claim, target, OutcomeUnknown(f"Unexpected error: {exc}"), actor=actor,
+                       now=now())
+    return _published(claim, target, result, actor=actor, how="Published")
 
 
 def publish_claimed(claim: Claim, *, worker_id: str) -> str:
-    """Carry one claimed target to its next state. Returns that state ("lost" if the lease was
-    taken away). Never raises for a network's failure; a bug in a provider counts as an
-    unknown outcome, since it may have struck after the request left."""
-    from keryx.channels.services import fresh_provider, provider_for
-
-    actor = f"worker:{worker_id}"[:150]
-    target = (
-        PostTarget.objects.select_related("post", "channel")
-        .filter(pk=claim.target_id, claim_token=claim.token, state=TargetState.PUBLISHING)
-        .first()
-    )
-    if target is None:
-        return "lost"
-    try:
-        channel = target.channel
-        if channel.status != ChannelStatus.ACTIVE:
-            message = channel.status_message or "The channel needs reconnecting."
-            _finish(claim, target, TargetState.FAILED, actor=actor, due_at=None,
-                    message=message, error_code="channel_inactive", error_message=message)
-            return TargetState.FAILED
-        try:
-            provider = provider_for(channel)
-        except (KeyError, ImportError) as exc:
-            message = f"No provider for network {channel.network!r}"
-            logger.error("%s: %s", message, exc)
-            _finish(claim, target, TargetState.FAILED, actor=actor, due_at=None,
-                    message=message, error_code="unknown_network", error_message=message)
-            return TargetState.FAILED
-
-        if not _approval_holds(target):
-            _finish(claim, target, TargetState.PENDING_APPROVAL, actor=actor, due_at=None,
-                    message="Not approved (any more): held for review")
-            return TargetState.PENDING_APPROVAL
-
-        # Step 2: the key and the attempt are on disk before any byte goes out.
-        key = target.idempotency_key or type(provider).new_idempotency_key()
-        reconcile = (
-            claim.from_state == TargetState.UNKNOWN
-            or target.error_code in ("outcome_unknown", "lease_expired")
-        )
-        attempt = target.attempts + 1
-        _guarded_update(
-            claim,
-            event={"from_state": claim.from_state, "to_state": TargetState.PUBLISHING,
-                   "attempt": attempt, "actor": actor,
-                   "message": "Checking the network, then publishing" if reconcile
-                   else "Publishing"},
-            idempotency_key=key, attempts=F("attempts") + 1,
-        )
-        target.idempotency_key = key
-        target.attempts = attempt
-        request = request_for(target)
-
-        now = timezone.now
-        try:
-            # An expired OAuth access token is renewed first (AuthExpired if refused).
-            provider = fresh_provider(channel, provider)
-            # Step 3: an earlier attempt may have landed.
-            if reconcile:
-                found = provider.lookup(request)
-                if found is not None:
-                    _published(claim, target, found, actor=actor,
-                               how="Found on the network; not sent again")
-                    return TargetState.PUBLISHED
-            result = provider.publish(request)
-        except ProviderError as exc:
-            _failed(claim, target, exc, actor=actor, now=now())
-            return _state_of(target)
-        except Exception as exc:  # a provider bug: treat as "may have been sent"
-            logger.exception("provider %s raised unexpectedly", channel.network)
-            _failed(claim, target, OutcomeUnknown(f"Unexpected error: {exc}"), actor=actor,
-                    now=now())
-            return _state_of(target)
-        _published(claim, target, result, actor=actor, how="Published")
-        return TargetState.PUBLISHED
-    except _Lost:
-        logger.warning("lost the lease on target %s; leaving it alone", claim.target_id)
-        return "lost"
-
-
-def _approval_holds(target: PostTarget) -> bool:
-    """Re-checked here, not only when scheduled: an edit or a withdrawn approval may have come
-    after the claim was queued."""
-    from keryx.approvals.services import cleared_for_publishing
-
-    return cleared_for_publishing(target.post)
+    """Carry one claimed target to its next state, here and now. Returns that state ("lost" if
+    the lease was taken away)."""
+    jobs, states = prepare([claim], worker_id=worker_id)
+    for job in jobs:
+        states.update(write_outcomes([send(job)]))
+    return states.get(claim.target_id, "lost")
 
 
 def _tell_author(target_id: int) -> None:
@@ -230,9 +434,3 @@ def _tell_author(target_id: int) -> None:
         notify_publish_failed(target_id)
     except Exception:  # telling people must never stop the engine
         logger.warning("could not notify the author of target %s", target_id, exc_info=True)
-
-
-def _state_of(target: PostTarget) -> str:
-    return (
-        PostTarget.objects.filter(pk=target.pk).values_list("state", flat=True).first() or ""
-    )

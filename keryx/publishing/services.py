@@ -645,15 +645,27 @@ def post_state(post: Post) -> str:
     return TargetState.CANCELLED
 
 
-def request_for(target: PostTarget, *, idempotency_key: str | None = None) -> PublishRequest:
-    """What this target sends: the post adapted by its channel's variant, if any."""
+_UNREAD: Any = object()
+
+
+def request_for(target: PostTarget, *, idempotency_key: str | None = None,
+                variant: PostVariant | None = _UNREAD,
+                media: Sequence[Media] | None = None) -> PublishRequest:
+    """What this target sends: the post adapted by its channel's variant, if any.
+
+    The engine reads a whole batch's variants and media in two queries and passes each
+    target's in: `variant` (its PostVariant, or None for none) and `media` (the post's, in
+    order). Left out, they are read here."""
     post = target.post
-    variant = PostVariant.objects.filter(post_id=post.pk, channel_id=target.channel_id).first()
-    media = tuple(media_item(pm.media, target.channel) for pm in
-                  PostMedia.objects.filter(post_id=post.pk).select_related("media"))
+    if variant is _UNREAD:
+        variant = PostVariant.objects.filter(post_id=post.pk, channel_id=target.channel_id).first()
+    if media is None:
+        media = [pm.media for pm in
+                 PostMedia.objects.filter(post_id=post.pk).select_related("media")]
+    items = tuple(media_item(m, target.channel) for m in media)
     request = PublishRequest(
         text=post.text,
-        media=media,
+        media=items,
         content_warning=post.content_warning,
         idempotency_key=target.idempotency_key if idempotency_key is None else idempotency_key,
         scheduled_at=post.scheduled_at,
