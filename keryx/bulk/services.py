@@ -399,9 +399,11 @@ class _Run:
                 for post, row in zip(posts, rows, strict=True)
                 for label in row.data.get("labels", [])
             )
-        for row, post in zip(rows, posts, strict=True):
-            row.post = post
-        ImportRow.objects.bulk_update(rows, ["post"], batch_size=CHUNK)
+        # One prepared statement for the whole chunk (bulk_update's CASE is far slower here).
+        table = connection.ops.quote_name(ImportRow._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET post_id = %s WHERE id = %s",
+                               [(post.pk, row.pk) for row, post in zip(rows, posts, strict=True)])
 
     def _one(self, row: ImportRow) -> None:
         data = row.data
