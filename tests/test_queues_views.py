@@ -97,3 +97,13 @@ def test_queue_list_queries_do_not_grow_with_channels(people, client,
     client.force_login(people.alice)
     with django_assert_max_num_queries(14):
         assert client.get("/queues/").status_code == 200
+
+
+def test_post_detail_links_to_recycling(people, client):
+    channel = mastodon_channel(people.acme)
+    services.set_slots(services.schedule_for(channel), [(d, time(9)) for d in range(7)])
+    post = services.add_to_queue(workspace=people.acme, author=people.alice, text="tip",
+                                 channels=[channel], actor="t")
+    client.force_login(people.alice)
+    page = client.get(f"/posts/{post.pk}/").content.decode()
+    assert f'href="/queues/evergreen/{post.pk}/"' in page
