@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(
             "usage: keryx COMMAND [options]\n\n"
-            "commands: init, serve, worker, scheduler, channels, post, posts\n"
+            "commands: init, serve, worker, scheduler, channels, networks, post, posts,\n"
+            "          validate, import, export, tokens\n"
             "          (and every Django management command)\n"
             "run `keryx COMMAND --help` for a command's options."
         )
