@@ -203,7 +203,10 @@ X_FRAME_OPTIONS = "DENY"
 # Publishing engine.
 KERYX_LEASE_SECONDS = envint("KERYX_LEASE_SECONDS", 120)
 KERYX_POLL_INTERVAL = envfloat("KERYX_POLL_INTERVAL", 0.2)
-KERYX_WORKER_THREADS = envint("KERYX_WORKER_THREADS", 32)
+# Publishing threads mostly wait on the network and seldom touch the database, so the embedded
+# (SQLite, one process) setup runs 64; with PostgreSQL each thread may hold a connection and
+# several worker processes share max_connections, hence 32 there.
+KERYX_WORKER_THREADS = envint("KERYX_WORKER_THREADS", 32 if env("DATABASE_URL") else 64)
 KERYX_CLAIM_BATCH = envint("KERYX_CLAIM_BATCH", 64)
 KERYX_MAX_ATTEMPTS = envint("KERYX_MAX_ATTEMPTS", 6)
 KERYX_HTTP_TIMEOUT = envfloat("KERYX_HTTP_TIMEOUT", 30.0)

@@ -135,13 +135,19 @@ def _still_ours(claims: Sequence[Claim]) -> dict[int, tuple[int, str]]:
     }
 
 
-def _update_rows(rows: Sequence[tuple[Claim, dict[str, Any]]]) -> None:
+class _NotAllOurs(Exception):
+    """A guarded batch write changed fewer rows than it had: roll it back and write again,
+    checking first which rows are still ours."""
+
+
+def _update_rows(rows: Sequence[tuple[Claim, dict[str, Any]]]) -> int:
     """Set per-row values, each row guarded by its own (id, claim token, state publishing).
 
     One executemany per set of field names: the ORM's per-row UPDATE (or a CASE per field, as
     bulk_update builds) cost more CPU than the rest of a publish (bench/throughput.py). The SQL
     is built from the model's own table and column names and the values go through each
-    field's get_db_prep_save, as the ORM's would."""
+    field's get_db_prep_save, as the ORM's would. Returns how many rows were updated."""
+    updated = 0
     groups: dict[tuple[str, ...], list[tuple[Claim, dict[str, Any]]]] = defaultdict(list)
     for claim, values in rows:
         groups[tuple(sorted(values))].append((claim, values))
@@ -162,6 +168,8 @@ def _update_rows(rows: Sequence[tuple[Claim, dict[str, Any]]]) -> None:
         ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
+            updated += cursor.rowcount  # executemany: the sum over all rows
+    return updated
 
 
 def write_outcomes(outcomes: Sequence[Outcome]) -> dict[int, str]:
@@ -170,18 +178,30 @@ def write_outcomes(outcomes: Sequence[Outcome]) -> dict[int, str]:
     if not outcomes:
         return {}
     now = timezone.now()
-    with engine_write():
-        ours = _still_ours([o.claim for o in outcomes])
-        kept = [o for o in outcomes if o.claim.target_id in ours]
-        if kept:
-            _update_rows([(o.claim, {"state": o.to_state, "updated_at": now, **o.fields})
-                          for o in kept])
+
+    def write(check_first: bool) -> list[Outcome]:
+        with engine_write():
+            kept = list(outcomes)
+            if check_first:
+                ours = _still_ours([o.claim for o in outcomes])
+                kept = [o for o in outcomes if o.claim.target_id in ours]
+            rows = [(o.claim, {"state": o.to_state, "updated_at": now, **o.fields})
+                    for o in kept]
+            if _update_rows(rows) != len(rows):
+                raise _NotAllOurs()
             TargetEvent.objects.bulk_create(
                 TargetEvent(target_id=o.claim.target_id, from_state=o.from_state,
                             to_state=o.to_state, attempt=o.attempt, actor=o.actor,
                             message=o.message[:2000])
                 for o in kept
             )
+        return kept
+
+    try:
+        kept = write(check_first=False)  # usually every row is still ours
+    except _NotAllOurs:
+        kept = write(check_first=True)
+    ours = {o.claim.target_id for o in kept}
     for outcome in outcomes:
         if outcome.claim.target_id not in ours:
             logger.warning("lost the lease on target %s; leaving it alone",
@@ -325,15 +345,36 @@ def prepare(claims: Sequence[Claim], *, worker_id: str) -> tuple[list[Job], dict
         sending.append((target, provider, key, reconcile))
     variants, media = _variants_and_media([t for t, *_rest in sending])
 
+    try:  # usually every row is still ours: the guarded UPDATEs' count says so
+        return _write_attempts(targets, by_id, finishing, sending, variants, media, actor,
+                               check_first=False)
+    except _NotAllOurs:
+        return _write_attempts(targets, by_id, finishing, sending, variants, media, actor,
+                               check_first=True)
+
+
+def _write_attempts(
+    targets: list[PostTarget], by_id: dict[int, Claim],
+    finishing: list[tuple[PostTarget, str, dict[str, Any]]],
+    sending: list[tuple[PostTarget, Provider, str, bool]],
+    variants: dict[tuple[int, int], PostVariant], media: dict[int, list[Media]], actor: str,
+    *, check_first: bool,
+) -> tuple[list[Job], dict[int, str]]:
+    """prepare's transaction. Without check_first it assumes every row is ours (as read just
+    before) and raises _NotAllOurs, rolling back, if a guarded UPDATE says otherwise."""
     states: dict[int, str] = {}
     jobs: list[Job] = []
     with engine_write():
-        ours = _still_ours([by_id[t.pk] for t in targets])
+        if check_first:
+            ours = _still_ours([by_id[t.pk] for t in targets])
+        else:
+            ours = {t.pk: (t.attempts, t.idempotency_key) for t in targets}
         outcomes = []
         for target, to_state, values in finishing:
             if target.pk not in ours:
                 continue
             target.attempts = ours[target.pk][0]
+            values = dict(values)
             message = values.pop("message")
             outcomes.append(_finished(by_id[target.pk], target, to_state, actor=actor,
                                       message=message, **values))
@@ -355,10 +396,12 @@ def prepare(claims: Sequence[Claim], *, worker_id: str) -> tuple[list[Job], dict
                             variant=variants.get((target.post_id, target.channel_id)),
                             media=media.get(target.post_id, [])))
         now = timezone.now()
-        _update_rows(
+        updates = (
             [(o.claim, {"state": o.to_state, "updated_at": now, **o.fields}) for o in outcomes]
             + [(claim, {**values, "updated_at": now}) for claim, values in rows]
         )
+        if _update_rows(updates) != len(updates):
+            raise _NotAllOurs()
         TargetEvent.objects.bulk_create([
             *(TargetEvent(target_id=o.claim.target_id, from_state=o.from_state,
                           to_state=o.to_state, attempt=o.attempt, actor=o.actor,

@@ -135,7 +135,8 @@ class Dispatcher:
         self.reap = reap
         self.stop_event = threading.Event()
         self.wake_event = threading.Event()
-        self.outcomes = OutcomeWriter(max_batch=max(1, min(OUTCOME_BATCH, self.threads)))
+        self.outcomes = OutcomeWriter(max_batch=max(1, min(OUTCOME_BATCH, self.threads)),
+                                      max_delay=OUTCOME_DELAY_SECONDS)
         # Freed threads worth claiming for at once (see CLAIM_GATHER_SECONDS).
         self.gather = max(1, min(self.batch, self.threads // 4))
         self._inflight = 0
