@@ -4,6 +4,13 @@ Exactly once: the post's record key is a TID that Keryx chooses before the first
 (`new_idempotency_key`), so a retried createRecord for the same target cannot make a second post;
 the PDS refuses the duplicate and `lookup` reads the record back.
 
+Threads: the parts after the first (options["thread"]) and a first comment
+(options["first_comment"]) are replies, each to the one before, with record keys derived from the
+root's (`follow_up_key`: same timestamp, clock id advanced by the part's number). A retry after a
+crash therefore finds the parts already made (getRecord) and creates only the missing ones, in
+order. Once the root is out, a failing part does not fail the post: it is reported on the result
+(raw["follow_up_error"]), as on X.
+
 Sessions: an app password opens a session (createSession, rate limited to 30 per 5 minutes), whose
 access and refresh JWTs are cached in the channel's credentials. An expired access token is
 refreshed (refreshSession); only when the refresh is refused is a new session created.
@@ -67,6 +74,8 @@ _ACCOUNT_GONE = {"AccountTakedown", "AccountDeactivated", "AccountNotFound", "Re
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _tid_lock = threading.Lock()
 _tid_last = 0
+# A TID's clock id has 10 bits: a thread can have at most this many replies after its root.
+MAX_FOLLOW_UPS = 1023
 
 
 def new_tid() -> str:
@@ -77,12 +86,51 @@ def new_tid() -> str:
         # Two keys in the same microsecond (or a clock step back) would collide: move forward.
         micros = max(time.time_ns() // 1000, _tid_last + 1)
         _tid_last = micros
-    value = (micros << 10) | secrets.randbelow(1024)
+    return _tid_string((micros << 10) | secrets.randbelow(1024))
+
+
+def _tid_value(tid: str) -> int:
+    if len(tid) != 13 or any(c not in _TID_ALPHABET for c in tid):
+        raise ValueError(f"Not a TID: {tid!r}")
+    value = 0
+    for char in tid:
+        value = value * 32 + _TID_ALPHABET.index(char)
+    if value >> 63:
+        raise ValueError(f"Not a TID (top bit set): {tid!r}")
+    return value
+
+
+def _tid_string(value: int) -> str:
     chars = []
     for _ in range(13):
         chars.append(_TID_ALPHABET[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+def follow_up_key(root_key: str, index: int) -> str:
+    """The record key of reply `index` (1 = the first part after the root) of the thread whose
+    root has the record key `root_key`: the same timestamp with the clock id advanced by
+    `index` (mod 1024). new_tid() never gives two keys the same timestamp in one process, so
+    no other post's key (nor its parts') can be one of these."""
+    if not 1 <= index <= MAX_FOLLOW_UPS:
+        raise ValueError(f"A thread has at most {MAX_FOLLOW_UPS} replies (index {index}).")
+    value = _tid_value(root_key)
+    micros, clock_id = value >> 10, value & 1023
+    return _tid_string((micros << 10) | ((clock_id + index) % 1024))
+
+
+def follow_ups(request: PublishRequest) -> list[str]:
+    """The replies a request makes after its root: the thread's parts, then the first comment."""
+    texts = [str(part) for part in request.options.get("thread") or []]
+    first_comment = request.options.get("first_comment")
+    if first_comment:
+        texts.append(str(first_comment))
+    return texts
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _xrpc_error(response: httpx.Response) -> str:
@@ -122,6 +170,8 @@ class BlueskyProvider:
             alt_text_max=None,
         ),
         requires_text_or_media=True,
+        threads=True,
+        first_comment=True,
         idempotent_publish=True,
         connect="app_password",
     )
@@ -165,6 +215,7 @@ class BlueskyProvider:
                     params={"limit": MAX_BYTES, "count": size},
                 )
             )
+        problems.extend(self._follow_up_problems(request))
         if len(request.media) > MAX_IMAGES:
             problems.append(
                 Problem(
@@ -196,6 +247,38 @@ class BlueskyProvider:
                         params={**params, "limit": MAX_IMAGE_BYTES, "size": item.size},
                     )
                 )
+        return problems
+
+    @staticmethod
+    def _follow_up_problems(request: PublishRequest) -> list[Problem]:
+        """Each reply of a thread (and the first comment) is a post of its own, with the same
+        limits as the root."""
+        problems: list[Problem] = []
+        parts = [(str(p), "thread", f"Thread post {i + 2}")
+                 for i, p in enumerate(request.options.get("thread") or [])]
+        if request.options.get("first_comment"):
+            parts.append((str(request.options["first_comment"]), "first_comment",
+                          "The first comment"))
+        if len(parts) > MAX_FOLLOW_UPS:
+            problems.append(Problem(
+                "thread_too_long",
+                f"Keryx posts at most {MAX_FOLLOW_UPS} replies in a Bluesky thread; this one "
+                f"has {len(parts)}.",
+                field="thread", params={"limit": MAX_FOLLOW_UPS, "count": len(parts)}))
+        for text, field_name, label in parts:
+            count, size = graphemes(text), utf8_length(text)
+            if not text.strip():
+                problems.append(Problem("empty", f"{label} is empty.", field=field_name))
+            if count > MAX_GRAPHEMES:
+                problems.append(Problem(
+                    "text_too_long",
+                    f"{label}: Bluesky allows {MAX_GRAPHEMES} characters; it has {count}.",
+                    field=field_name, params={"limit": MAX_GRAPHEMES, "count": count}))
+            if size > MAX_BYTES:
+                problems.append(Problem(
+                    "text_too_many_bytes",
+                    f"{label}: Bluesky allows {MAX_BYTES} bytes of text (UTF-8); it has {size}.",
+                    field=field_name, params={"limit": MAX_BYTES, "count": size}))
         return problems
 
     # -----------------------------------------------------------------------------------------
@@ -336,16 +419,8 @@ class BlueskyProvider:
         if problems:
             raise BadContent("; ".join(p.message for p in problems), problems=problems)
         rkey = request.idempotency_key or self.new_idempotency_key()
-        request_key = PublishRequest(
-            text=request.text, idempotency_key=rkey, scheduled_at=request.scheduled_at
-        )
-        record: dict[str, Any] = {
-            "$type": POST_COLLECTION,
-            "text": request.text,
-            "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace(
-                "+00:00", "Z"
-            ),
-        }
+        record: dict[str, Any] = {"$type": POST_COLLECTION, "text": request.text,
+                                  "createdAt": _now()}
         facets = self._facets(request.text)
         if facets:
             record["facets"] = facets
@@ -360,6 +435,25 @@ class BlueskyProvider:
         langs = request.options.get("langs")
         if langs:
             record["langs"] = list(langs)[:3]
+        root, existed = self._put(rkey, record)
+        result = self._result(root["uri"], root["cid"], root["createdAt"])
+        texts = follow_ups(request)
+        if not texts:
+            return result
+        # The root is out: whatever happens to the replies must not make the engine retry
+        # the post as failed. They are reported on the result instead.
+        raw: dict[str, Any] = dict(result.raw)
+        replies, error = self._chain(rkey, root, texts, langs=record.get("langs"),
+                                     look_first=existed)
+        raw["replies"] = replies
+        if error:
+            raw["follow_up_error"] = error
+        return PublishResult(remote_id=result.remote_id, url=result.url,
+                             published_at=result.published_at, raw=raw)
+
+    def _put(self, rkey: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create the record under its own key, or find it made by an earlier attempt.
+        Returns ({"uri", "cid", "createdAt"}, whether it already existed)."""
         response = self._call(
             "POST",
             "com.atproto.repo.createRecord",
@@ -377,35 +471,84 @@ class BlueskyProvider:
         if response.status_code == 400 or response.status_code >= 500:
             # The PDS answers a record key that is already taken with a 500 (a unique constraint
             # in its database), so any failure may mean "an earlier attempt got through".
-            existing = self.lookup(request_key)
+            existing = self._get(rkey)
             if existing is not None:
-                return existing
+                return existing, True
             # The record certainly does not exist, and the record key makes a retry safe.
             raise_for_status(response, sent_unsafe=False)
         raise_for_status(response, sent_unsafe=True)
         body = response.json()
-        return self._result(body["uri"], body.get("cid", ""), record["createdAt"])
+        return {"uri": body["uri"], "cid": body.get("cid", ""),
+                "createdAt": record["createdAt"]}, False
 
-    def lookup(self, request: PublishRequest) -> PublishResult | None:
-        if not request.idempotency_key:
-            return None
+    def _get(self, rkey: str) -> dict[str, Any] | None:
+        """Our post with this record key ({"uri", "cid", "createdAt", "text"}), or None."""
         response = self.http.request(
             "GET",
             self._url("com.atproto.repo.getRecord"),
-            params={
-                "repo": self.did,
-                "collection": POST_COLLECTION,
-                "rkey": request.idempotency_key,
-            },
+            params={"repo": self.did, "collection": POST_COLLECTION, "rkey": rkey},
             check_status=False,
         )
         if response.status_code == 400 and _xrpc_error(response) == "RecordNotFound":
             return None
         raise_for_status(response, sent_unsafe=False)
         body = response.json()
-        return self._result(
-            body["uri"], body.get("cid", ""), body.get("value", {}).get("createdAt")
-        )
+        value = body.get("value") or {}
+        return {"uri": body["uri"], "cid": body.get("cid", ""),
+                "createdAt": value.get("createdAt"), "text": value.get("text", "")}
+
+    def _chain(self, root_key: str, root: dict[str, Any], texts: list[str], *,
+               langs: list[str] | None, look_first: bool) -> tuple[list[str], str]:
+        """Post `texts` as replies, each to the one before. With `look_first` (the root was
+        already there: a retry) each part is first looked up under its key, until one is
+        missing; parts are made in order, so every later one is missing too."""
+        root_ref = {"uri": root["uri"], "cid": root["cid"]}
+        parent = root_ref
+        posted: list[str] = []
+        for index, text in enumerate(texts, start=1):
+            key = follow_up_key(root_key, index)
+            try:
+                found = self._get(key) if look_first else None
+                if found is None:
+                    look_first = False
+                    record: dict[str, Any] = {
+                        "$type": POST_COLLECTION, "text": text, "createdAt": _now(),
+                        "reply": {"root": root_ref, "parent": parent},
+                    }
+                    facets = self._facets(text)
+                    if facets:
+                        record["facets"] = facets
+                    if langs:
+                        record["langs"] = list(langs)
+                    found, _ = self._put(key, record)
+            except Exception as exc:  # noqa: BLE001 - reported on the result, see publish()
+                return posted, getattr(exc, "message", None) or str(exc)
+            parent = {"uri": found["uri"], "cid": found["cid"]}
+            posted.append(found["uri"])
+        return posted, ""
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The post made for this request, else None. For a thread, None also when a reply is
+        still missing: publish() then finds the root and the replies already made under their
+        keys and creates only the rest."""
+        if not request.idempotency_key:
+            return None
+        root = self._get(request.idempotency_key)
+        if root is None:
+            return None
+        result = self._result(root["uri"], root["cid"], root["createdAt"])
+        texts = follow_ups(request)
+        if not texts:
+            return result
+        replies = []
+        for index in range(1, len(texts) + 1):
+            found = self._get(follow_up_key(request.idempotency_key, index))
+            if found is None:
+                return None
+            replies.append(found["uri"])
+        return PublishResult(remote_id=result.remote_id, url=result.url,
+                             published_at=result.published_at,
+                             raw={**result.raw, "replies": replies})
 
     def delete(self, remote_id: str) -> None:
         repo, collection, rkey = _split_uri(remote_id)

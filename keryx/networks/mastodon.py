@@ -8,6 +8,12 @@ Exactly once: every status is posted with the target's fixed Idempotency-Key, so
 same target returns the status the first attempt made. Mastodon keeps those keys for a limited
 time only, so reconciliation of an unknown outcome also reads the account's recent statuses
 (lookup()).
+
+Threads: the parts after the first (options["thread"]) and a first comment
+(options["first_comment"]) are replies, each to the one before (in_reply_to_id), with the
+root's visibility, content warning and language, each under its own fixed Idempotency-Key
+f"{key}-{n}". Once the root is out, a failing reply does not fail the post: it is reported on the
+result (raw["follow_up_error"]), as on X.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ OAUTH_SCOPES = "read write"
 LOOKUP_MARGIN = timedelta(minutes=5)
 LOOKUP_PAGES = 5
 MEDIA_PROCESSING_TIMEOUT = 120.0
+# Mastodon keeps an Idempotency-Key "for up to 1 hour" (API docs); a margin for clock skew.
+IDEMPOTENCY_WINDOW = timedelta(minutes=50)
 
 
 def normalize_instance_url(value: str) -> str:
@@ -119,6 +127,15 @@ def comparable(text: str) -> str:
     return " ".join(text.split())
 
 
+def follow_ups(request: PublishRequest) -> list[str]:
+    """The replies a request makes after its root: the thread's parts, then the first comment."""
+    texts = [str(part) for part in request.options.get("thread") or []]
+    first_comment = request.options.get("first_comment")
+    if first_comment:
+        texts.append(str(first_comment))
+    return texts
+
+
 def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -146,6 +163,8 @@ class MastodonProvider:
             mix_images_and_video=False,
         ),
         content_warning=True,
+        threads=True,
+        first_comment=True,
         idempotent_publish=True,
         connect="oauth2",
     )
@@ -217,6 +236,7 @@ class MastodonProvider:
             )
         if not request.text.strip() and not request.media:
             problems.append(Problem("empty", "A Mastodon post needs text or media."))
+        problems.extend(self._follow_up_problems(request, limits))
         media = request.media
         if len(media) > limits["max_media"]:
             problems.append(
@@ -275,6 +295,31 @@ class MastodonProvider:
                         params={"index": index, "length": alt_length, "limit": ALT_TEXT_MAX},
                     )
                 )
+        return problems
+
+    @staticmethod
+    def _follow_up_problems(request: PublishRequest, limits: dict[str, Any]) -> list[Problem]:
+        """Each reply of a thread (and the first comment) is a status of its own, under the
+        same content warning as the root."""
+        problems: list[Problem] = []
+        parts = [(str(p), "thread", f"Thread post {i + 2}")
+                 for i, p in enumerate(request.options.get("thread") or [])]
+        if request.options.get("first_comment"):
+            parts.append((str(request.options["first_comment"]), "first_comment",
+                          "The first comment"))
+        cw = mastodon_length(request.content_warning, limits["url_length"])
+        for text, field_name, label in parts:
+            length = mastodon_length(text, limits["url_length"]) + cw
+            if not text.strip():
+                problems.append(Problem("empty", f"{label} is empty.", field=field_name))
+            elif length > limits["max_characters"]:
+                problems.append(Problem(
+                    "too_long",
+                    f"{label} is {length} characters long; this Mastodon server allows "
+                    f"{limits['max_characters']} (content warning included, links count as "
+                    f"{limits['url_length']}).",
+                    field=field_name,
+                    params={"length": length, "limit": limits["max_characters"]}))
         return problems
 
     # -- account ---------------------------------------------------------------------------
@@ -377,7 +422,48 @@ class MastodonProvider:
             data=data,
             headers={"Idempotency-Key": request.idempotency_key},
         )
-        return self._result(self._json(response))
+        status = self._json(response)
+        result = self._result(status)
+        texts = follow_ups(request)
+        if not texts:
+            return result
+        # The root is out: whatever happens to the replies must not make the engine retry
+        # the post as failed. They are reported on the result instead.
+        replies, error = self._chain(request, status, texts)
+        raw: dict[str, Any] = {**result.raw, "replies": replies}
+        if error:
+            raw["follow_up_error"] = error
+        return PublishResult(remote_id=result.remote_id, url=result.url,
+                             published_at=result.published_at, raw=raw)
+
+    def _chain(self, request: PublishRequest, root: dict[str, Any],
+               texts: list[str]) -> tuple[list[str], str]:
+        """Post `texts` as replies, each to the one before. Reply n has the fixed key
+        f"{key}-{n}", so a retry gets back the replies already made and adds only the rest."""
+        data: dict[str, Any] = {
+            # As the root: a public thread stays public, a followers-only one stays so.
+            "visibility": root.get("visibility") or request.options.get("visibility") or "",
+        }
+        if request.content_warning:
+            data["spoiler_text"] = request.content_warning
+        if request.options.get("language"):
+            data["language"] = request.options["language"]
+        data = {k: v for k, v in data.items() if v}
+        parent = str(root["id"])
+        posted: list[str] = []
+        for index, text in enumerate(texts, start=1):
+            try:
+                response = self._call(
+                    "POST",
+                    "/api/v1/statuses",
+                    data={**data, "status": text, "in_reply_to_id": parent},
+                    headers={"Idempotency-Key": f"{request.idempotency_key}-{index}"},
+                )
+                parent = str(self._json(response)["id"])
+            except Exception as exc:  # noqa: BLE001 - reported on the result, see publish()
+                return posted, getattr(exc, "message", None) or str(exc)
+            posted.append(parent)
+        return posted, ""
 
     @staticmethod
     def _result(status: dict[str, Any]) -> PublishResult:
@@ -424,13 +510,53 @@ class MastodonProvider:
                 if since and created and created < since:
                     continue
                 if self._matches(status, request):
-                    return self._result(status)
+                    return self._found(status, request)
             oldest = _parse_time(page[-1].get("created_at")) if page else None
             if len(page) < 40 or since is None or (oldest and oldest < since):
                 # Every status in the window was seen (or, without a bound, the newest page).
                 return None
             max_id = str(page[-1]["id"])
         raise Transient("Too many recent statuses to be sure whether the post went out.")
+
+    def _found(self, root: dict[str, Any], request: PublishRequest) -> PublishResult | None:
+        """The root found by lookup(), with its replies when the request is a thread.
+
+        A reply still missing makes it None while the server still holds the Idempotency-Keys:
+        publish() then gets the root and the replies already made back under their keys and
+        posts only the rest. Past that window a second publish would post the root again, so
+        the root is the result and the missing replies are reported on it."""
+        result = self._result(root)
+        texts = follow_ups(request)
+        if not texts:
+            return result
+        context = self._json(self._call("GET", f"/api/v1/statuses/{root['id']}/context"))
+        descendants = context.get("descendants") if isinstance(context, dict) else None
+        if not isinstance(descendants, list):
+            raise Transient("The server's thread of a status is not a list.")
+        account_id = str((root.get("account") or {}).get("id") or "")
+        replies: list[str] = []
+        parent = str(root["id"])
+        for text in texts:
+            reply = next((s for s in descendants
+                          if str(s.get("in_reply_to_id")) == parent
+                          and str((s.get("account") or {}).get("id") or "") == account_id
+                          and comparable(html_to_text(s.get("content", ""))) == comparable(text)),
+                         None)
+            if reply is None:
+                break
+            parent = str(reply["id"])
+            replies.append(parent)
+        raw: dict[str, Any] = {**result.raw, "replies": replies}
+        if len(replies) < len(texts):
+            created = _parse_time(root.get("created_at"))
+            if created is None or datetime.now(UTC) - created < IDEMPOTENCY_WINDOW:
+                return None
+            raw["follow_up_error"] = (
+                f"{len(texts) - len(replies)} of {len(texts)} replies were not posted, and it "
+                "is too late to post them without risking a second copy of the post."
+            )
+        return PublishResult(remote_id=result.remote_id, url=result.url,
+                             published_at=result.published_at, raw=raw)
 
     def delete(self, remote_id: str) -> None:
         try:
