@@ -304,3 +304,33 @@ def test_two_claimers_never_get_the_same_target(people, loopback):  # noqa: F811
     everything = [pk for ids in got.values() for pk in ids]
     assert len(everything) == 60 == len(set(everything))
     assert all(got.values())  # every claimer won some: they really competed
+
+
+def test_a_failed_follow_up_is_recorded_without_failing_or_resending_the_post(
+    people, loopback, monkeypatch  # noqa: F811
+):
+    """A thread reply or first comment that fails after the post is out: published, once,
+    with the network's reason visible on the target and in its history."""
+    from dataclasses import replace
+
+    from tests.support.loopback import LoopbackProvider
+
+    original = LoopbackProvider.publish
+
+    def publish_with_failed_comment(self, request):
+        result = original(self, request)
+        return replace(result, raw={**result.raw,
+                                    "follow_up_error": "First comment refused: too long"})
+
+    monkeypatch.setattr(LoopbackProvider, "publish", publish_with_failed_comment)
+    channel = make_channel(people.acme, loopback)
+    post = _post(people, [channel])
+
+    assert run_due() == ["published"]
+    target = _target(post)
+    assert target.state == TargetState.PUBLISHED
+    assert target.error_code == "follow_up_failed"
+    assert "First comment refused" in target.error_message
+    assert "First comment refused" in target.events.last().message
+    assert run_due() == []
+    assert loopback.key_counts() == {target.idempotency_key: 1}

@@ -171,6 +171,8 @@ class PublishResult:
     remote_id: str
     url: str
     published_at: datetime | None = None
+    # raw["follow_up_error"]: the post is out, but a later part (thread reply, first comment)
+    # failed; the engine records it on the target without failing the post.
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -410,7 +410,7 @@ class FacebookProvider:
         except ProviderError as exc:
             # The post is out; a failed first comment must not make the engine post again.
             return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "first_comment_error": exc.message})
+                                 {**result.raw, "follow_up_error": exc.message})
         return PublishResult(result.remote_id, result.url, result.published_at,
                              {**result.raw, "first_comment_id": comment.remote_id})
 

@@ -375,7 +375,7 @@ class RedditProvider:
             comment = self.reply(result.remote_id, text)
         except (BadContent, Transient, OutcomeUnknown, Disconnected, AuthExpired) as exc:
             return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "first_comment_error": exc.message})
+                                 {**result.raw, "follow_up_error": exc.message})
         return PublishResult(result.remote_id, result.url, result.published_at,
                              {**result.raw, "first_comment_id": comment.remote_id})
 

@@ -441,7 +441,7 @@ class TelegramProvider:
             try:
                 reply = self._send_text(part, previous, request)[0]
             except ProviderError as exc:
-                raw["thread_error"] = f"Reply {index + 1} was not posted: {exc.message}"
+                raw["follow_up_error"] = f"Reply {index + 1} was not posted: {exc.message}"
                 logger.warning("telegram: thread reply %s failed: %s", index + 1, exc.message)
                 break
             previous = int(reply["message_id"])

@@ -466,7 +466,7 @@ class YouTubeProvider:
         except ProviderError as exc:
             # The video is up; a failed first comment must not make the engine upload again.
             return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "first_comment_error": exc.message})
+                                 {**result.raw, "follow_up_error": exc.message})
         return PublishResult(result.remote_id, result.url, result.published_at,
                              {**result.raw, "first_comment_id": comment.remote_id})
 

@@ -230,11 +230,15 @@ def _finished(claim: Claim, target: PostTarget, to_state: str, *, actor: str,
 
 def _published(claim: Claim, target: PostTarget, result: PublishResult, *, actor: str,
                how: str) -> Outcome:
+    # Published, but a thread reply or first comment did not go out: say so on the target
+    # (the post itself must not be re-sent, so this is not a failure).
+    follow_up = str(result.raw.get("follow_up_error") or "") if result.raw else ""
     return _finished(
-        claim, target, TargetState.PUBLISHED, actor=actor, message=how,
+        claim, target, TargetState.PUBLISHED, actor=actor,
+        message=f"{how}; {follow_up}" if follow_up else how,
         remote_id=result.remote_id[:500], remote_url=(result.url or "")[:1000],
         published_at=result.published_at or timezone.now(), due_at=None,
-        error_code="", error_message="",
+        error_code="follow_up_failed" if follow_up else "", error_message=follow_up,
     )
 
 

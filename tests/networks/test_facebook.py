@@ -176,7 +176,7 @@ def test_first_comment_is_posted_as_the_page_and_its_failure_keeps_the_post(resp
     assert ok.raw["first_comment_id"] == "111222333444555_902"
     failed = provider().publish(request("Post", first_comment="Again"))
     assert failed.remote_id == "1234567890_111222333444555"
-    assert "hasn't authorized" in failed.raw["first_comment_error"]
+    assert "hasn't authorized" in failed.raw["follow_up_error"]
 
 
 # -- errors and rate limits --------------------------------------------------------------------

@@ -190,7 +190,7 @@ def test_first_comment(respx_mock) -> None:
     # The post exists: a failed first comment is recorded, not turned into a failed post.
     again = provider().publish(PublishRequest(text="Hi", options={"first_comment": "x"}))
     assert again.remote_id == "1abcde"
-    assert "Internal Server Error" in again.raw["first_comment_error"]
+    assert "Internal Server Error" in again.raw["follow_up_error"]
 
 
 # -- community, metrics, delete ------------------------------------------------------------

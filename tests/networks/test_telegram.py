@@ -257,7 +257,7 @@ def test_a_failed_reply_does_not_fail_the_published_post() -> None:
         ])
         result = provider().publish(request("root", thread=["two"]))
     assert result.remote_id == "512"
-    assert "Too Many Requests" in result.raw["thread_error"]
+    assert "Too Many Requests" in result.raw["follow_up_error"]
 
 
 def test_private_channel_links_use_t_me_c() -> None:
