@@ -181,3 +181,27 @@ def test_saved_variant_reaches_the_published_request(alice, people, channels):
     masto_request = services.request_for(PostTarget.objects.get(channel__name="masto"))
     assert (masto_request.text, masto_request.media, masto_request.options.get("thread")) == (
         "Main text", (), None)
+
+
+def test_hashtag_advice_and_unknown_contacts_are_warnings_not_refusals(alice, people, people_ig):
+    from keryx.contacts.services import save_contact
+
+    save_contact(people.acme, name="Maria", handles={"instagram": "maria.gr"})
+    text = "Καλημέρα @{Maria} και @{Nobody} " + " ".join(f"#tag{i}" for i in range(8))
+    body = {"workspace": people.acme.pk, "text": text, "channels": ["insta"]}
+    response = alice.post("/validate", body)
+    assert response.status_code == 200, response.content
+    result = response.json()
+    codes = [(w["channel"], w["code"]) for w in result["warnings"]]
+    assert ("insta", "many_hashtags") in codes
+    assert ("insta", "unknown_contact") in codes
+    unknown = [w["message"] for w in result["warnings"] if w["code"] == "unknown_contact"]
+    assert len(unknown) == 1 and "Nobody" in unknown[0]
+
+
+@pytest.fixture
+def people_ig(people):
+    return Channel.objects.create(
+        workspace=people.acme, network="instagram", name="insta", handle="acme",
+        credentials={"access_token": "secret"}, settings={"user_id": "1"},
+    )

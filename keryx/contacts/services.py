@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from keryx.contacts import hashtags
 from keryx.contacts.models import Contact, ContactHandle
 from keryx.core.models import Workspace
 
@@ -151,3 +153,29 @@ def save_contact(workspace: Workspace, *, name: str, handles: Mapping[str, str],
                 contact=contact, network=network, defaults={"handle": handle}
             )
     return contact
+
+
+def unknown_contacts(workspace: Workspace | int, text: str) -> list[str]:
+    """The @{Name}s in the text with no contact in the workspace (they go out as plain names)."""
+    names = [m.group(1).strip() for m in PLACEHOLDER.finditer(text)]
+    known = contact_table(workspace, names)
+    return sorted({n for n in names if n.casefold() not in known})
+
+
+def composer_warnings(workspace: Workspace | int, text: str, channels: Iterable[Any]
+                      ) -> list[dict[str, Any]]:
+    """Advice that does not block scheduling, in the shape of the API's warnings: too many
+    hashtags for a network's recommendation, and @{Name}s with no contact."""
+    unknown = unknown_contacts(workspace, text)
+    warnings: list[dict[str, Any]] = []
+    for channel in channels:
+        for problem in hashtags.advice(text, channel.network):
+            warnings.append({"channel": channel.name, "channel_id": channel.pk,
+                             "code": problem.code, "message": problem.message})
+        for name in unknown:
+            warnings.append({
+                "channel": channel.name, "channel_id": channel.pk, "code": "unknown_contact",
+                "message": _("No contact named %(name)s: it goes out as plain text.")
+                % {"name": name},
+            })
+    return warnings

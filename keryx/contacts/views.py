@@ -17,10 +17,9 @@ from keryx.contacts.adapt import settings_for
 from keryx.contacts.models import ComposerSettings, Contact, HashtagGroup
 from keryx.contacts.services import (
     HANDLE_NETWORKS,
-    PLACEHOLDER,
     ContactRejected,
-    contact_table,
     save_contact,
+    unknown_contacts,
 )
 from keryx.core.access import require_role
 from keryx.core.models import Role
@@ -110,9 +109,7 @@ def check_json(request: HttpRequest) -> JsonResponse:
     workspace = request.membership.workspace
     networks = sorted(set(Channel.objects.filter(workspace=workspace, pk__in=channel_ids)
                           .values_list("network", flat=True)))
-    names = [m.group(1).strip() for m in PLACEHOLDER.finditer(text)]
-    known = contact_table(workspace, names)
-    unknown = sorted({n for n in names if n.casefold() not in known})
+    unknown = unknown_contacts(workspace, text)
     advice = {net: [p.message for p in hashtags.advice(text, net)] for net in networks}
     return JsonResponse({
         "unknown_contacts": unknown,

@@ -17,6 +17,7 @@ from keryx.approvals.services import visible_posts
 from keryx.channels.services import schedule_warnings
 from keryx.composer.schemas import ValidateIn, ValidateOut
 from keryx.composer.services import check as composer_check
+from keryx.contacts.services import composer_warnings
 from keryx.core.access import membership_for, memberships_of, require_role
 from keryx.core.models import Membership, Role
 from keryx.core.timeutil import InvalidLocalTime, get_zone, parse_local_datetime
@@ -254,7 +255,10 @@ def validate(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
     where the text stops fitting, a proposed thread split and a preview (keryx.composer)."""
     kwargs = _prepare(request, payload, Role.VIEWER)
     result = composer_check(**kwargs, split=payload.split, numbering=payload.numbering)
-    result["warnings"] = schedule_warnings(kwargs["channels"], kwargs["scheduled_at"])
+    result["warnings"] = [
+        *schedule_warnings(kwargs["channels"], kwargs["scheduled_at"]),
+        *composer_warnings(kwargs["workspace"], kwargs["text"], kwargs["channels"]),
+    ]
     return result
 
 
