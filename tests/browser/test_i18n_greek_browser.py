@@ -31,6 +31,14 @@ PAGES = [
     ("bulk:upload", "Εισαγωγή από CSV"),
     ("feeds:list", "Ροές"),
     ("approvals:inbox", "Εγκρίσεις"),
+    ("approvals:notifications", "Ειδοποιήσεις"),
+    ("approvals:audit", "Αρχείο καταγραφής ενεργειών"),
+    ("approvals:settings", "Ροή έγκρισης"),
+    ("planner:tags", "Καμπάνιες και ετικέτες"),
+    ("links:page", "Σύνδεσμοι"),
+    ("bulk:export", "Εξαγωγή αναρτήσεων σε CSV"),
+    ("tokens", "Διακριτικά API"),
+    ("workspaces", "Χώροι εργασίας"),
 ]
 NAV = ["Πίνακας ελέγχου", "Αναρτήσεις", "Ημερολόγιο", "Ουρές", "Εισαγωγή", "Ροές", "Πολυμέσα",
        "Κανάλια", "Εγκρίσεις", "Μέλη", "Διακριτικά API"]
@@ -43,11 +51,12 @@ ENGLISH_UI = {"Dashboard", "Schedule", "Scheduled", "Channels", "Channel", "Save
 # Not English UI: brands, formats and protocol names, the syntax users type, and the e-mail label
 # the Greek catalogue keeps as Greek interfaces do.
 ALLOWED = {"Keryx", "Mastodon", "mastodon", "Bluesky", "Hootsuite", "API", "CSV", "RSS", "Atom",
-           "URL", "https", "utm", "source", "medium", "campaign", "hashtag", "E", "mail", "MAIL",
-           "dd", "mm", "yyyy"}
-# This test's own data (the user's content is not the UI's to translate), and the contact syntax
-# @{Name}, which msgfmt's brace-format check keeps in ASCII in every language.
-USER_CONTENT = ["@{Name}", "alice@example.com", "charlie@example.com", "Europe/Athens", "Acme",
+           "URL", "UTM", "https", "hashtag", "E", "mail", "MAIL", "dd", "mm", "yyyy"}
+# Syntax the user types, kept as is in every language: UTM parameter names, the API's header, and
+# the contact syntax @{Name} (msgfmt's brace-format check keeps it ASCII).
+SYNTAX = re.compile(r"utm_[a-z]+|Authorization: Bearer|@\{Name\}")
+# This test's own data: the user's content is not the UI's to translate.
+USER_CONTENT = ["alice@example.com", "charlie@example.com", "Europe/Athens", "Acme",
                 "acme"]
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 ATTRIBUTES_JS = """els => els.map(e => [e.getAttribute('placeholder'), e.getAttribute('title'),
@@ -55,6 +64,7 @@ ATTRIBUTES_JS = """els => els.map(e => [e.getAttribute('placeholder'), e.getAttr
 
 
 def english_left(text: str) -> list[str]:
+    text = SYNTAX.sub(" ", text)
     for content in USER_CONTENT:
         text = text.replace(content, " ")
     return sorted({w for w in WORD.findall(text) if w not in ALLOWED and len(w) > 1}
