@@ -262,11 +262,12 @@ def test_a_worker_killed_while_publishing_to_real_peers_leaves_each_post_exactly
     done_before = published()
     assert 0 < done_before < 2 * POSTS
     # The dead worker's claims (its own reaper may already have turned one to `unknown` on a
-    # slow machine) are exactly the posts held on the servers.
+    # slow machine) include every post held on the servers. Others may be there too: outcomes
+    # are written in batches (a post answered just before the kill), and a claimed batch may
+    # not all have been sent. The counts on the servers below are what must hold.
     orphans = PostTarget.objects.filter(state__in=[TargetState.PUBLISHING, TargetState.UNKNOWN])
-    assert set(orphans.values_list("idempotency_key", flat=True)) == {
-        *held["bluesky"], *held["mastodon"]
-    }
+    orphan_keys = set(orphans.values_list("idempotency_key", flat=True))
+    assert {*held["bluesky"], *held["mastodon"]} <= orphan_keys
     sky_proxy.release()
     toot_proxy.release()
 
