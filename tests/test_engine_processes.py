@@ -131,7 +131,10 @@ def test_a_worker_killed_mid_request_leaves_every_post_exactly_once(people, loop
         first.wait()
     in_flight = {r.key for r in loopback.posts_seen()}
     assert len(in_flight) == 4
-    assert PostTarget.objects.filter(state=TargetState.PUBLISHING).count() == 4
+    # Its own reaper may already have turned a claim to `unknown` on a slow machine (3 s lease).
+    assert PostTarget.objects.filter(
+        state__in=[TargetState.PUBLISHING, TargetState.UNKNOWN]
+    ).count() == 4
 
     loopback.hold = 0
     second = start_worker(env, log, threads=4)
