@@ -23,9 +23,11 @@ run: install
 	$(BIN)/keryx serve
 
 # Test prerequisites: Python test tools, Debian's Chromium (the UI tests drive it through
-# Playwright; a test tool must never download its own browser), and the Bluesky PDS from npm.
+# Playwright; a test tool must never download its own browser), ffmpeg (ffprobe checks videos),
+# gettext (the catalogue test compiles the Greek translation), and the Bluesky PDS from npm.
 test-deps: $(VENV)/.test-installed
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null && command -v ffprobe >/dev/null && command -v msgfmt >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq chromium ffmpeg gettext)
 	bash peers/bluesky/install.sh
 
 lint: $(VENV)/.test-installed
