@@ -67,18 +67,6 @@ SCHEDULE_MIN = timedelta(minutes=10)
 SCHEDULE_MAX = timedelta(days=30)
 LOOKUP_MARGIN = timedelta(minutes=5)
 LOOKUP_LIMIT = 50
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        # Graph API times look like 2026-11-27T04:00:00+0000.
-        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -432,7 +420,7 @@ class FacebookProvider:
         listing = self._graph("GET", f"/{self.page_id}/{edge}", params=params)
         items = listing.get("data") or []
         for item in items:
-            created = _parse_time(item.get("created_time"))
+            created = meta.parse_graph_time(item.get("created_time"))
             # A scheduled post may have been created long before its time: no bound there.
             if since and created and created < since and edge != "scheduled_posts":
                 continue
@@ -559,7 +547,7 @@ class FacebookProvider:
         comments = []
         for item in listing.get("data") or []:
             author = item.get("from") or {}
-            created = _parse_time(item.get("created_time"))
+            created = meta.parse_graph_time(item.get("created_time"))
             if since and created and created < since:
                 continue
             comments.append(Comment(

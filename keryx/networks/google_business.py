@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -47,6 +47,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.http import HttpSeam, parse_retry_after
 from keryx.networks.text import utf16_length
+from keryx.networks.times import parse_iso_time
 
 DEFAULT_API_BASE = "https://mybusiness.googleapis.com"
 # Location details moved to the Business Information API (v1) on its own host. A configured
@@ -109,13 +110,8 @@ def _is_public_https(url: str) -> bool:
 def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    try:
-        # Google sends RFC 3339 with up to nanoseconds; Python takes microseconds.
-        value = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("Z", "+00:00"))
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # Google sends RFC 3339 with up to nanoseconds; Python takes microseconds.
+    return parse_iso_time(re.sub(r"(\.\d{6})\d+", r"\1", value))
 
 
 def _comparable(text: str) -> str:

@@ -54,7 +54,7 @@ from keryx.networks.base import (
 from keryx.networks.http import HttpSeam
 from keryx.networks.oauth2 import token_set
 from keryx.networks.text import find_hashtags, find_mentions, utf16_length
-from keryx.networks.threads import insight_value, media_url, parse_graph_time
+from keryx.networks.threads import insight_value, media_url
 
 API_VERSION = "v23.0"
 CAPTION_LIMIT = 2200
@@ -376,7 +376,7 @@ class InstagramProvider:
         wanted = " ".join(request.text.split())
         since = request.scheduled_at - LOOKUP_MARGIN if request.scheduled_at else None
         for post in body.get("data") or []:
-            created = parse_graph_time(post.get("timestamp"))
+            created = meta.parse_graph_time(post.get("timestamp"))
             if since and created and created < since:
                 continue
             if " ".join(str(post.get("caption") or "").split()) == wanted:
@@ -408,7 +408,7 @@ class InstagramProvider:
         found: list[Comment] = []
         for entry in body.get("data") or []:
             for item in [entry, *((entry.get("replies") or {}).get("data") or [])]:
-                created = parse_graph_time(item.get("timestamp"))
+                created = meta.parse_graph_time(item.get("timestamp"))
                 if since and created and created < since:
                     continue
                 author = item.get("from") or {}

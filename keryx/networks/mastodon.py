@@ -43,6 +43,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.http import HttpSeam
 from keryx.networks.text import find_mentions, find_urls, graphemes
+from keryx.networks.times import parse_iso_time
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_MAX_MEDIA = 4
@@ -134,16 +135,6 @@ def follow_ups(request: PublishRequest) -> list[str]:
     if first_comment:
         texts.append(str(first_comment))
     return texts
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class MastodonProvider:
@@ -470,7 +461,7 @@ class MastodonProvider:
         return PublishResult(
             remote_id=str(status["id"]),
             url=status.get("url") or status.get("uri") or "",
-            published_at=_parse_time(status.get("created_at")),
+            published_at=parse_iso_time(status.get("created_at")),
             raw={"id": str(status["id"]), "uri": status.get("uri", "")},
         )
 
@@ -506,12 +497,12 @@ class MastodonProvider:
             if not isinstance(page, list):
                 raise Transient("The server's list of statuses is not a list.")
             for status in page:
-                created = _parse_time(status.get("created_at"))
+                created = parse_iso_time(status.get("created_at"))
                 if since and created and created < since:
                     continue
                 if self._matches(status, request):
                     return self._found(status, request)
-            oldest = _parse_time(page[-1].get("created_at")) if page else None
+            oldest = parse_iso_time(page[-1].get("created_at")) if page else None
             if len(page) < 40 or since is None or (oldest and oldest < since):
                 # Every status in the window was seen (or, without a bound, the newest page).
                 return None
@@ -548,7 +539,7 @@ class MastodonProvider:
             replies.append(parent)
         raw: dict[str, Any] = {**result.raw, "replies": replies}
         if len(replies) < len(texts):
-            created = _parse_time(root.get("created_at"))
+            created = parse_iso_time(root.get("created_at"))
             if created is None or datetime.now(UTC) - created < IDEMPOTENCY_WINDOW:
                 return None
             raw["follow_up_error"] = (

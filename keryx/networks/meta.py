@@ -13,6 +13,7 @@ in the same shape).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.http import parse_retry_after, raise_for_status
+from keryx.networks.times import parse_iso_time
 
 # Codes from the Graph API error-handling guide and the rate-limiting page.
 AUTH_CODES = frozenset({102, 190})  # session / access token invalid or expired
@@ -61,6 +63,17 @@ def error_text(error: dict[str, Any], fallback: str = "") -> str:
     if user_msg:
         return f"{title}: {user_msg}" if title and title not in user_msg else user_msg
     return str(error.get("message") or fallback or "The network refused the request.")
+
+
+def parse_graph_time(value: Any) -> datetime | None:
+    """A Graph API time ("2026-01-01T12:00:00+0000", an offset without a colon) or any ISO
+    8601 time, as an aware datetime; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return parse_iso_time(value)
 
 
 def _header_json(headers: httpx.Headers, name: str) -> Any:
@@ -157,6 +170,7 @@ __all__ = [
     "error_text",
     "graph_error",
     "near_limit",
+    "parse_graph_time",
     "raise_for_graph",
     "retry_after",
     "usage",

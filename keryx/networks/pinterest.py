@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,6 +47,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
 from keryx.networks.text import find_urls
+from keryx.networks.times import parse_iso_time
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 800
@@ -61,16 +62,6 @@ IMAGE_MAX_BYTES = 20 * 1024 * 1024
 VIDEO_MAX_BYTES = 1024 * 1024 * 1024
 LOOKUP_MARGIN = timedelta(minutes=5)
 METRIC_TYPES = "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,TOTAL_COMMENTS,TOTAL_REACTIONS"
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class PinterestProvider:
@@ -392,7 +383,7 @@ class PinterestProvider:
         return PublishResult(
             remote_id=pin_id,
             url=f"https://www.pinterest.com/pin/{pin_id}/",
-            published_at=_parse_time(pin.get("created_at")),
+            published_at=parse_iso_time(pin.get("created_at")),
             raw={"id": pin_id, "board_id": str(pin.get("board_id") or "")},
         )
 
@@ -404,7 +395,7 @@ class PinterestProvider:
         page = self._json(self._call("GET", f"/boards/{board_id}/pins",
                                      params={"page_size": "50"}))
         for pin in page.get("items") or []:
-            created = _parse_time(pin.get("created_at"))
+            created = parse_iso_time(pin.get("created_at"))
             if since and created and created < since:
                 continue
             if " ".join(str(pin.get("description") or "").split()) == wanted:

@@ -53,6 +53,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.counting import emoji_bytes_length
 from keryx.networks.http import HttpSeam
+from keryx.networks.meta import parse_graph_time
 from keryx.networks.oauth2 import endpoint, token_set
 from keryx.networks.text import find_urls
 
@@ -101,20 +102,6 @@ def media_url(request: PublishRequest, index: int, item: MediaItem) -> str:
             "Keryx's public address)."
         )
     return url
-
-
-def parse_graph_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        # Meta writes "2026-01-01T12:00:00+0000".
-        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def insight_value(data: list[Any], name: str) -> int | None:

@@ -53,6 +53,7 @@ from keryx.networks.base import (
 from keryx.networks.counting import twitter_weighted_length
 from keryx.networks.http import HttpSeam, error_message, parse_retry_after
 from keryx.networks.text import find_urls
+from keryx.networks.times import parse_iso_time
 
 MAX_WEIGHTED_LENGTH = 280
 ALT_TEXT_MAX = 1000
@@ -83,16 +84,6 @@ def weighted_length(text: str) -> int:
     over-count, never let through a post X would refuse."""
     # The same number as parse_tweet(text, TWITTER_TEXT_V3).weightedLength, about 50x faster.
     return twitter_weighted_length(text, TWITTER_TEXT_V3)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def comparable(text: str) -> str:
@@ -495,7 +486,7 @@ class XProvider:
                     continue
                 post_id = str(post["id"])
                 return PublishResult(remote_id=post_id, url=self._post_url(post_id),
-                                     published_at=_parse_time(post.get("created_at")),
+                                     published_at=parse_iso_time(post.get("created_at")),
                                      raw={"id": post_id})
             next_token = (body.get("meta") or {}).get("next_token")
             if not next_token or not request.scheduled_at:
@@ -554,7 +545,7 @@ class XProvider:
                 author_id=str(post.get("author_id") or ""),
                 author_handle=f"@{author['username']}" if author.get("username") else "",
                 author_name=str(author.get("name") or ""),
-                created_at=_parse_time(post.get("created_at")),
+                created_at=parse_iso_time(post.get("created_at")),
                 parent_id=str(parent or ""),
                 url=f"https://x.com/i/web/status/{post['id']}",
             ))

@@ -52,6 +52,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.http import HttpSeam, parse_retry_after, raise_for_status
 from keryx.networks.text import utf8_length
+from keryx.networks.times import parse_iso_time
 from keryx.networks.videoprobe import probe
 
 TITLE_LIMIT = 100  # characters
@@ -133,16 +134,6 @@ def check(response: httpx.Response, *, sent_unsafe: bool) -> None:
     if 400 <= status < 500 and status != 404:
         raise BadContent(message, status=status, raw=error)
     raise_for_status(response, sent_unsafe=sent_unsafe)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _count(value: Any) -> int | None:
@@ -373,7 +364,7 @@ class YouTubeProvider:
         session = self._start_session(item, self._metadata(request))
         video = self._upload(session, item)
         video_id = str(video["id"])
-        published = _parse_time((video.get("snippet") or {}).get("publishedAt"))
+        published = parse_iso_time((video.get("snippet") or {}).get("publishedAt"))
         result = PublishResult(video_id, video_url(video_id), published,
                                {"id": video_id, "status": video.get("status") or {}})
         return self._first_comment(request, result)
@@ -491,7 +482,7 @@ class YouTubeProvider:
             since = None  # uploaded ahead of its publication time
         for item in listing.get("items") or []:
             snippet = item.get("snippet") or {}
-            added = _parse_time(snippet.get("publishedAt"))
+            added = parse_iso_time(snippet.get("publishedAt"))
             if since and added and added < since:
                 continue
             if snippet.get("title") == title and " ".join(
@@ -570,7 +561,7 @@ class YouTubeProvider:
             text=snippet.get("textOriginal") or snippet.get("textDisplay") or "",
             author_id=str((snippet.get("authorChannelId") or {}).get("value") or ""),
             author_name=snippet.get("authorDisplayName") or "",
-            created_at=_parse_time(snippet.get("publishedAt")),
+            created_at=parse_iso_time(snippet.get("publishedAt")),
             parent_id=str(snippet.get("parentId") or ""),
             url=f"{video_url(video_id)}&lc={comment_id}",
             raw=entry,
