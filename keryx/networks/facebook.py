@@ -41,12 +41,12 @@ from keryx.networks.base import (
     OAuth2Spec,
     Problem,
     ProviderContext,
-    ProviderError,
     PublishRequest,
     PublishResult,
     TokenSet,
     Transient,
 )
+from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import HttpSeam
 from keryx.networks.text import graphemes
 from keryx.networks.videoprobe import probe
@@ -390,17 +390,10 @@ class FacebookProvider:
         )
 
     def _first_comment(self, request: PublishRequest, result: PublishResult) -> PublishResult:
-        text = request.options.get("first_comment")
-        if not text or request.options.get("native_schedule"):
+        # A natively scheduled post does not exist yet: there is nothing to comment on.
+        if request.options.get("native_schedule"):
             return result
-        try:
-            comment = self.reply(result.remote_id, str(text))
-        except ProviderError as exc:
-            # The post is out; a failed first comment must not make the engine post again.
-            return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "follow_up_error": exc.message})
-        return PublishResult(result.remote_id, result.url, result.published_at,
-                             {**result.raw, "first_comment_id": comment.remote_id})
+        return add_first_comment(result, first_comment_text(request), self.reply)
 
     # -- reconciliation --------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
+from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
 from keryx.networks.text import find_hashtags, find_urls, utf16_length
 from keryx.networks.videoprobe import probe
@@ -479,17 +480,7 @@ class LinkedInProvider:
             delay = min(delay * 2, 10.0)
 
     def _first_comment(self, request: PublishRequest, result: PublishResult) -> PublishResult:
-        text = request.options.get("first_comment")
-        if not text:
-            return result
-        try:
-            comment = self.reply(result.remote_id, str(text))
-        except ProviderError as exc:
-            # The post is out; a failed first comment must not make the engine post again.
-            return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "follow_up_error": exc.message})
-        return PublishResult(result.remote_id, result.url, result.published_at,
-                             {**result.raw, "first_comment_id": comment.remote_id})
+        return add_first_comment(result, first_comment_text(request), self.reply)
 
     # -- reconciliation --------------------------------------------------------------------
 

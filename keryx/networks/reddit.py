@@ -49,6 +49,7 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
+from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
 
 TITLE_MAX = 300
@@ -345,10 +346,7 @@ class RedditProvider:
             result = self._result_from_submit(data)
         else:
             result = self._find_after_submit(request)
-        first_comment = request.options.get("first_comment")
-        if first_comment:
-            result = self._add_first_comment(result, str(first_comment))
-        return result
+        return add_first_comment(result, first_comment_text(request), self.reply)
 
     @staticmethod
     def _result_from_submit(data: dict[str, Any]) -> PublishResult:
@@ -367,17 +365,6 @@ class RedditProvider:
             "Reddit accepted the image post but has not listed it yet; Keryx will look for it "
             "again before any retry."
         )
-
-    def _add_first_comment(self, result: PublishResult, text: str) -> PublishResult:
-        # The post exists: a failed first comment must not turn into a failed (and retried,
-        # so duplicated) post. The failure is kept with the result instead.
-        try:
-            comment = self.reply(result.remote_id, text)
-        except (BadContent, Transient, OutcomeUnknown, Disconnected, AuthExpired) as exc:
-            return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "follow_up_error": exc.message})
-        return PublishResult(result.remote_id, result.url, result.published_at,
-                             {**result.raw, "first_comment_id": comment.remote_id})
 
     @staticmethod
     def _post_result(post: dict[str, Any]) -> PublishResult:

@@ -43,13 +43,13 @@ from keryx.networks.base import (
     OutcomeUnknown,
     Problem,
     ProviderContext,
-    ProviderError,
     PublishRequest,
     PublishResult,
     RateLimited,
     TokenSet,
     Transient,
 )
+from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import HttpSeam, parse_retry_after, raise_for_status
 from keryx.networks.text import utf8_length
 from keryx.networks.times import parse_iso_time
@@ -449,17 +449,7 @@ class YouTubeProvider:
         return 0  # nothing received yet
 
     def _first_comment(self, request: PublishRequest, result: PublishResult) -> PublishResult:
-        text = request.options.get("first_comment")
-        if not text:
-            return result
-        try:
-            comment = self.reply(result.remote_id, str(text))
-        except ProviderError as exc:
-            # The video is up; a failed first comment must not make the engine upload again.
-            return PublishResult(result.remote_id, result.url, result.published_at,
-                                 {**result.raw, "follow_up_error": exc.message})
-        return PublishResult(result.remote_id, result.url, result.published_at,
-                             {**result.raw, "first_comment_id": comment.remote_id})
+        return add_first_comment(result, first_comment_text(request), self.reply)
 
     # -- reconciliation --------------------------------------------------------------------
 
