@@ -276,25 +276,10 @@ class InstagramProvider:
         return str(body["id"])
 
     def _wait(self, container_id: str) -> None:
-        deadline = time.monotonic() + CONTAINER_TIMEOUT
-        delay = 1.0
-        while True:
-            body = self._call("GET", f"/{container_id}", params={"fields": "status_code,status"})
-            code = str(body.get("status_code") or "")
-            if code in ("FINISHED", "PUBLISHED"):
-                return
-            text = str(body.get("status") or code)
-            if code == "ERROR":
-                raise BadContent(f"Instagram could not process the media: {text}", raw=body)
-            if code == "EXPIRED":
-                raise Transient(f"The Instagram container expired before publishing ({text}).",
-                                raw=body)
-            if time.monotonic() >= deadline:
-                raise Transient(
-                    f"Instagram is still processing the media after {CONTAINER_TIMEOUT:.0f} s "
-                    f"(status {code or 'unknown'}: {text}); try again later.", raw=body)
-            self._sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 15.0)
+        meta.wait_for_container(
+            lambda: self._call("GET", f"/{container_id}", params={"fields": "status_code,status"}),
+            network="Instagram", status_field="status_code", reason_field="status",
+            timeout=CONTAINER_TIMEOUT, sleep=self._sleep, reason_on_timeout=True)
 
     def _item_fields(self, request: PublishRequest, index: int, item: MediaItem,
                      carousel: bool) -> dict[str, Any]:

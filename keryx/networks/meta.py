@@ -13,6 +13,8 @@ in the same shape).
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -166,6 +168,46 @@ def raise_for_graph(response: httpx.Response, *, sent_unsafe: bool) -> None:
     raise BadContent(message, **kw)
 
 
+def wait_for_container(
+    fetch: Callable[[], dict[str, Any]],
+    *,
+    network: str,
+    status_field: str,
+    reason_field: str,
+    timeout: float,
+    sleep: Callable[[float], None],
+    reason_on_timeout: bool = False,
+) -> None:
+    """Poll a media container (Instagram, Threads) until FINISHED or PUBLISHED.
+
+    `fetch()` reads the container; its `status_field` holds the state and `reason_field` the
+    network's explanation. ERROR is BadContent (the media itself is refused), EXPIRED is
+    Transient (a new container can succeed), and so is a wait longer than `timeout` seconds:
+    nothing was published yet, so a later attempt is safe. The pause doubles up to 15 s."""
+    deadline = time.monotonic() + timeout
+    delay = 1.0
+    while True:
+        body = fetch()
+        status = str(body.get(status_field) or "")
+        if status in ("FINISHED", "PUBLISHED"):
+            return
+        reason = str(body.get(reason_field) or status)
+        if status == "ERROR":
+            raise BadContent(f"{network} could not process the media: {reason}", raw=body)
+        if status == "EXPIRED":
+            raise Transient(f"The {network} container expired before publishing ({reason}).",
+                            raw=body)
+        if time.monotonic() >= deadline:
+            state = status or "unknown"
+            if reason_on_timeout:
+                state = f"{state}: {reason}"
+            raise Transient(
+                f"{network} is still processing the media after {timeout:.0f} s "
+                f"(status {state}); try again later.", raw=body)
+        sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 2, 15.0)
+
+
 __all__ = [
     "error_text",
     "graph_error",
@@ -174,4 +216,5 @@ __all__ = [
     "raise_for_graph",
     "retry_after",
     "usage",
+    "wait_for_container",
 ]

@@ -292,25 +292,11 @@ class ThreadsProvider:
 
     def _wait(self, container_id: str) -> None:
         """Poll the container until FINISHED; ERROR/EXPIRED and a bounded wait raise."""
-        deadline = time.monotonic() + CONTAINER_TIMEOUT
-        delay = 1.0
-        while True:
-            body = self._call("GET", f"/{container_id}", params={"fields": "status,error_message"})
-            status = str(body.get("status") or "")
-            if status in ("FINISHED", "PUBLISHED"):
-                return
-            reason = str(body.get("error_message") or status)
-            if status == "ERROR":
-                raise BadContent(f"Threads could not process the media: {reason}", raw=body)
-            if status == "EXPIRED":
-                raise Transient(f"The Threads container expired before publishing ({reason}).",
-                                raw=body)
-            if time.monotonic() >= deadline:
-                raise Transient(
-                    f"Threads is still processing the media after {CONTAINER_TIMEOUT:.0f} s "
-                    f"(status {status or 'unknown'}); try again later.", raw=body)
-            self._sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 15.0)
+        meta.wait_for_container(
+            lambda: self._call("GET", f"/{container_id}",
+                               params={"fields": "status,error_message"}),
+            network="Threads", status_field="status", reason_field="error_message",
+            timeout=CONTAINER_TIMEOUT, sleep=self._sleep)
 
     def _media_fields(self, request: PublishRequest, index: int, item: MediaItem) -> dict[str, Any]:
         url = media_url(request, index, item)
