@@ -52,7 +52,6 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.http import HttpSeam
-from keryx.networks.oauth2 import token_set
 from keryx.networks.text import find_hashtags, find_mentions, utf16_length
 from keryx.networks.threads import insight_value, media_url
 
@@ -154,13 +153,7 @@ class InstagramProvider:
 
     @staticmethod
     def _body(response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise Transient(
-                f"Instagram answered {response.status_code} with something that is not JSON."
-            ) from exc
-        return body if isinstance(body, dict) else {"data": body}
+        return meta.json_body(response, "Instagram")
 
     def _user(self) -> str:
         return str(self.settings.get("user_id") or "me")
@@ -423,53 +416,14 @@ class InstagramProvider:
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         """The code buys a short-lived token (1 h), traded at once for a long-lived one."""
-        response = self.http.request(
-            "POST", f"{self.token_base}{self.oauth.token_path}", safe_to_repeat=True,
-            check_status=False,
-            data={"client_id": self.context.client_id,
-                  "client_secret": self.context.client_secret,
-                  "grant_type": "authorization_code", "redirect_uri": redirect_uri,
-                  "code": code})
-        self._raise_token_error(response)
-        short = self._body(response)
-        # Older answers wrap the token in {"data": [{...}]}.
-        if isinstance(short.get("data"), list) and short["data"]:
-            short = short["data"][0]
-        long = self._token_call("/access_token", {
-            "grant_type": "ig_exchange_token", "client_secret": self.context.client_secret,
-            "access_token": str(short.get("access_token") or "")})
-        raw = dict(long.raw)
-        if short.get("user_id"):
-            raw["user_id"] = str(short["user_id"])
-        return TokenSet(access_token=long.access_token, refresh_token=long.access_token,
-                        expires_at=long.expires_at, scope=long.scope, raw=raw)
+        return meta.exchange_long_lived(
+            self.http, token_url=f"{self.token_base}{self.oauth.token_path}", api=self.api,
+            client_id=self.context.client_id, client_secret=self.context.client_secret,
+            code=code, redirect_uri=redirect_uri, grant_type="ig_exchange_token",
+            network="Instagram")
 
     def refresh(self) -> TokenSet:
         """A long-lived token at least a day old and not yet expired buys a new 60-day one."""
         current = str(self.credentials.get("refresh_token") or self._token())
-        tokens = self._token_call("/refresh_access_token", {
-            "grant_type": "ig_refresh_token", "access_token": current})
-        return TokenSet(access_token=tokens.access_token, refresh_token=tokens.access_token,
-                        expires_at=tokens.expires_at, scope=tokens.scope, raw=tokens.raw)
-
-    def _token_call(self, path: str, params: dict[str, str]) -> TokenSet:
-        response = self.http.request("GET", self.api + path, params=params, check_status=False)
-        self._raise_token_error(response)
-        return token_set(self._body(response))
-
-    @staticmethod
-    def _raise_token_error(response: httpx.Response) -> None:
-        if response.status_code < 400:
-            return
-        error = meta.graph_error(response)
-        if not error:
-            # api.instagram.com answers {"error_type": ..., "code": 400, "error_message": ...}.
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            if isinstance(body, dict) and body.get("error_message"):
-                error = {"message": body["error_message"], "code": body.get("code")}
-        if response.status_code in (400, 401) and error:
-            raise AuthExpired(meta.error_text(error), status=response.status_code)
-        meta.raise_for_graph(response, sent_unsafe=False)
+        return meta.refresh_long_lived(self.http, api=self.api, token=current,
+                                       grant_type="ig_refresh_token", network="Instagram")

@@ -26,9 +26,11 @@ from keryx.networks.base import (
     Disconnected,
     OutcomeUnknown,
     RateLimited,
+    TokenSet,
     Transient,
 )
-from keryx.networks.http import parse_retry_after, raise_for_status
+from keryx.networks.http import HttpSeam, parse_retry_after, raise_for_status
+from keryx.networks.oauth2 import token_set
 from keryx.networks.times import parse_iso_time
 
 # Codes from the Graph API error-handling guide and the rate-limiting page.
@@ -208,12 +210,100 @@ def wait_for_container(
         delay = min(delay * 2, 15.0)
 
 
+def json_body(response: httpx.Response, network: str) -> dict[str, Any]:
+    """The answer's JSON object (a list comes back as {"data": [...]}); anything that is not
+    JSON is Transient, as a proxy or an outage page would be."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise Transient(
+            f"{network} answered {response.status_code} with something that is not JSON."
+        ) from exc
+    return body if isinstance(body, dict) else {"data": body}
+
+
+def raise_token_error(response: httpx.Response) -> None:
+    """A refused token call (400/401 with a reason) is AuthExpired: the user must connect
+    again. Besides the Graph shape, api.instagram.com answers
+    {"error_type": ..., "code": 400, "error_message": ...}."""
+    if response.status_code < 400:
+        return
+    error = graph_error(response)
+    if not error:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if isinstance(body, dict) and body.get("error_message"):
+            error = {"message": body["error_message"], "code": body.get("code")}
+    if response.status_code in (400, 401) and error:
+        raise AuthExpired(error_text(error), status=response.status_code)
+    raise_for_graph(response, sent_unsafe=False)
+
+
+def _long_lived_call(seam: HttpSeam, url: str, params: dict[str, str],
+                     network: str) -> TokenSet:
+    response = seam.request("GET", url, params=params, check_status=False)
+    raise_token_error(response)
+    return token_set(json_body(response, network))
+
+
+def _kept_as_refresh(tokens: TokenSet, raw: dict[str, Any]) -> TokenSet:
+    # The long-lived token is what buys the next one, so it is the refresh token too.
+    return TokenSet(access_token=tokens.access_token, refresh_token=tokens.access_token,
+                    expires_at=tokens.expires_at, scope=tokens.scope, raw=raw)
+
+
+def exchange_long_lived(
+    seam: HttpSeam,
+    *,
+    token_url: str,
+    api: str,
+    client_id: str,
+    client_secret: str,
+    code: str,
+    redirect_uri: str,
+    grant_type: str,
+    network: str,
+) -> TokenSet:
+    """Instagram Login and Threads: the code buys a short-lived token (1 h), traded at once
+    (GET {api}/access_token with `grant_type`) for a long-lived one (60 days)."""
+    response = seam.request(
+        "POST", token_url, safe_to_repeat=True, check_status=False,
+        data={"client_id": client_id, "client_secret": client_secret,
+              "grant_type": "authorization_code", "redirect_uri": redirect_uri, "code": code})
+    raise_token_error(response)
+    short = json_body(response, network)
+    # Older answers wrap the token in {"data": [{...}]}.
+    if isinstance(short.get("data"), list) and short["data"]:
+        short = short["data"][0]
+    long = _long_lived_call(seam, api + "/access_token", {
+        "grant_type": grant_type, "client_secret": client_secret,
+        "access_token": str(short.get("access_token") or "")}, network)
+    raw = dict(long.raw)
+    if short.get("user_id"):
+        raw["user_id"] = str(short["user_id"])
+    return _kept_as_refresh(long, raw)
+
+
+def refresh_long_lived(seam: HttpSeam, *, api: str, token: str, grant_type: str,
+                       network: str) -> TokenSet:
+    """A long-lived token at least a day old and not yet expired buys a new 60-day one."""
+    tokens = _long_lived_call(seam, api + "/refresh_access_token", {
+        "grant_type": grant_type, "access_token": token}, network)
+    return _kept_as_refresh(tokens, tokens.raw)
+
+
 __all__ = [
     "error_text",
+    "exchange_long_lived",
     "graph_error",
+    "json_body",
     "near_limit",
     "parse_graph_time",
     "raise_for_graph",
+    "raise_token_error",
+    "refresh_long_lived",
     "retry_after",
     "usage",
     "wait_for_container",

@@ -54,7 +54,7 @@ from keryx.networks.base import (
 from keryx.networks.counting import emoji_bytes_length
 from keryx.networks.http import HttpSeam
 from keryx.networks.meta import parse_graph_time
-from keryx.networks.oauth2 import endpoint, token_set
+from keryx.networks.oauth2 import endpoint
 from keryx.networks.text import find_urls
 
 API_VERSION = "v1.0"
@@ -185,13 +185,7 @@ class ThreadsProvider:
 
     @staticmethod
     def _body(response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise Transient(
-                f"Threads answered {response.status_code} with something that is not JSON."
-            ) from exc
-        return body if isinstance(body, dict) else {"data": body}
+        return meta.json_body(response, "Threads")
 
     def _user(self) -> str:
         return str(self.settings.get("user_id") or "me")
@@ -435,43 +429,14 @@ class ThreadsProvider:
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         """The code buys a short-lived token (1 h), traded at once for a long-lived one."""
-        response = self.http.request(
-            "POST", endpoint(self.api, self.oauth.token_path), safe_to_repeat=True,
-            check_status=False,
-            data={"client_id": self.context.client_id,
-                  "client_secret": self.context.client_secret,
-                  "grant_type": "authorization_code", "redirect_uri": redirect_uri,
-                  "code": code})
-        self._raise_token_error(response)
-        short = self._body(response)
-        long = self._token_call("/access_token", {
-            "grant_type": "th_exchange_token", "client_secret": self.context.client_secret,
-            "access_token": str(short.get("access_token") or "")})
-        raw = dict(long.raw)
-        if short.get("user_id"):
-            raw["user_id"] = str(short["user_id"])
-        return TokenSet(access_token=long.access_token, refresh_token=long.access_token,
-                        expires_at=long.expires_at, scope=long.scope, raw=raw)
+        return meta.exchange_long_lived(
+            self.http, token_url=endpoint(self.api, self.oauth.token_path), api=self.api,
+            client_id=self.context.client_id, client_secret=self.context.client_secret,
+            code=code, redirect_uri=redirect_uri, grant_type="th_exchange_token",
+            network="Threads")
 
     def refresh(self) -> TokenSet:
         """A long-lived token at least a day old and not yet expired buys a new 60-day one."""
         current = str(self.credentials.get("refresh_token") or self._token())
-        tokens = self._token_call("/refresh_access_token", {
-            "grant_type": "th_refresh_token", "access_token": current})
-        return TokenSet(access_token=tokens.access_token, refresh_token=tokens.access_token,
-                        expires_at=tokens.expires_at, scope=tokens.scope, raw=tokens.raw)
-
-    def _token_call(self, path: str, params: dict[str, str]) -> TokenSet:
-        response = self.http.request("GET", self.api + path, params=params,
-                                     check_status=False)
-        self._raise_token_error(response)
-        return token_set(self._body(response))
-
-    @staticmethod
-    def _raise_token_error(response: httpx.Response) -> None:
-        if response.status_code < 400:
-            return
-        error = meta.graph_error(response)
-        if response.status_code in (400, 401) and error:
-            raise AuthExpired(meta.error_text(error), status=response.status_code)
-        meta.raise_for_graph(response, sent_unsafe=False)
+        return meta.refresh_long_lived(self.http, api=self.api, token=current,
+                                       grant_type="th_refresh_token", network="Threads")
