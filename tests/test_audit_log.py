@@ -40,7 +40,7 @@ def test_services_leave_a_trail(team):
     from keryx.core.services import update_workspace
 
     update_workspace(acme, name="Acme Inc", timezone=acme.timezone, actor=team.people.alice)
-    from keryx.channels.services import delete_channel
+    from keryx.channels.health import delete_channel
 
     delete_channel(team.channel, team.people.alice)
     assert actions(acme) == [

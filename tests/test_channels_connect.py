@@ -1,4 +1,4 @@
-"""Connecting channels through channels.services, against mastodon-mock and the real PDS."""
+"""Connecting channels (channels.connect, channels.health) against mastodon-mock and a real PDS."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from keryx.channels import services
+from keryx.channels.connect import connect_bluesky, connect_mastodon_token
+from keryx.channels.errors import ChannelError
+from keryx.channels.health import delete_channel, disconnect_channel, mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
-from keryx.channels.services import ChannelError
+from keryx.channels.providers import provider_for
 
 
 def test_connect_mastodon_with_token(people, mastodon):
     account = mastodon.new_account("tok")
-    channel = services.connect_mastodon_token(
+    channel = connect_mastodon_token(
         people.acme, people.alice, mastodon.url + "/", account.access_token
     )
     assert channel.workspace == people.acme and channel.network == "mastodon"
@@ -29,37 +31,37 @@ def test_connect_mastodon_with_token(people, mastodon):
     assert account.access_token not in raw
     assert Channel.objects.get(pk=channel.pk).credentials == {"access_token": account.access_token}
     # The provider built for the channel works.
-    assert services.provider_for(channel).verify().remote_id == account.id
+    assert provider_for(channel).verify().remote_id == account.id
 
 
 def test_reconnect_keeps_the_row_and_reactivates(people, mastodon):
     account = mastodon.new_account("recon")
-    first = services.connect_mastodon_token(
+    first = connect_mastodon_token(
         people.acme, people.alice, mastodon.url, account.access_token, name="Brand"
     )
-    services.mark_needs_reconnect(first, "token revoked")
+    mark_needs_reconnect(first, "token revoked")
     new_token = mastodon.token(account.username)
-    again = services.connect_mastodon_token(people.acme, people.alice, mastodon.url, new_token)
+    again = connect_mastodon_token(people.acme, people.alice, mastodon.url, new_token)
     assert again.pk == first.pk and again.name == "Brand"
     again.refresh_from_db()
     assert again.status == ChannelStatus.ACTIVE and again.status_message == ""
     assert again.credentials["access_token"] == new_token
     assert Channel.objects.filter(workspace=people.acme).count() == 1
     # The same account in another workspace is another channel.
-    other = services.connect_mastodon_token(people.globex, people.bob, mastodon.url, new_token)
+    other = connect_mastodon_token(people.globex, people.bob, mastodon.url, new_token)
     assert other.pk != first.pk
 
 
 def test_names_are_unique_per_workspace(people, mastodon):
     one, two = mastodon.new_account("n"), mastodon.new_account("n")
-    services.connect_mastodon_token(people.acme, people.alice, mastodon.url, one.access_token,
-                                    name="Main")
+    connect_mastodon_token(people.acme, people.alice, mastodon.url, one.access_token,
+                           name="Main")
     with pytest.raises(ChannelError, match="already has a channel named “Main”"):
-        services.connect_mastodon_token(people.acme, people.alice, mastodon.url,
-                                        two.access_token, name="Main")
+        connect_mastodon_token(people.acme, people.alice, mastodon.url,
+                               two.access_token, name="Main")
     # Globex may use the name.
-    services.connect_mastodon_token(people.globex, people.bob, mastodon.url, two.access_token,
-                                    name="Main")
+    connect_mastodon_token(people.globex, people.bob, mastodon.url, two.access_token,
+                           name="Main")
 
 
 @pytest.mark.parametrize(
@@ -73,57 +75,57 @@ def test_names_are_unique_per_workspace(people, mastodon):
 )
 def test_bad_instance_url(people, instance, message):
     with pytest.raises(ChannelError, match=message):
-        services.connect_mastodon_token(people.acme, people.alice, instance, "t")
+        connect_mastodon_token(people.acme, people.alice, instance, "t")
 
 
 def test_private_address_refused(people, mastodon, settings):
     settings.ALLOWED_PRIVATE_HOSTS = []
     with pytest.raises(ChannelError, match="private or local address") as caught:
-        services.connect_mastodon_token(people.acme, people.alice, mastodon.url, "t")
+        connect_mastodon_token(people.acme, people.alice, mastodon.url, "t")
     assert caught.value.code == "address_refused"
 
 
 def test_bad_and_revoked_tokens_refused(people, mastodon):
     with pytest.raises(ChannelError, match="Mastodon refused these credentials"):
-        services.connect_mastodon_token(people.acme, people.alice, mastodon.url, "wrong")
+        connect_mastodon_token(people.acme, people.alice, mastodon.url, "wrong")
     account = mastodon.new_account("rev")
     token = mastodon.token(account.username)
     mastodon.revoke(token)
     with pytest.raises(ChannelError, match="refused these credentials") as caught:
-        services.connect_mastodon_token(people.acme, people.alice, mastodon.url, token)
+        connect_mastodon_token(people.acme, people.alice, mastodon.url, token)
     assert caught.value.code == "auth_refused"
     with pytest.raises(ChannelError, match="Paste an access token"):
-        services.connect_mastodon_token(people.acme, people.alice, mastodon.url, " ")
+        connect_mastodon_token(people.acme, people.alice, mastodon.url, " ")
     assert not Channel.objects.exists()
 
 
 def test_unreachable_server(people, settings):
     settings.ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
     with pytest.raises(ChannelError, match="Could not reach Mastodon"):
-        services.connect_mastodon_token(people.acme, people.alice, "http://127.0.0.1:9", "t")
+        connect_mastodon_token(people.acme, people.alice, "http://127.0.0.1:9", "t")
 
 
 def test_roles(people, mastodon):
     account = mastodon.new_account("role")
     with pytest.raises(PermissionDenied):  # charlie is a viewer in acme
-        services.connect_mastodon_token(people.acme, people.charlie, mastodon.url,
-                                        account.access_token)
+        connect_mastodon_token(people.acme, people.charlie, mastodon.url,
+                               account.access_token)
     with pytest.raises(PermissionDenied):  # bob is not in acme at all
-        services.connect_mastodon_token(people.acme, people.bob, mastodon.url,
-                                        account.access_token)
-    channel = services.connect_mastodon_token(people.acme, people.alice, mastodon.url,
-                                              account.access_token)
+        connect_mastodon_token(people.acme, people.bob, mastodon.url,
+                               account.access_token)
+    channel = connect_mastodon_token(people.acme, people.alice, mastodon.url,
+                                     account.access_token)
     with pytest.raises(PermissionDenied):
-        services.delete_channel(channel, people.charlie)
-    services.disconnect_channel(channel, people.alice)
+        delete_channel(channel, people.charlie)
+    disconnect_channel(channel, people.alice)
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.DISCONNECTED and channel.credentials == {}
-    services.delete_channel(channel, people.alice)
+    delete_channel(channel, people.alice)
     assert not Channel.objects.filter(pk=channel.pk).exists()
 
 
 def test_connect_bluesky_against_the_real_pds(people, bluesky_account):
-    channel = services.connect_bluesky(
+    channel = connect_bluesky(
         people.acme, people.alice, "@" + bluesky_account.handle, bluesky_account.app_password,
         service=bluesky_account.service,
     )
@@ -132,26 +134,26 @@ def test_connect_bluesky_against_the_real_pds(people, bluesky_account):
     assert channel.settings["service"] == bluesky_account.service
     assert channel.credentials["app_password"] == bluesky_account.app_password
     with pytest.raises(ChannelError, match="Bluesky refused these credentials"):
-        services.connect_bluesky(
+        connect_bluesky(
             people.acme, people.alice, bluesky_account.handle, "wrong-pass-word-xxxx",
             service=bluesky_account.service,
         )
     with pytest.raises(ChannelError, match="Enter your Bluesky handle"):
-        services.connect_bluesky(people.acme, people.alice, "  ", "x")
+        connect_bluesky(people.acme, people.alice, "  ", "x")
 
 
 def test_delete_refused_while_posts_are_on_their_way(people, mastodon):
     from keryx.publishing.models import Post, PostTarget
 
     account = mastodon.new_account("busy")
-    channel = services.connect_mastodon_token(people.acme, people.alice, mastodon.url,
-                                              account.access_token)
+    channel = connect_mastodon_token(people.acme, people.alice, mastodon.url,
+                                     account.access_token)
     post = Post.objects.create(workspace=people.acme, author=people.alice, text="soon")
     target = PostTarget.objects.create(post=post, channel=channel, workspace=people.acme,
                                        state="scheduled")
     with pytest.raises(ChannelError, match="1 post is still scheduled") as caught:
-        services.delete_channel(channel, people.alice)
+        delete_channel(channel, people.alice)
     assert caught.value.code == "channel_in_use"
     PostTarget.objects.filter(pk=target.pk).update(state="cancelled")
-    services.delete_channel(channel, people.alice)
+    delete_channel(channel, people.alice)
     assert not Channel.objects.filter(pk=channel.pk).exists()

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from keryx.channels import services
 from keryx.channels.models import Channel
+from keryx.channels.quota import quota_warnings
 from keryx.networks import registry
 from keryx.publishing import services as publishing
 from keryx.publishing.models import Post
@@ -40,7 +40,7 @@ def test_no_warning_under_the_cap(people, loopnet):
     base = timezone.now() + timedelta(days=2)
     plan(people, loopnet, base)
     plan(people, loopnet, base + timedelta(hours=1))
-    assert services.quota_warnings(loopnet, base + timedelta(hours=2)) == []
+    assert quota_warnings(loopnet, base + timedelta(hours=2)) == []
 
 
 def test_warns_when_the_rolling_24_hours_would_exceed_the_cap(people, loopnet):
@@ -48,13 +48,13 @@ def test_warns_when_the_rolling_24_hours_would_exceed_the_cap(people, loopnet):
     for hours in (0, 5, 10):
         plan(people, loopnet, base + timedelta(hours=hours))
     # 20 h after the first: that window already holds 3.
-    warnings = services.quota_warnings(loopnet, base + timedelta(hours=20))
+    warnings = quota_warnings(loopnet, base + timedelta(hours=20))
     assert len(warnings) == 1
     assert "at most 3 posts in 24 hours" in warnings[0] and "Loop" in warnings[0]
     # 25 h after the first: the window from the second holds 2 (5 h and 10 h), one more fits.
-    assert services.quota_warnings(loopnet, base + timedelta(hours=25)) == []
+    assert quota_warnings(loopnet, base + timedelta(hours=25)) == []
     # Before the first, within 24 h of all three: too many.
-    assert services.quota_warnings(loopnet, base - timedelta(hours=1))
+    assert quota_warnings(loopnet, base - timedelta(hours=1))
 
 
 def test_cancelled_posts_do_not_count(people, loopnet):
@@ -63,7 +63,7 @@ def test_cancelled_posts_do_not_count(people, loopnet):
         plan(people, loopnet, base + timedelta(hours=hours))
     for post in Post.objects.order_by("pk")[:1]:
         publishing.cancel_post(post, actor="alice@example.com")
-    assert services.quota_warnings(loopnet, base + timedelta(hours=3)) == []
+    assert quota_warnings(loopnet, base + timedelta(hours=3)) == []
 
 
 def test_the_api_shows_the_warning_on_validate_and_create(people, loopnet):

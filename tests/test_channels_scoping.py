@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from keryx.accounts.models import ApiToken
-from keryx.channels import services
+from keryx.channels.connect import connect_mastodon_token
+from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from tests.fixtures.people import PASSWORD
 
@@ -27,7 +28,7 @@ def api_client(user) -> Client:
 @pytest.fixture
 def alices_channel(people, mastodon):
     account = mastodon.new_account("scope")
-    return services.connect_mastodon_token(
+    return connect_mastodon_token(
         people.acme, people.alice, mastodon.url, account.access_token, name="Acme Masto"
     )
 
@@ -46,7 +47,7 @@ def test_list_page_shows_own_channels_without_secrets(people, alices_channel):
 
 
 def test_needs_reconnect_shows_warning_and_reconnect(people, alices_channel, mastodon):
-    services.mark_needs_reconnect(alices_channel, "The access token was revoked")
+    mark_needs_reconnect(alices_channel, "The access token was revoked")
     html = signed_in(people.alice).get("/channels/").content.decode()
     assert "Needs reconnecting" in html and "The access token was revoked" in html
     reconnect = f"/channels/{alices_channel.pk}/reconnect/"

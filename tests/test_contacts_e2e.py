@@ -11,7 +11,7 @@ import re
 import pytest
 from PIL import Image
 
-from keryx.channels.services import connect_bluesky, connect_mastodon_token
+from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.contacts.services import save_contact
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetState

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from keryx.channels.services import connect_bluesky, connect_mastodon_token
+from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetState
 

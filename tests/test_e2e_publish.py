@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from keryx.channels.services import connect_bluesky, connect_mastodon_token
+from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.publishing import services
 from keryx.publishing.dispatcher import Dispatcher
 from keryx.publishing.models import PostTarget, TargetEvent, TargetState

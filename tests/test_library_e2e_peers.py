@@ -10,7 +10,7 @@ import io
 import pytest
 from PIL import Image
 
-from keryx.channels.services import connect_bluesky, connect_mastodon_token
+from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.library.models import AdaptedFile
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetState

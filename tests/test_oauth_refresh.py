@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from keryx.channels import services
 from keryx.channels.models import Channel, ChannelStatus
+from keryx.channels.providers import provider_for
+from keryx.channels.tokens import refresh_expiring_tokens, token_expiry
 from keryx.networks import registry
 from keryx.publishing import services as publishing
 from keryx.publishing.models import PostTarget, TargetState
@@ -64,14 +65,14 @@ def test_expiring_tokens_are_refreshed_and_the_refresh_token_kept(people, server
     later = channel_with(people, server, expires_in=timedelta(days=1), name="Later")
     before = dict(soon.credentials)
 
-    assert services.refresh_expiring_tokens() == {"refreshed": 1, "refused": 0, "failed": 0}
+    assert refresh_expiring_tokens() == {"refreshed": 1, "refused": 0, "failed": 0}
 
     soon.refresh_from_db()
     assert soon.credentials["access_token"] != before["access_token"]
     assert soon.credentials["access_token"] in server.access_tokens
     # The network did not rotate it: the old refresh token stays.
     assert soon.credentials["refresh_token"] == before["refresh_token"]
-    assert services.token_expiry(soon) > datetime.now(UTC) + timedelta(hours=1)
+    assert token_expiry(soon) > datetime.now(UTC) + timedelta(hours=1)
     calls = token_calls(server)
     assert len(calls) == 1 and calls[0]["form"]["grant_type"] == "refresh_token"
     assert calls[0]["form"]["refresh_token"] == before["refresh_token"]
@@ -83,7 +84,7 @@ def test_a_rotated_refresh_token_is_stored(people, server):
     server.rotate_refresh = True
     channel = channel_with(people, server, expires_in=timedelta(minutes=1))
     old = channel.credentials["refresh_token"]
-    services.refresh_expiring_tokens()
+    refresh_expiring_tokens()
     channel.refresh_from_db()
     assert channel.credentials["refresh_token"] != old
     assert channel.credentials["refresh_token"] in server.refresh_tokens
@@ -94,14 +95,14 @@ def test_a_refused_refresh_marks_needs_reconnect_and_keeps_the_refresh_token(peo
     kept = dict(channel.credentials)
     server.refresh_tokens.clear()  # the user revoked the app
 
-    assert services.refresh_expiring_tokens() == {"refreshed": 0, "refused": 1, "failed": 0}
+    assert refresh_expiring_tokens() == {"refreshed": 0, "refused": 1, "failed": 0}
 
     channel.refresh_from_db()
     assert channel.status == ChannelStatus.NEEDS_RECONNECT
     assert "Refresh token revoked" in channel.status_message
     assert channel.credentials == kept
     # Not tried again while it waits for a reconnect.
-    services.refresh_expiring_tokens()
+    refresh_expiring_tokens()
     assert len(token_calls(server)) == 1
 
 
@@ -202,7 +203,7 @@ def test_cli_requires_the_network_fields(people, server):
 
 def test_credentials_a_provider_saves_are_stored_encrypted_as_a_dict(people, server):
     channel = channel_with(people, server, expires_in=timedelta(days=1))
-    provider = services.provider_for(channel)
+    provider = provider_for(channel)
     provider.context.save_credentials({"session": "s-1"})
     stored = Channel.objects.get(pk=channel.pk).credentials
     assert stored["session"] == "s-1"

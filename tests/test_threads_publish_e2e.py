@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from keryx.channels.services import connect_bluesky, connect_mastodon_token, provider_for
+from keryx.channels.connect import connect_bluesky, connect_mastodon_token
+from keryx.channels.providers import provider_for
 from keryx.composer import counting
 from keryx.composer.threads import split_thread
 from keryx.networks.bluesky import MAX_FOLLOW_UPS, BlueskyProvider, follow_up_key, new_tid

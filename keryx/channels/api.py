@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from keryx.api_errors import ApiError
-from keryx.channels import services
+from keryx.channels import access, connect, errors, flows, health, oauth
 from keryx.core.access import membership_for, memberships_of
 from keryx.core.models import Workspace
 
@@ -80,7 +80,7 @@ def _workspace(request: HttpRequest, workspace_id: int | None) -> Workspace:
     )
 
 
-def _channel_error(exc: services.ChannelError) -> ApiError:
+def _channel_error(exc: errors.ChannelError) -> ApiError:
     return ApiError(400, exc.code, exc.message)
 
 
@@ -88,25 +88,25 @@ def _channel_error(exc: services.ChannelError) -> ApiError:
 def list_channels(request: HttpRequest, workspace: int | None = None) -> list[dict]:
     """The channels of one workspace (?workspace=ID), or of all the caller's workspaces."""
     chosen = membership_for(request.user, workspace).workspace if workspace else None
-    return [services.describe_channel(c) for c in services.channels_for(request.user, chosen)]
+    return [access.describe_channel(c) for c in access.channels_for(request.user, chosen)]
 
 
 @router.get("/{int:channel_id}", response=ChannelOut, summary="Show a channel")
 def get_channel(request: HttpRequest, channel_id: int) -> dict:
-    return services.describe_channel(services.get_channel(request.user, channel_id))
+    return access.describe_channel(access.get_channel(request.user, channel_id))
 
 
 @router.post("/bluesky", response={201: ChannelOut}, summary="Connect a Bluesky account")
 def connect_bluesky(request: HttpRequest, payload: BlueskyIn) -> Status:
     workspace = _workspace(request, payload.workspace)
     try:
-        channel = services.connect_bluesky(
+        channel = connect.connect_bluesky(
             workspace, request.user, payload.handle, payload.app_password,
             service=payload.service, name=payload.name,
         )
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         raise _channel_error(exc) from exc
-    return Status(201, services.describe_channel(channel))
+    return Status(201, access.describe_channel(channel))
 
 
 @router.post("/mastodon", response={201: ChannelOut}, summary="Connect a Mastodon account")
@@ -115,12 +115,12 @@ def connect_mastodon(request: HttpRequest, payload: MastodonTokenIn) -> Status:
     The OAuth flow needs a browser: use the web UI for it."""
     workspace = _workspace(request, payload.workspace)
     try:
-        channel = services.connect_mastodon_token(
+        channel = connect.connect_mastodon_token(
             workspace, request.user, payload.instance, payload.access_token, name=payload.name
         )
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         raise _channel_error(exc) from exc
-    return Status(201, services.describe_channel(channel))
+    return Status(201, access.describe_channel(channel))
 
 
 @router.post(
@@ -131,17 +131,17 @@ def begin_oauth(request: HttpRequest, network: str, payload: OAuthBeginIn) -> di
     it back to /channels/oauth/{network}/callback/, which stores the channel."""
     workspace = _workspace(request, payload.workspace)
     channel = (
-        services.get_channel(request.user, payload.reconnect_channel)
+        access.get_channel(request.user, payload.reconnect_channel)
         if payload.reconnect_channel else None
     )
     try:
-        url = services.begin_oauth(
+        url = oauth.begin_oauth(
             workspace, request.user, network, name=payload.name,
             reconnect_channel=channel, values=payload.values,
         )
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         raise _channel_error(exc) from exc
-    return {"authorize_url": url, "redirect_uri": services.oauth_redirect_uri(network)}
+    return {"authorize_url": url, "redirect_uri": flows.oauth_redirect_uri(network)}
 
 
 @router.post("/{network}", response={201: ChannelOut}, summary="Connect any network")
@@ -150,19 +150,19 @@ def connect_network(request: HttpRequest, network: str, payload: CredentialsIn) 
     before they are stored (e.g. {"values": {"bot_token": "...", "chat_id": "@news"}})."""
     workspace = _workspace(request, payload.workspace)
     try:
-        channel = services.connect_with_credentials(
+        channel = connect.connect_with_credentials(
             workspace, request.user, network, payload.values, name=payload.name
         )
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         raise _channel_error(exc) from exc
-    return Status(201, services.describe_channel(channel))
+    return Status(201, access.describe_channel(channel))
 
 
 @router.delete("/{int:channel_id}", response={204: None}, summary="Delete a channel")
 def delete_channel(request: HttpRequest, channel_id: int) -> Status:
-    channel = services.get_channel(request.user, channel_id)
+    channel = access.get_channel(request.user, channel_id)
     try:
-        services.delete_channel(channel, request.user)
-    except services.ChannelError as exc:
+        health.delete_channel(channel, request.user)
+    except errors.ChannelError as exc:
         raise ApiError(409, exc.code, exc.message) from exc
     return Status(204, None)

@@ -12,7 +12,7 @@ import threading
 from django.db import connection
 from django_tasks import task
 
-from keryx.channels.services import refresh_expiring_tokens
+from keryx.channels.tokens import refresh_expiring_tokens
 
 logger = logging.getLogger(__name__)
 

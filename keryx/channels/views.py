@@ -1,7 +1,7 @@
 """Channel pages: list, connect (any network: OAuth or a credential form; Bluesky and Mastodon
 with their own forms), OAuth callbacks, reconnect, delete.
 
-Thin: every decision is in channels.services."""
+Thin: every decision is in the channel modules (access, connect, oauth, health, ...)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from keryx.channels import services
+from keryx.channels import access, connect, errors, flows, health, mastodon_oauth, oauth, tokens
 from keryx.channels.forms import BlueskyForm, ConnectFieldsForm, MastodonForm
 from keryx.channels.models import ChannelStatus
 from keryx.core.models import Role
@@ -24,9 +24,9 @@ from keryx.core.web import workspace_view
 @workspace_view()
 def channel_list(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    channels = services.channels_for(request.user, membership.workspace)
+    channels = access.channels_for(request.user, membership.workspace)
     for channel in channels:
-        channel.warning = services.channel_warning(channel)
+        channel.warning = tokens.channel_warning(channel)
     return render(
         request,
         "channels/list.html",
@@ -46,7 +46,7 @@ def connect_bluesky(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            channel = services.connect_bluesky(
+            channel = connect.connect_bluesky(
                 request.membership.workspace,  # type: ignore[attr-defined]
                 request.user,
                 data["handle"],
@@ -54,7 +54,7 @@ def connect_bluesky(request: HttpRequest) -> HttpResponse:
                 service=data["service"],
                 name=data["name"],
             )
-        except services.ChannelError as exc:
+        except errors.ChannelError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
@@ -70,15 +70,15 @@ def connect_mastodon(request: HttpRequest) -> HttpResponse:
         workspace = request.membership.workspace  # type: ignore[attr-defined]
         try:
             if data["access_token"]:
-                channel = services.connect_mastodon_token(
+                channel = connect.connect_mastodon_token(
                     workspace, request.user, data["instance"], data["access_token"], data["name"]
                 )
             else:
-                url = services.begin_mastodon_oauth(
+                url = mastodon_oauth.begin_mastodon_oauth(
                     workspace, request.user, data["instance"], data["name"]
                 )
                 return HttpResponseRedirect(url)
-        except services.ChannelError as exc:
+        except errors.ChannelError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
@@ -89,13 +89,13 @@ def connect_mastodon(request: HttpRequest) -> HttpResponse:
 @login_required
 def mastodon_callback(request: HttpRequest) -> HttpResponse:
     try:
-        channel = services.finish_mastodon_oauth(
+        channel = mastodon_oauth.finish_mastodon_oauth(
             request.GET.get("state"),
             request.GET.get("code"),
             user=request.user,
             error=request.GET.get("error_description") or request.GET.get("error"),
         )
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         messages.error(request, exc.message)
         return redirect("channels:list")
     messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
@@ -105,21 +105,21 @@ def mastodon_callback(request: HttpRequest) -> HttpResponse:
 @workspace_view(Role.EDITOR)
 def connect_index(request: HttpRequest) -> HttpResponse:
     """Every network Keryx knows, with how it connects."""
-    return render(request, "channels/connect.html", {"networks": services.connect_options()})
+    return render(request, "channels/connect.html", {"networks": flows.connect_options()})
 
 
 @workspace_view(Role.EDITOR)
 def connect_network(request: HttpRequest, network: str) -> HttpResponse:
     """One network: a sign-in button (OAuth) and/or the credential form from its fields."""
-    if network in services.OWN_FLOWS:
+    if network in flows.OWN_FLOWS:
         return redirect(f"channels:connect_{network}")
     try:
-        option = services.connect_option(network)
+        option = flows.connect_option(network)
     except KeyError as exc:
         raise Http404(_("Keryx does not know this network.")) from exc
     workspace = request.membership.workspace  # type: ignore[attr-defined]
     initial = request.GET.dict() or None
-    fields = services.connect_fields(network)
+    fields = flows.connect_fields(network)
     oauth_form = ConnectFieldsForm(
         request.POST if request.POST.get("method") == "oauth" else None,
         connect_fields=fields, only_settings=True, initial=initial, prefix="oauth",
@@ -131,22 +131,22 @@ def connect_network(request: HttpRequest, network: str) -> HttpResponse:
     if request.method == "POST" and option["oauth"] and request.POST.get("method") == "oauth":
         if oauth_form.is_valid():
             try:
-                url = services.begin_oauth(
+                url = oauth.begin_oauth(
                     workspace, request.user, network, name=oauth_form.cleaned_data["name"],
                     values=oauth_form.values(),
                 )
-            except services.ChannelError as exc:
+            except errors.ChannelError as exc:
                 oauth_form.add_error(None, exc.message)
             else:
                 return HttpResponseRedirect(url)
     elif request.method == "POST" and request.POST.get("method") == "credentials":
         if token_form.is_valid():
             try:
-                channel = services.connect_with_credentials(
+                channel = connect.connect_with_credentials(
                     workspace, request.user, network, token_form.values(),
                     name=token_form.cleaned_data["name"],
                 )
-            except services.ChannelError as exc:
+            except errors.ChannelError as exc:
                 token_form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
@@ -161,14 +161,14 @@ def connect_network(request: HttpRequest, network: str) -> HttpResponse:
 @login_required
 def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
     try:
-        channel = services.finish_oauth(
+        channel = oauth.finish_oauth(
             request.GET.get("state"),
             request.GET.get("code"),
             request.user,
             error=request.GET.get("error_description") or request.GET.get("error"),
             network=network,
         )
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         messages.error(request, exc.message)
         return redirect("channels:list")
     messages.success(request, _("Connected %(name)s.") % {"name": channel.name})
@@ -178,8 +178,8 @@ def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
 @workspace_view(Role.EDITOR)
 def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     """Back to the connect form for this account, prefilled; the same channel row is kept."""
-    channel = services.get_channel(request.user, channel_id)
-    services.require(channel.workspace, request.user, Role.EDITOR)
+    channel = access.get_channel(request.user, channel_id)
+    access.require(channel.workspace, request.user, Role.EDITOR)
     if channel.network == "mastodon":
         query = {"instance": channel.settings.get("instance", ""), "name": channel.name}
         return redirect(reverse("channels:connect_mastodon") + "?" + urlencode(query))
@@ -191,12 +191,12 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
         }
         return redirect(reverse("channels:connect_bluesky") + "?" + urlencode(query))
     try:
-        if services.oauth_spec(channel.network) is not None:
+        if flows.oauth_spec(channel.network) is not None:
             # One click: through the network's sign-in again, for this same channel.
-            return HttpResponseRedirect(services.begin_oauth(
+            return HttpResponseRedirect(oauth.begin_oauth(
                 channel.workspace, request.user, channel.network, reconnect_channel=channel
             ))
-    except services.ChannelError as exc:
+    except errors.ChannelError as exc:
         messages.error(request, exc.message)
         return redirect("channels:list")
     except KeyError:
@@ -212,12 +212,12 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @workspace_view()
 def delete(request: HttpRequest, channel_id: int) -> HttpResponse:
-    channel = services.get_channel(request.user, channel_id)
-    services.require(channel.workspace, request.user, Role.ADMIN)
+    channel = access.get_channel(request.user, channel_id)
+    access.require(channel.workspace, request.user, Role.ADMIN)
     if request.method == "POST":
         try:
-            services.delete_channel(channel, request.user)
-        except services.ChannelError as exc:
+            health.delete_channel(channel, request.user)
+        except errors.ChannelError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Deleted %(name)s.") % {"name": channel.name})

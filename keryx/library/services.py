@@ -352,7 +352,7 @@ def checks(media: Media, networks: Iterable[str]) -> list[dict[str, Any]]:
 def provider_media_problems(media: Media, network: str) -> list[Problem]:
     """The provider's own verdict on this media as it is (videos: ffprobe facts checked by the
     provider's validate, e.g. duration, codec, size), text problems left out."""
-    from keryx.channels.services import provider_context
+    from keryx.channels.providers import provider_context
 
     item = MediaItem(path=media.file.path, mime_type=media.mime_type, size=media.size,
                      alt_text=media.alt_text, width=media.width, height=media.height)

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 
 from keryx.api_errors import ApiError
 from keryx.approvals.services import visible_posts
-from keryx.channels.services import schedule_warnings
+from keryx.channels.quota import schedule_warnings
 from keryx.composer.schemas import ValidateIn, ValidateOut
 from keryx.composer.services import check as composer_check
 from keryx.contacts.services import composer_warnings

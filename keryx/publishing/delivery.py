@@ -296,7 +296,7 @@ def prepare(claims: Sequence[Claim], *, worker_id: str) -> tuple[list[Job], dict
     finished here (channel unusable, no provider, not approved). Targets no longer ours are
     in neither."""
     from keryx.approvals.services import cleared_posts
-    from keryx.channels.services import provider_for
+    from keryx.channels.providers import provider_for
 
     if not claims:
         return [], {}
@@ -441,7 +441,7 @@ def _variants_and_media(
 def send(job: Job) -> Outcome:
     """Step 2, on a publishing thread. Never raises for a network's failure; a bug in a provider
     counts as an unknown outcome, since it may have struck after the request left."""
-    from keryx.channels.services import fresh_provider
+    from keryx.channels.tokens import fresh_provider
 
     claim, target, actor = job.claim, job.target, job.actor
     now = timezone.now

@@ -239,7 +239,7 @@ def _variant_for(variants: Mapping[Any, Mapping[str, Any]] | None, channel: Chan
 
 
 def _provider_problems(channel: Channel, request: PublishRequest) -> list[Problem]:
-    from keryx.channels.services import provider_for
+    from keryx.channels.providers import provider_for
 
     try:
         provider = provider_for(channel)

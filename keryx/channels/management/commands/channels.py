@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from keryx.channels import services
+from keryx.channels import access, connect, errors, flows
 from keryx.core.cliutil import (
     add_common_arguments,
     find_membership,
@@ -46,17 +46,17 @@ class Command(BaseCommand):
         mastodon.add_argument("--name", default=None)
         add_common_arguments(mastodon)
         for network in registry.names():
-            if network in services.OWN_FLOWS:
+            if network in flows.OWN_FLOWS:
                 continue
             try:
-                fields = services.connect_fields(network)
+                fields = flows.connect_fields(network)
                 display = registry.get_provider_class(network).display_name
             except (KeyError, ImportError):
                 continue  # a network that cannot load must not break the whole command
             sub_parser = networks.add_parser(
                 network, help=f"connect a {display} account without a browser",
                 description=f"Connect a {display} account with credentials made elsewhere; "
-                            f"see {services.docs_hint(network)}.",
+                            f"see {flows.docs_hint(network)}.",
             )
             for field in fields:
                 sub_parser.add_argument(
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                 self._list(user, options)
             else:
                 self._add(user, options)
-        except services.ChannelError as exc:
+        except errors.ChannelError as exc:
             raise CommandError(exc.message) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "Your role does not allow this.") from exc
@@ -85,12 +85,12 @@ class Command(BaseCommand):
     def _add(self, user: Any, options: dict[str, Any]) -> None:
         workspace = one_workspace(user, options.get("workspace"))
         if options["network"] == "bluesky":
-            channel = services.connect_bluesky(
+            channel = connect.connect_bluesky(
                 workspace, user, options["handle"], options["app_password"],
                 service=options["service"], name=options["name"],
             )
         elif options["network"] == "mastodon":
-            channel = services.connect_mastodon_token(
+            channel = connect.connect_mastodon_token(
                 workspace, user, options["instance"], options["access_token"],
                 name=options["name"],
             )
@@ -99,11 +99,11 @@ class Command(BaseCommand):
                 key.removeprefix("field_"): value
                 for key, value in options.items() if key.startswith("field_") and value
             }
-            channel = services.connect_with_credentials(
+            channel = connect.connect_with_credentials(
                 workspace, user, options["network"], values, name=options["name"]
             )
         if options["json"]:
-            self.stdout.write(to_json(services.describe_channel(channel)))
+            self.stdout.write(to_json(access.describe_channel(channel)))
         else:
             self.stdout.write(
                 f"Connected {channel.name} ({channel.network} {channel.handle}) "
@@ -113,9 +113,9 @@ class Command(BaseCommand):
     def _list(self, user: Any, options: dict[str, Any]) -> None:
         membership = find_membership(user, options.get("workspace"))
         workspace = membership.workspace if membership else None
-        channels = services.channels_for(user, workspace)
+        channels = access.channels_for(user, workspace)
         if options["json"]:
-            self.stdout.write(to_json([services.describe_channel(c) for c in channels]))
+            self.stdout.write(to_json([access.describe_channel(c) for c in channels]))
             return
         if not channels:
             self.stdout.write("No channels.")
