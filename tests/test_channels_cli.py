@@ -29,8 +29,8 @@ def admin(db):
 
 def test_add_mastodon_and_list_json(admin, mastodon):
     account = mastodon.new_account("cli")
-    out = run("add", "mastodon", "--instance", mastodon.url, "--access-token",
-              account.access_token, "--name", "Main Masto", "--json")
+    out = run("add", "mastodon", "--instance", mastodon.url,
+              f"--access-token={account.access_token}", "--name", "Main Masto", "--json")
     added = json.loads(out)
     assert added["name"] == "Main Masto" and added["network"] == "mastodon"
     assert account.access_token not in out
@@ -44,8 +44,8 @@ def test_workspace_selection(admin, people, mastodon):
     create_workspace(admin, "Second Brand")
     account = mastodon.new_account("cliw")
     with pytest.raises(CommandError, match="Several workspaces .* --workspace"):
-        run("add", "mastodon", "--instance", mastodon.url, "--access-token", account.access_token)
-    run("add", "mastodon", "--instance", mastodon.url, "--access-token", account.access_token,
+        run("add", "mastodon", "--instance", mastodon.url, f"--access-token={account.access_token}")
+    run("add", "mastodon", "--instance", mastodon.url, f"--access-token={account.access_token}",
         "--workspace", "second brand")
     assert Channel.objects.get().workspace.name == "Second Brand"
     assert json.loads(run("list", "--json", "--workspace", "main")) == []
@@ -53,12 +53,12 @@ def test_workspace_selection(admin, people, mastodon):
         run("list", "--workspace", "acme")  # alice's workspace is not the admin's
     # --user acts as someone else, within their own workspaces only.
     other = mastodon.new_account("cliu")
-    run("add", "mastodon", "--instance", mastodon.url, "--access-token", other.access_token,
+    run("add", "mastodon", "--instance", mastodon.url, f"--access-token={other.access_token}",
         "--user", "alice@example.com")
     assert Channel.objects.get(remote_id=other.id).workspace == people.acme
     with pytest.raises(CommandError, match="Your role|needs the"):
-        run("add", "mastodon", "--instance", mastodon.url, "--access-token",
-            other.access_token, "--user", "charlie@example.com")
+        run("add", "mastodon", "--instance", mastodon.url,
+            f"--access-token={other.access_token}", "--user", "charlie@example.com")
 
 
 def test_errors_are_one_line(admin, mastodon):
