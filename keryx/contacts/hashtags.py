@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from keryx.contacts.models import HashtagGroup
 from keryx.core.models import Workspace
 from keryx.networks.base import Problem
+from keryx.networks.registry import display_name
 from keryx.networks.text import find_hashtags
 
 # How many hashtags each network's own guidance suggests (Instagram's app has capped posts at
@@ -40,7 +41,7 @@ def advice(text: str, network: str) -> list[Problem]:
     return [Problem(
         "many_hashtags",
         _("%(count)d hashtags: %(network)s recommends at most %(limit)d.")
-        % {"count": count, "network": network.capitalize(), "limit": limit},
+        % {"count": count, "network": display_name(network), "limit": limit},
         params={"count": count, "limit": limit, "severity": "warning"},
     )]
 

@@ -27,6 +27,7 @@ from keryx.library.models import AdaptedFile, FocalPoint, Tag
 from keryx.library.specs import ImageSpec, spec_for
 from keryx.networks import videoprobe
 from keryx.networks.base import MediaItem, Problem, PublishRequest
+from keryx.networks.registry import display_name as network_display_name
 from keryx.networks.registry import get_provider_class
 from keryx.publishing.models import Media
 from keryx.publishing.services import MediaRejected, save_media
@@ -62,15 +63,8 @@ STEPS = {
 }
 
 
-def network_label(network: str) -> str:
-    try:
-        return str(get_provider_class(network).display_name)
-    except (KeyError, ImportError, AttributeError):
-        return network
-
-
 def refusal_problem(refusal: adapt.AdaptationRefused, network: str) -> Problem:
-    params = {**refusal.params, "network": network_label(network)}
+    params = {**refusal.params, "network": network_display_name(network)}
     render = REFUSALS.get(refusal.code)
     message = render(params) if render else refusal.message % params
     return Problem(f"media_{refusal.code}", message, field="media", params=params)
@@ -335,7 +329,7 @@ def checks(media: Media, networks: Iterable[str]) -> list[dict[str, Any]]:
     rows = []
     outcomes = adapt_for(media, networks) if media.mime_type.startswith("image/") else {}
     for network in networks:
-        row: dict[str, Any] = {"network": network, "label": network_label(network),
+        row: dict[str, Any] = {"network": network, "label": network_display_name(network),
                                "adapted": None, "problems": []}
         outcome = outcomes.get(network)
         if outcome is not None and outcome.problem is not None:
@@ -395,7 +389,7 @@ def video_problems(media: Media, network: str) -> list[Problem]:
     if rule is None:
         return []
     info = videoprobe.probe(media.file.path)
-    label = network_label(network)
+    label = network_display_name(network)
     found: list[Problem] = []
     if not info.probed:
         return found  # no ffprobe here: the provider's container check is all we can do

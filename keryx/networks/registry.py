@@ -49,3 +49,11 @@ def get_provider_class(name: str) -> Any:
         raise KeyError(f"Unknown network {name!r}; known: {', '.join(names())}") from exc
     module_name, _, class_name = target.partition(":")
     return getattr(importlib.import_module(module_name), class_name)
+
+
+def display_name(name: str) -> str:
+    """The network's own spelling ("LinkedIn", "TikTok"), or the identifier if unknown."""
+    try:
+        return str(get_provider_class(name).display_name)
+    except (KeyError, ImportError, AttributeError):
+        return name
