@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from keryx.core.netguard import BlockedAddress, check_url
+from keryx.networks.netguard import BlockedAddress, check_url
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from keryx.channels.errors import ChannelError
 from keryx.channels.models import Channel
-from keryx.core.netguard import BlockedAddress, check_url
+from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,

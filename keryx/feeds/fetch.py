@@ -11,7 +11,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from keryx.core.netguard import BlockedAddress, check_url
+from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.http import USER_AGENT
 
 MAX_REDIRECTS = 5

@@ -2,7 +2,7 @@
 builds the link preview (Bluesky).
 
 The URL comes from a user, so the fetch is a server-side request on their behalf:
-1. every hop (the URL and each redirect) must be http(s) to a public address (core.netguard),
+1. every hop (the URL and each redirect) must be http(s) to a public address (networks.netguard),
    unless the host is listed in `allow_private` (tests, a LAN site the admin trusts);
 2. the whole fetch has one deadline, and bodies are read in chunks up to a byte cap, so a slow
    or endless response cannot hold a worker;
@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from keryx.core.netguard import BlockedAddress, check_url
+from keryx.networks.netguard import BlockedAddress, check_url
 
 MAX_HTML_BYTES = 512 * 1024
 MAX_IMAGE_BYTES = 5 * 1024 * 1024

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from keryx.core.netguard import BlockedAddress, check_url
+from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.base import (
     AuthExpired,
     BadContent,

@@ -33,7 +33,7 @@ The publish and lookup requests carry text_ok, media(), scheduled_at = now (UTC)
 idempotency key, so route_lookup(found=True) can answer a recent post with that text.
 
 Hosts: the provider is built with allow_private = the hosts of base_url, oauth_base and `hosts`.
-keryx.core.netguard trusts a host listed by name without resolving it, so official hosts
+keryx.networks.netguard trusts a host listed by name without resolving it, so official hosts
 ("api.x.com") work with respx and nothing leaves the machine; respx is started with
 assert_all_mocked, so a request to any route the kit did not declare fails the test.
 
