@@ -62,7 +62,7 @@ def test_a_non_image_is_refused(provider):
         PublishRequest(text="x", media=(image("notes.txt", "text/plain"),))
     )
     assert [p.code for p in problems] == ["media_type"]
-    assert problems[0].params["type"] == "text/plain"
+    assert problems[0].params["mime_type"] == "text/plain"
 
 
 def test_image_size_limit(provider):

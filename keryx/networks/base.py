@@ -103,6 +103,31 @@ class MediaRules:
     alt_text: bool = True
     alt_text_max: int | None = None
     mix_images_and_video: bool = False
+    # What networks/mediacheck.py reads besides the above (defaults: no such rule).
+    # Fewer items than this is refused ("media_required"; "video_required" on video-only networks).
+    min_items: int = 0
+    # Kinds ("video", "document") or MIME types ("image/gif") that must be a post's only item.
+    alone: frozenset[str] = frozenset()
+    # Every video/* type is taken (video_types then lists the common ones, for the docs).
+    any_video_type: bool = False
+    # Byte limits for one MIME type, where it differs from its kind's (X: GIFs 15 MB).
+    type_max_bytes: tuple[tuple[str, int], ...] = ()
+    min_video_bytes: int = 0
+    document_types: frozenset[str] = frozenset()
+    max_document_bytes: int = 0
+    # How alt text is counted against alt_text_max: "chars", "graphemes" or "utf16".
+    alt_text_counting: str = "chars"
+    # Image geometry, checked when the item's width and height are known.
+    min_image_side: int | None = None
+    max_image_pixels: int | None = None  # refused at this many pixels or more
+    max_image_side_sum: int | None = None  # width + height
+    max_image_side_ratio: float | None = None  # long side / short side
+    image_aspect: tuple[float, float] | None = None  # width / height, inclusive
+    # Videos are read by ffprobe (networks/videoprobe.py): unreadable files, duration, container.
+    probe_video: bool = False
+    video_containers: frozenset[str] = frozenset()  # empty: any container ffprobe can read
+    min_video_seconds: float | None = None
+    max_video_seconds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ from keryx.networks.base import (
     PublishRequest,
     PublishResult,
 )
-from keryx.networks.http import HttpSeam, error_message, raise_for_status
+from keryx.networks.common import BaseProvider
+from keryx.networks.http import error_message, raise_for_status
 from keryx.networks.text import (
     find_hashtags,
     find_mentions,
@@ -156,7 +157,7 @@ def _looks_like_handle(value: str) -> bool:
     return len(labels) >= 2 and all(labels)
 
 
-class BlueskyProvider:
+class BlueskyProvider(BaseProvider):
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -179,15 +180,15 @@ class BlueskyProvider:
     text_max_bytes: ClassVar[int] = MAX_BYTES
 
     def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials: dict[str, Any] = dict(context.credentials)
+        super().__init__(context)
+        # A copy: refreshed session tokens are written here, then saved through the context.
+        self.credentials = dict(context.credentials)
         service = (
             self.credentials.get("service")
             or context.settings.get("service")
             or DEFAULT_SERVICE
         )
         self.service = str(service).rstrip("/")
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -----------------------------------------------------------------------------------------
     # Validation (pure)
@@ -216,37 +217,7 @@ class BlueskyProvider:
                 )
             )
         problems.extend(self._follow_up_problems(request))
-        if len(request.media) > MAX_IMAGES:
-            problems.append(
-                Problem(
-                    "too_many_media",
-                    f"Bluesky allows {MAX_IMAGES} images per post; this post has "
-                    f"{len(request.media)}.",
-                    field="media",
-                    params={"limit": MAX_IMAGES, "count": len(request.media)},
-                )
-            )
-        for index, item in enumerate(request.media):
-            params = {"index": index, "path": os.path.basename(item.path)}
-            if item.mime_type not in IMAGE_TYPES:
-                problems.append(
-                    Problem(
-                        "media_type",
-                        f"Bluesky accepts JPEG, PNG, WebP and GIF images, not {item.mime_type}.",
-                        field="media",
-                        params={**params, "type": item.mime_type},
-                    )
-                )
-            if item.size > MAX_IMAGE_BYTES:
-                problems.append(
-                    Problem(
-                        "media_too_large",
-                        f"Bluesky images may be up to {MAX_IMAGE_BYTES:,} bytes; this one has "
-                        f"{item.size:,}.",
-                        field="media",
-                        params={**params, "limit": MAX_IMAGE_BYTES, "size": item.size},
-                    )
-                )
+        problems.extend(self.media_problems(request.media))
         return problems
 
     @staticmethod

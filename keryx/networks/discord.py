@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -34,18 +33,17 @@ from keryx.networks.base import (
     Capabilities,
     ConnectField,
     Disconnected,
-    MediaItem,
     MediaRules,
     OutcomeUnknown,
     Problem,
-    ProviderContext,
     ProviderError,
     PublishRequest,
     PublishResult,
     RateLimited,
     Transient,
 )
-from keryx.networks.http import HttpSeam, parse_retry_after
+from keryx.networks.common import BaseProvider
+from keryx.networks.http import parse_retry_after
 from keryx.networks.text import utf16_length
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
@@ -125,7 +123,7 @@ def _form_errors(errors: Any, path: str = "") -> list[str]:
     return found
 
 
-class DiscordProvider:
+class DiscordProvider(BaseProvider):
     network: ClassVar[str] = "discord"
     display_name: ClassVar[str] = "Discord"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -140,6 +138,7 @@ class DiscordProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,
+            alt_text_counting="utf16",
         ),
         idempotent_publish=False,
         connect="webhook",
@@ -155,13 +154,6 @@ class DiscordProvider:
         ),
     )
     daily_post_cap: ClassVar[int | None] = None
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.api_base = (context.api_base or DEFAULT_API_BASE).rstrip("/")
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -193,7 +185,7 @@ class DiscordProvider:
     def _call(self, method: str, suffix: str = "", *, safe: bool | None = None,
               **kwargs: Any) -> httpx.Response:
         webhook_id, token = self._webhook()
-        url = f"{self.api_base}/webhooks/{webhook_id}/{token}{suffix}"
+        url = f"{self.api}/webhooks/{webhook_id}/{token}{suffix}"
         unsafe = not (safe if safe is not None else method in ("GET", "DELETE"))
         try:
             response = self.http.request(
@@ -272,41 +264,8 @@ class DiscordProvider:
         embeds = list(request.options.get("embeds") or [])
         if not request.text.strip() and not request.media and not embeds:
             problems.append(Problem("empty", "A Discord message needs text, files or an embed."))
-        if len(request.media) > MAX_FILES:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(request.media)} files; a Discord message carries at most {MAX_FILES}.",
-                field="media", params={"count": len(request.media), "limit": MAX_FILES},
-            ))
-        for index, item in enumerate(request.media):
-            problems.extend(self._media_problems(index, item))
+        problems.extend(self.media_problems(request.media))
         problems.extend(self._embed_problems(embeds))
-        return problems
-
-    @staticmethod
-    def _media_problems(index: int, item: MediaItem) -> list[Problem]:
-        name = Path(item.path).name or f"#{index + 1}"
-        params: dict[str, Any] = {"index": index, "mime_type": item.mime_type}
-        problems = []
-        if item.mime_type not in IMAGE_TYPES | VIDEO_TYPES:
-            problems.append(Problem(
-                "media_type", f"{name}: Keryx sends images and videos to Discord, not "
-                f"{item.mime_type or 'this kind of file'}.", field="media", params=params,
-            ))
-        if item.size > FILE_MAX_BYTES:
-            problems.append(Problem(
-                "media_too_large",
-                f"{name} is {item.size / 1048576:.1f} MiB; a Discord webhook takes files up to "
-                f"{FILE_MAX_BYTES // 1048576} MiB.",
-                field="media", params={**params, "size": item.size, "limit": FILE_MAX_BYTES},
-            ))
-        alt = utf16_length(item.alt_text)
-        if alt > ALT_TEXT_MAX:
-            problems.append(Problem(
-                "alt_text_too_long",
-                f"The alt text of {name} is {alt} characters; Discord allows {ALT_TEXT_MAX}.",
-                field="media", params={**params, "length": alt, "limit": ALT_TEXT_MAX},
-            ))
         return problems
 
     @staticmethod
@@ -364,11 +323,6 @@ class DiscordProvider:
         )
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        # Discord takes no idempotency key for webhooks; this only labels the target in Keryx.
-        return uuid.uuid4().hex
 
     def _payload(self, request: PublishRequest) -> dict[str, Any]:
         payload: dict[str, Any] = {"content": request.text}

@@ -19,7 +19,6 @@ itself. No idempotency key: an unknown outcome is reconciled by reading the Page
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -40,16 +39,14 @@ from keryx.networks.base import (
     Metrics,
     OAuth2Spec,
     Problem,
-    ProviderContext,
     PublishRequest,
     PublishResult,
     TokenSet,
     Transient,
 )
+from keryx.networks.common import BaseProvider
 from keryx.networks.followup import add_first_comment, first_comment_text
-from keryx.networks.http import HttpSeam
 from keryx.networks.text import graphemes
-from keryx.networks.videoprobe import probe
 
 GRAPH_VERSION = "v23.0"
 # Not documented by Meta; 63,206 is the figure third parties quote (platform-rules.md).
@@ -73,7 +70,7 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join((a or "").split()) == " ".join((b or "").split())
 
 
-class FacebookProvider:
+class FacebookProvider(BaseProvider):
     network: ClassVar[str] = "facebook"
     display_name: ClassVar[str] = "Facebook"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -89,6 +86,9 @@ class FacebookProvider:
             alt_text=True,
             alt_text_max=None,
             mix_images_and_video=False,
+            alone=frozenset({"video"}),
+            probe_video=True,
+            max_video_seconds=MAX_VIDEO_SECONDS,
         ),
         first_comment=True,
         native_scheduling=True,
@@ -116,13 +116,6 @@ class FacebookProvider:
         ),
     )
     daily_post_cap: ClassVar[int | None] = None  # feed posts: no fixed number (BUC limits)
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.api = (context.api_base or self.default_api_base).rstrip("/")
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -170,55 +163,10 @@ class FacebookProvider:
         media = request.media
         if not request.text.strip() and not media and not request.options.get("link"):
             problems.append(Problem("empty", "A Facebook post needs text, a link or media."))
-        videos = [m for m in media if m.mime_type.startswith("video/")]
-        if videos and len(media) > 1:
-            problems.append(Problem(
-                "mixed_media", "Facebook takes one video on its own, not with other media.",
-                field="media"))
-        if len(media) > MAX_PHOTOS:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(media)} photos; Keryx posts at most {MAX_PHOTOS} to a Facebook Page.",
-                field="media", params={"count": len(media), "limit": MAX_PHOTOS}))
-        rules = self.capabilities.media
-        for index, item in enumerate(media):
-            problems.extend(self._media_problems(index, item, rules))
+        problems.extend(self.media_problems(media))
         if request.options.get("native_schedule"):
             problems.extend(self._schedule_problems(request.scheduled_at))
         return problems
-
-    @staticmethod
-    def _media_problems(index: int, item: MediaItem, rules: MediaRules) -> list[Problem]:
-        name = Path(item.path).name or f"#{index + 1}"
-        if item.mime_type in rules.image_types:
-            if item.size > MAX_PHOTO_BYTES:
-                return [Problem(
-                    "media_too_large",
-                    f"{name} is {item.size / 1048576:.1f} MB; Facebook photos must be under "
-                    "10 MB.", field="media",
-                    params={"index": index, "size": item.size, "limit": MAX_PHOTO_BYTES})]
-            return []
-        if item.mime_type not in rules.video_types:
-            return [Problem("media_type", f"{name}: Facebook does not take "
-                            f"{item.mime_type or 'this kind of'} files.", field="media",
-                            params={"index": index, "mime_type": item.mime_type})]
-        if item.size > MAX_VIDEO_BYTES:
-            return [Problem("media_too_large",
-                            f"{name} is {item.size / 1073741824:.1f} GB; Keryx uploads Facebook "
-                            "videos up to 1 GB.", field="media",
-                            params={"index": index, "size": item.size,
-                                    "limit": MAX_VIDEO_BYTES})]
-        info = probe(item.path)
-        if info.probed and not info.has_video:
-            return [Problem("media_unreadable", f"{name} is not a video Facebook can read.",
-                            field="media", params={"index": index})]
-        if info.duration is not None and info.duration > MAX_VIDEO_SECONDS:
-            return [Problem("video_too_long",
-                            f"{name} lasts {info.duration / 60:.0f} minutes; Keryx uploads "
-                            "Facebook videos up to 20 minutes.", field="media",
-                            params={"index": index, "duration": info.duration,
-                                    "limit": MAX_VIDEO_SECONDS})]
-        return []
 
     @staticmethod
     def _schedule_problems(when: datetime | None, now: datetime | None = None) -> list[Problem]:
@@ -302,10 +250,6 @@ class FacebookProvider:
             self.context.save_credentials(update)
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def _schedule_fields(self, request: PublishRequest) -> dict[str, str]:
         if not request.options.get("native_schedule"):

@@ -18,7 +18,6 @@ Performance API, which reports only location-level daily metrics.
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,7 +44,8 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
-from keryx.networks.http import HttpSeam, parse_retry_after
+from keryx.networks.common import BaseProvider
+from keryx.networks.http import parse_retry_after
 from keryx.networks.text import utf16_length
 from keryx.networks.times import parse_iso_time
 
@@ -118,7 +118,7 @@ def _comparable(text: str) -> str:
     return " ".join((text or "").split())
 
 
-class GoogleBusinessProvider:
+class GoogleBusinessProvider(BaseProvider):
     network: ClassVar[str] = "google_business"
     display_name: ClassVar[str] = "Google Business Profile"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -129,6 +129,7 @@ class GoogleBusinessProvider:
             image_types=PHOTO_TYPES,
             max_image_bytes=MAX_PHOTO_BYTES,
             alt_text=False,  # local posts have no alt text
+            min_image_side=MIN_PHOTO_SIDE,
         ),
         idempotent_publish=False,
         connect="oauth2",
@@ -160,13 +161,8 @@ class GoogleBusinessProvider:
     daily_post_cap: ClassVar[int | None] = None
 
     def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.api_base = (context.api_base or DEFAULT_API_BASE).rstrip("/")
+        super().__init__(context)
         self.info_base = (context.api_base or INFO_API_BASE).rstrip("/")
-        self.oauth_base = (context.oauth_base or DEFAULT_OAUTH_BASE).rstrip("/")
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -276,7 +272,8 @@ class GoogleBusinessProvider:
         if topic in ("EVENT", "OFFER"):
             problems.extend(self._event_problems(options.get("event"), topic))
         problems.extend(self._cta_problems(options.get("call_to_action")))
-        problems.extend(self._media_problems(request))
+        problems.extend(self.media_problems(request.media))
+        problems.extend(self._public_url_problems(request))
         return problems
 
     @staticmethod
@@ -318,38 +315,13 @@ class GoogleBusinessProvider:
         return []
 
     @staticmethod
-    def _media_problems(request: PublishRequest) -> list[Problem]:
+    def _public_url_problems(request: PublishRequest) -> list[Problem]:
+        """Google fetches each photo itself: it needs a public https address."""
         media = request.media
         problems: list[Problem] = []
-        if len(media) > 1:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(media)} photos; a Google Business Profile post takes one.",
-                field="media", params={"count": len(media), "limit": 1},
-            ))
         urls = list(request.options.get("media_urls") or [m.url for m in request.media if m.url])
         for index, item in enumerate(media):
             name = Path(item.path).name or f"#{index + 1}"
-            if item.mime_type not in PHOTO_TYPES:
-                problems.append(Problem(
-                    "media_type", f"{name}: Google Business Profile posts take a JPEG or PNG "
-                    f"photo, not {item.mime_type or 'this kind of file'}.",
-                    field="media", params={"index": index, "mime_type": item.mime_type},
-                ))
-            if item.size > MAX_PHOTO_BYTES:
-                problems.append(Problem(
-                    "media_too_large",
-                    f"{name} is {item.size / 1048576:.1f} MB; Google takes up to 5 MB.",
-                    field="media",
-                    params={"index": index, "size": item.size, "limit": MAX_PHOTO_BYTES},
-                ))
-            if item.width and item.height and min(item.width, item.height) < MIN_PHOTO_SIDE:
-                problems.append(Problem(
-                    "media_dimensions",
-                    f"{name} is {item.width}×{item.height}; Google wants at least "
-                    f"{MIN_PHOTO_SIDE} px on each side.",
-                    field="media", params={"index": index},
-                ))
             url = urls[index] if index < len(urls) else ""
             if not _is_public_https(str(url)):
                 problems.append(Problem(
@@ -369,7 +341,7 @@ class GoogleBusinessProvider:
             params={"readMask": "name,title,metadata"},
         )
         # The info API does not prove we may post for the account: list posts to check that.
-        self._call("GET", f"{self.api_base}/v4/{self._parent}/localPosts",
+        self._call("GET", f"{self.api}/v4/{self._parent}/localPosts",
                    params={"pageSize": "1"})
         title = str(place.get("title") or f"Location {location_id}")
         maps = str((place.get("metadata") or {}).get("mapsUri") or "")
@@ -383,11 +355,6 @@ class GoogleBusinessProvider:
         )
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        # Google takes no idempotency key; this only labels the target in Keryx.
-        return uuid.uuid4().hex
 
     def _body(self, request: PublishRequest) -> dict[str, Any]:
         options = request.options
@@ -412,7 +379,7 @@ class GoogleBusinessProvider:
         return body
 
     def publish(self, request: PublishRequest) -> PublishResult:
-        post = self._call("POST", f"{self.api_base}/v4/{self._parent}/localPosts",
+        post = self._call("POST", f"{self.api}/v4/{self._parent}/localPosts",
                           json=self._body(request))
         if not isinstance(post, dict) or not post.get("name"):
             raise OutcomeUnknown("Google accepted the post but did not return it.")
@@ -444,7 +411,7 @@ class GoogleBusinessProvider:
         Reads pages until posts are older than scheduled_at minus a margin (or none are
         left); if that bound is not reached within a few pages it raises Transient."""
         since = request.scheduled_at - LOOKUP_MARGIN if request.scheduled_at else None
-        url = f"{self.api_base}/v4/{self._parent}/localPosts"
+        url = f"{self.api}/v4/{self._parent}/localPosts"
         token = ""
         for _ in range(LOOKUP_PAGES):
             params = {"pageSize": str(PAGE_SIZE)}
@@ -468,7 +435,7 @@ class GoogleBusinessProvider:
 
     def delete(self, remote_id: str) -> None:
         try:
-            self._call("DELETE", f"{self.api_base}/v4/{self._parent}/localPosts/{remote_id}")
+            self._call("DELETE", f"{self.api}/v4/{self._parent}/localPosts/{remote_id}")
         except Disconnected as exc:
             if exc.status == 404:
                 return  # already gone: deleting is done

@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 
-from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.base import (
     AuthExpired,
     BadContent,
@@ -26,6 +25,7 @@ from keryx.networks.base import (
     RateLimited,
     Transient,
 )
+from keryx.networks.netguard import BlockedAddress, check_url
 
 USER_AGENT = "Keryx/0.1 (+self-hosted social media manager)"
 

@@ -13,26 +13,20 @@ one, so it is also kept as the refresh token. Settings (learned by verify()): {"
 Publishing: create a container (POST /{ig-user-id}/media: image_url, or media_type=REELS with
 video_url, or carousel items with is_carousel_item and then media_type=CAROUSEL with children),
 poll its status_code until FINISHED, then POST /{ig-user-id}/media_publish with creation_id.
-Instagram downloads media from a PUBLIC URL (see threads.media_url): it must be reachable from
-the internet, e.g. under KERYX_BASE_URL. Before creating anything, the account's
+Instagram downloads media from a PUBLIC URL (see graph_container.media_url): it must be
+reachable from the internet, e.g. under KERYX_BASE_URL. Before creating anything, the account's
 content_publishing_limit is read: a full quota is RateLimited, not a wasted container.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
-
-import httpx
 
 from keryx.networks import meta
 from keryx.networks.base import (
     AccountInfo,
-    AuthExpired,
     BadContent,
     Capabilities,
     Comment,
@@ -48,12 +42,15 @@ from keryx.networks.base import (
     PublishRequest,
     PublishResult,
     RateLimited,
-    TokenSet,
     Transient,
 )
-from keryx.networks.http import HttpSeam
+from keryx.networks.graph_container import (
+    GraphContainerProvider,
+    Sleep,
+    insight_value,
+    media_url,
+)
 from keryx.networks.text import find_hashtags, find_mentions, utf16_length
-from keryx.networks.threads import insight_value, media_url
 
 API_VERSION = "v23.0"
 CAPTION_LIMIT = 2200
@@ -68,14 +65,11 @@ IMAGE_TYPES = frozenset({"image/jpeg"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 VIDEO_MAX_BYTES = 300 * 1024 * 1024  # reels
-CONTAINER_TIMEOUT = 300.0
 LOOKUP_MARGIN = timedelta(minutes=5)
 # When the 24-hour quota is used up we cannot know which post frees a slot first.
 QUOTA_WAIT = 3600.0
 # The token endpoint lives on its own host (not the API's, not the login page's).
 DEFAULT_TOKEN_BASE = "https://api.instagram.com"
-
-Sleep = Callable[[float], None]
 
 
 def caption_length(text: str) -> int:
@@ -84,7 +78,7 @@ def caption_length(text: str) -> int:
     return utf16_length(text)
 
 
-class InstagramProvider:
+class InstagramProvider(GraphContainerProvider):
     network: ClassVar[str] = "instagram"
     display_name: ClassVar[str] = "Instagram"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -99,6 +93,8 @@ class InstagramProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,  # in carousels
+            min_items=1,
+            image_aspect=(0.8, 1.91),  # 4:5 (portrait) to 1.91:1 (landscape), feed images
         ),
         requires_text_or_media=True,
         first_comment=True,
@@ -120,43 +116,21 @@ class InstagramProvider:
         client_auth="body",
     )
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
+    api_version: ClassVar[str] = API_VERSION
+    container_edge: ClassVar[str] = "media"
+    publish_edge: ClassVar[str] = "media_publish"
+    quota_edge: ClassVar[str] = "content_publishing_limit"
+    text_field: ClassVar[str] = "caption"
+    status_field: ClassVar[str] = "status_code"
+    reason_field: ClassVar[str] = "status"
+    reason_on_timeout: ClassVar[bool] = True
+    exchange_grant: ClassVar[str] = "ig_exchange_token"
+    refresh_grant: ClassVar[str] = "ig_refresh_token"
 
     def __init__(self, context: ProviderContext, sleep: Sleep = time.sleep) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
-        self.api = (context.api_base or self.default_api_base).rstrip("/")
+        super().__init__(context, sleep)
         # A configured oauth base (a gateway, a test server) takes the token endpoint too.
         self.token_base = (context.oauth_base or DEFAULT_TOKEN_BASE).rstrip("/")
-        self._sleep = sleep
-
-    # -- plumbing --------------------------------------------------------------------------
-
-    def _token(self) -> str:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this Instagram channel; reconnect it.")
-        return str(token)
-
-    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              data: dict[str, Any] | None = None,
-              safe_to_repeat: bool | None = None) -> dict[str, Any]:
-        if safe_to_repeat is None:
-            safe_to_repeat = method.upper() == "GET"
-        query = {**(params or {}), "access_token": self._token()}
-        response = self.http.request(method, f"{self.api}/{API_VERSION}{path}", params=query,
-                                     data=data, safe_to_repeat=safe_to_repeat,
-                                     check_status=False)
-        meta.raise_for_graph(response, sent_unsafe=not safe_to_repeat)
-        return self._body(response)
-
-    @staticmethod
-    def _body(response: httpx.Response) -> dict[str, Any]:
-        return meta.json_body(response, "Instagram")
-
-    def _user(self) -> str:
-        return str(self.settings.get("user_id") or "me")
 
     # -- validation (pure) -----------------------------------------------------------------
 
@@ -186,47 +160,7 @@ class InstagramProvider:
         if request.options.get("first_comment"):
             problems += self._caption_problems(
                 str(request.options["first_comment"]), "first_comment", "The first comment")
-        media = request.media
-        if not media:
-            problems.append(Problem(
-                "media_required", "An Instagram post needs at least one image or video.",
-                field="media"))
-        if len(media) > CAROUSEL_MAX:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(media)} attachments; an Instagram carousel holds at most {CAROUSEL_MAX}.",
-                field="media", params={"count": len(media), "limit": CAROUSEL_MAX}))
-        for index, item in enumerate(media):
-            name = Path(item.path).name or f"#{index + 1}"
-            if item.mime_type not in IMAGE_TYPES | VIDEO_TYPES:
-                problems.append(Problem(
-                    "media_type",
-                    f"{name}: Instagram's API accepts JPEG images and MP4/MOV videos, not "
-                    f"{item.mime_type or 'this file'}.",
-                    field="media", params={"index": index, "mime_type": item.mime_type}))
-                continue
-            limit = VIDEO_MAX_BYTES if item.mime_type in VIDEO_TYPES else IMAGE_MAX_BYTES
-            if item.size > limit:
-                problems.append(Problem(
-                    "media_too_large",
-                    f"{name} is {item.size / 1048576:.1f} MB; Instagram accepts up to "
-                    f"{limit / 1048576:.0f} MB.",
-                    field="media", params={"index": index, "size": item.size, "limit": limit}))
-            if item.width and item.height and item.mime_type in IMAGE_TYPES:
-                ratio = item.width / item.height
-                if not 0.8 - 1e-3 <= ratio <= 1.91 + 1e-3:
-                    problems.append(Problem(
-                        "aspect_ratio",
-                        f"{name} is {item.width}x{item.height}; Instagram feed images must be "
-                        "between 4:5 (portrait) and 1.91:1 (landscape).",
-                        field="media", params={"index": index}))
-            if len(item.alt_text) > ALT_TEXT_MAX:
-                problems.append(Problem(
-                    "alt_text_too_long",
-                    f"The alt text of {name} is {len(item.alt_text)} characters; Instagram "
-                    f"allows {ALT_TEXT_MAX}.", field="media",
-                    params={"index": index, "length": len(item.alt_text),
-                            "limit": ALT_TEXT_MAX}))
+        problems.extend(self.media_problems(request.media))
         return problems
 
     # -- account ---------------------------------------------------------------------------
@@ -251,28 +185,7 @@ class InstagramProvider:
             settings={"user_id": user_id, "username": username, "account_type": account_type},
         )
 
-    def publishing_quota(self) -> tuple[int, int]:
-        """(posts used, posts allowed) in the moving 24-hour window."""
-        body = self._call("GET", f"/{self._user()}/content_publishing_limit",
-                          params={"fields": "quota_usage,config"})
-        entry = (body.get("data") or [{}])[0]
-        total = (entry.get("config") or {}).get("quota_total") or self.daily_post_cap
-        return int(entry.get("quota_usage") or 0), int(total)
-
     # -- containers ------------------------------------------------------------------------
-
-    def _container(self, fields: dict[str, Any]) -> str:
-        # A container is not a post: an unused one expires after 24 hours.
-        body = self._call("POST", f"/{self._user()}/media", data=fields, safe_to_repeat=True)
-        if not body.get("id"):
-            raise Transient("Instagram did not return a container id.")
-        return str(body["id"])
-
-    def _wait(self, container_id: str) -> None:
-        meta.wait_for_container(
-            lambda: self._call("GET", f"/{container_id}", params={"fields": "status_code,status"}),
-            network="Instagram", status_field="status_code", reason_field="status",
-            timeout=CONTAINER_TIMEOUT, sleep=self._sleep, reason_on_timeout=True)
 
     def _item_fields(self, request: PublishRequest, index: int, item: MediaItem,
                      carousel: bool) -> dict[str, Any]:
@@ -289,30 +202,7 @@ class InstagramProvider:
             fields["is_carousel_item"] = "true"
         return fields
 
-    def _build(self, request: PublishRequest) -> str:
-        media = request.media
-        if not media:
-            raise BadContent("An Instagram post needs at least one image or video.")
-        if len(media) == 1:
-            fields = self._item_fields(request, 0, media[0], carousel=False)
-            if request.text:
-                fields["caption"] = request.text
-            return self._container(fields)
-        children = []
-        for index, item in enumerate(media):
-            child = self._container(self._item_fields(request, index, item, carousel=True))
-            self._wait(child)
-            children.append(child)
-        fields = {"media_type": "CAROUSEL", "children": ",".join(children)}
-        if request.text:
-            fields["caption"] = request.text
-        return self._container(fields)
-
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def publish(self, request: PublishRequest) -> PublishResult:
         used, total = self.publishing_quota()
@@ -320,20 +210,9 @@ class InstagramProvider:
             raise RateLimited(
                 f"This Instagram account has published {used} of its {total} API posts in the "
                 "last 24 hours.", retry_after=QUOTA_WAIT)
-        container = self._build(request)
-        self._wait(container)
-        body = self._call("POST", f"/{self._user()}/media_publish",
-                          data={"creation_id": container})
-        if not body.get("id"):
-            raise OutcomeUnknown("Instagram answered without the id of the new post.")
-        post_id = str(body["id"])
+        post_id = self._publish_container(self._build(request))
         raw: dict[str, Any] = {"id": post_id}
-        url = ""
-        try:
-            url = str(self._call("GET", f"/{post_id}", params={"fields": "permalink"})
-                      .get("permalink") or "")
-        except ProviderError:
-            pass  # the post is out; a missing link must not fail it
+        url = self._permalink(post_id)
         first_comment = request.options.get("first_comment")
         if first_comment:
             # After publishing, never raised: an error would make the engine post again.
@@ -414,16 +293,5 @@ class InstagramProvider:
 
     # -- OAuth -----------------------------------------------------------------------------
 
-    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
-        """The code buys a short-lived token (1 h), traded at once for a long-lived one."""
-        return meta.exchange_long_lived(
-            self.http, token_url=f"{self.token_base}{self.oauth.token_path}", api=self.api,
-            client_id=self.context.client_id, client_secret=self.context.client_secret,
-            code=code, redirect_uri=redirect_uri, grant_type="ig_exchange_token",
-            network="Instagram")
-
-    def refresh(self) -> TokenSet:
-        """A long-lived token at least a day old and not yet expired buys a new 60-day one."""
-        current = str(self.credentials.get("refresh_token") or self._token())
-        return meta.refresh_long_lived(self.http, api=self.api, token=current,
-                                       grant_type="ig_refresh_token", network="Instagram")
+    def _token_url(self) -> str:
+        return f"{self.token_base}{self.oauth.token_path}"

@@ -17,7 +17,6 @@ No idempotency key: an unknown outcome is reconciled by reading the author's rec
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,7 +40,6 @@ from keryx.networks.base import (
     Metrics,
     OAuth2Spec,
     Problem,
-    ProviderContext,
     ProviderError,
     PublishRequest,
     PublishResult,
@@ -49,10 +47,11 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
+from keryx.networks.common import BaseProvider
 from keryx.networks.followup import add_first_comment, first_comment_text
-from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
+from keryx.networks.http import error_message, parse_retry_after, raise_for_status
+from keryx.networks.mediacheck import kind_of
 from keryx.networks.text import find_hashtags, find_urls, utf16_length
-from keryx.networks.videoprobe import probe
 
 # Monthly versions are supported for about a year; a channel may override it in its settings.
 LINKEDIN_VERSION = "202605"
@@ -154,7 +153,7 @@ def post_url(urn: str) -> str:
     return f"https://www.linkedin.com/feed/update/{urn}/"
 
 
-class LinkedInProvider:
+class LinkedInProvider(BaseProvider):
     network: ClassVar[str] = "linkedin"
     display_name: ClassVar[str] = "LinkedIn"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -169,6 +168,16 @@ class LinkedInProvider:
             alt_text=True,
             alt_text_max=None,
             mix_images_and_video=False,
+            # Images, or one video, or one document: never a mix.
+            alone=frozenset({"video", "document"}),
+            min_video_bytes=MIN_VIDEO_BYTES,
+            document_types=DOCUMENT_TYPES,
+            max_document_bytes=MAX_DOCUMENT_BYTES,
+            max_image_pixels=MAX_IMAGE_PIXELS,
+            probe_video=True,
+            video_containers=frozenset({"mp4"}),
+            min_video_seconds=MIN_VIDEO_SECONDS,
+            max_video_seconds=MAX_VIDEO_SECONDS,
         ),
         first_comment=True,
         metrics=True,
@@ -193,14 +202,6 @@ class LinkedInProvider:
     )
     # Third parties quote ~150 shares per member per day; LinkedIn publishes no figure.
     daily_post_cap: ClassVar[int | None] = 150
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.api = (context.api_base or self.default_api_base).rstrip("/")
-        self.oauth_base = (context.oauth_base or self.default_oauth_base).rstrip("/")
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -257,73 +258,8 @@ class LinkedInProvider:
         media = request.media
         if not request.text.strip() and not media:
             problems.append(Problem("empty", "A LinkedIn post needs text or media."))
-        kinds = {self._kind(item) for item in media}
-        if len(kinds) > 1:
-            problems.append(Problem(
-                "mixed_media", "LinkedIn takes images, or one video, or one document, not a mix.",
-                field="media"))
-        elif kinds == {"image"} and len(media) > MAX_IMAGES:
-            problems.append(Problem(
-                "too_many_media", f"{len(media)} images; LinkedIn allows at most {MAX_IMAGES}.",
-                field="media", params={"count": len(media), "limit": MAX_IMAGES}))
-        elif kinds & {"video", "document"} and len(media) > 1:
-            problems.append(Problem(
-                "too_many_media", "LinkedIn takes one video or one document per post.",
-                field="media", params={"count": len(media), "limit": 1}))
-        for index, item in enumerate(media):
-            problems.extend(self._media_problems(index, item))
+        problems.extend(self.media_problems(media))
         return problems
-
-    @staticmethod
-    def _kind(item: MediaItem) -> str:
-        if item.mime_type in DOCUMENT_TYPES:
-            return "document"
-        return "video" if item.mime_type.startswith("video/") else "image"
-
-    def _media_problems(self, index: int, item: MediaItem) -> list[Problem]:
-        name = Path(item.path).name or f"#{index + 1}"
-        kind = self._kind(item)
-        params: dict[str, Any] = {"index": index}
-        if kind == "document":
-            if item.size > MAX_DOCUMENT_BYTES:
-                return [Problem("media_too_large", f"{name} is over 100 MB, LinkedIn's limit "
-                                "for documents.", field="media", params=params)]
-            return []
-        if kind == "image":
-            if item.mime_type not in IMAGE_TYPES:
-                return [Problem("media_type", f"{name}: LinkedIn takes JPG, PNG or GIF images, "
-                                f"not {item.mime_type or 'this kind of file'}.", field="media",
-                                params={**params, "mime_type": item.mime_type})]
-            if item.width and item.height and item.width * item.height >= MAX_IMAGE_PIXELS:
-                return [Problem("image_too_large", f"{name} has {item.width}×{item.height} "
-                                "pixels; LinkedIn takes fewer than 36,152,320.",
-                                field="media", params=params)]
-            if item.size > MAX_IMAGE_BYTES:
-                return [Problem("media_too_large", f"{name} is {item.size / 1048576:.1f} MB; "
-                                "LinkedIn images should be at most 5 MB.", field="media",
-                                params={**params, "size": item.size,
-                                        "limit": MAX_IMAGE_BYTES})]
-            return []
-        if item.mime_type not in VIDEO_TYPES:
-            return [Problem("media_type", f"{name}: LinkedIn takes MP4 videos only.",
-                            field="media", params={**params, "mime_type": item.mime_type})]
-        if not MIN_VIDEO_BYTES <= item.size <= MAX_VIDEO_BYTES:
-            return [Problem("media_size", f"{name} is {item.size / 1048576:.1f} MB; LinkedIn "
-                            "takes videos from 75 KB to 500 MB.", field="media",
-                            params={**params, "size": item.size})]
-        info = probe(item.path)
-        if info.probed and not info.has_video:
-            return [Problem("media_unreadable", f"{name} is not a video LinkedIn can read.",
-                            field="media", params=params)]
-        if info.container and info.container != "mp4":
-            return [Problem("media_type", f"{name} is not an MP4 file.", field="media",
-                            params=params)]
-        if info.duration is not None and not (
-                MIN_VIDEO_SECONDS <= info.duration <= MAX_VIDEO_SECONDS):
-            return [Problem("video_duration", f"{name} lasts {info.duration:.0f} seconds; "
-                            "LinkedIn takes videos from 3 seconds to 30 minutes.",
-                            field="media", params={**params, "duration": info.duration})]
-        return []
 
     # -- account ---------------------------------------------------------------------------
 
@@ -353,10 +289,6 @@ class LinkedInProvider:
 
     # -- publishing ------------------------------------------------------------------------
 
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
-
     def publish(self, request: PublishRequest) -> PublishResult:
         author = self.author
         content = self._content(request, author)
@@ -384,7 +316,7 @@ class LinkedInProvider:
         media = request.media
         if not media:
             return None
-        kind = self._kind(media[0])
+        kind = kind_of(self.capabilities.media, media[0].mime_type)
         if kind == "document":
             urn = self._upload_simple("documents", "document", media[0], author)
             title = str(request.options.get("document_title") or Path(media[0].path).stem)

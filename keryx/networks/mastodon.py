@@ -18,9 +18,9 @@ result (raw["follow_up_error"]), as on X.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -36,11 +36,11 @@ from keryx.networks.base import (
     Disconnected,
     MediaRules,
     Problem,
-    ProviderContext,
     PublishRequest,
     PublishResult,
     Transient,
 )
+from keryx.networks.common import BaseProvider
 from keryx.networks.http import HttpSeam
 from keryx.networks.text import find_mentions, find_urls, graphemes
 from keryx.networks.times import parse_iso_time
@@ -137,7 +137,7 @@ def follow_ups(request: PublishRequest) -> list[str]:
     return texts
 
 
-class MastodonProvider:
+class MastodonProvider(BaseProvider):
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -152,6 +152,8 @@ class MastodonProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=False,
+            alone=frozenset({"video"}),
+            alt_text_counting="graphemes",
         ),
         content_warning=True,
         threads=True,
@@ -159,12 +161,6 @@ class MastodonProvider:
         idempotent_publish=True,
         connect="oauth2",
     )
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -209,6 +205,20 @@ class MastodonProvider:
             "video_size_limit": int(s.get("video_size_limit") or DEFAULT_VIDEO_LIMIT),
         }
 
+    def media_rules(self) -> MediaRules:
+        """The declared rules with this server's own limits (learned at connect time)."""
+        limits = self._limits()
+        types = limits["mime_types"]
+        return dataclasses.replace(
+            self.capabilities.media,
+            max_items=limits["max_media"],
+            image_types=frozenset(t for t in types if t.startswith("image/")),
+            max_image_bytes=limits["image_size_limit"],
+            # Audio goes up under the video limit, and like a video, on its own.
+            video_types=frozenset(t for t in types if not t.startswith("image/")),
+            max_video_bytes=limits["video_size_limit"],
+        )
+
     def validate(self, request: PublishRequest) -> list[Problem]:
         limits = self._limits()
         problems: list[Problem] = []
@@ -228,64 +238,7 @@ class MastodonProvider:
         if not request.text.strip() and not request.media:
             problems.append(Problem("empty", "A Mastodon post needs text or media."))
         problems.extend(self._follow_up_problems(request, limits))
-        media = request.media
-        if len(media) > limits["max_media"]:
-            problems.append(
-                Problem(
-                    "too_many_media",
-                    f"{len(media)} attachments; Mastodon allows at most {limits['max_media']}.",
-                    field="media",
-                    params={"count": len(media), "limit": limits["max_media"]},
-                )
-            )
-        kinds = {item.mime_type.split("/", 1)[0] for item in media}
-        if "video" in kinds and len(media) > 1:
-            problems.append(
-                Problem(
-                    "mixed_media",
-                    "Mastodon accepts one video on its own, not together with other media.",
-                    field="media",
-                )
-            )
-        for index, item in enumerate(media):
-            name = Path(item.path).name or f"#{index + 1}"
-            if item.mime_type not in limits["mime_types"]:
-                problems.append(
-                    Problem(
-                        "media_type",
-                        f"{name}: this Mastodon server does not accept {item.mime_type or 'this'} "
-                        "files.",
-                        field="media",
-                        params={"index": index, "mime_type": item.mime_type},
-                    )
-                )
-                continue
-            limit = (
-                limits["video_size_limit"]
-                if item.mime_type.startswith("video/")
-                else limits["image_size_limit"]
-            )
-            if item.size > limit:
-                problems.append(
-                    Problem(
-                        "media_too_large",
-                        f"{name} is {item.size / 1048576:.1f} MB; this Mastodon server accepts up "
-                        f"to {limit / 1048576:.0f} MB.",
-                        field="media",
-                        params={"index": index, "size": item.size, "limit": limit},
-                    )
-                )
-            alt_length = graphemes(item.alt_text)
-            if alt_length > ALT_TEXT_MAX:
-                problems.append(
-                    Problem(
-                        "alt_text_too_long",
-                        f"The alt text of {name} is {alt_length} characters; Mastodon allows "
-                        f"{ALT_TEXT_MAX}.",
-                        field="media",
-                        params={"index": index, "length": alt_length, "limit": ALT_TEXT_MAX},
-                    )
-                )
+        problems.extend(self.media_problems(request.media))
         return problems
 
     @staticmethod
@@ -361,10 +314,6 @@ class MastodonProvider:
         return result
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def _upload(self, item: Any) -> str:
         path = Path(item.path)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,14 +37,14 @@ from keryx.networks.base import (
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
-    ProviderContext,
     PublishRequest,
     PublishResult,
     RateLimited,
     TokenSet,
     Transient,
 )
-from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
+from keryx.networks.common import BaseProvider
+from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 from keryx.networks.text import find_urls
 from keryx.networks.times import parse_iso_time
 
@@ -64,7 +63,7 @@ LOOKUP_MARGIN = timedelta(minutes=5)
 METRIC_TYPES = "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,TOTAL_COMMENTS,TOTAL_REACTIONS"
 
 
-class PinterestProvider:
+class PinterestProvider(BaseProvider):
     network: ClassVar[str] = "pinterest"
     display_name: ClassVar[str] = "Pinterest"
     default_api_base: ClassVar[str] = "https://api.pinterest.com/v5"
@@ -98,6 +97,8 @@ class PinterestProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=False,
+            min_items=1,
+            alone=frozenset({"video"}),
         ),
         metrics=True,
         # API v5 has no endpoint to read or write Pin comments.
@@ -107,13 +108,6 @@ class PinterestProvider:
 
     media_poll_interval: float = 2.0
     media_poll_timeout: float = 300.0
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
-        self.api_base = (context.api_base or self.default_api_base).rstrip("/")
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -127,7 +121,7 @@ class PinterestProvider:
               **kwargs: Any) -> httpx.Response:
         if safe is None:
             safe = method in {"GET", "DELETE"}
-        response = self.http.request(method, self.api_base + path, headers=self._headers(),
+        response = self.http.request(method, self.api + path, headers=self._headers(),
                                      safe_to_repeat=safe, check_status=False, **kwargs)
         self._check(response, safe=safe)
         return response
@@ -211,49 +205,7 @@ class PinterestProvider:
                 "board_required", "Choose the Pinterest board this channel pins to.",
                 field="options",
             ))
-        problems.extend(self._media_problems(request.media))
-        return problems
-
-    def _media_problems(self, media: tuple[MediaItem, ...]) -> list[Problem]:
-        problems: list[Problem] = []
-        videos = [m for m in media if m.mime_type.startswith("video/")]
-        images = [m for m in media if not m.mime_type.startswith("video/")]
-        if not media:
-            problems.append(Problem(
-                "media_required", "A Pin needs an image or a video.", field="media"))
-        if videos and (images or len(videos) > 1):
-            problems.append(Problem(
-                "mixed_media", "A video Pin holds one video and nothing else.", field="media"))
-        if len(images) > CAROUSEL[1]:
-            problems.append(Problem(
-                "too_many_media", f"{len(images)} images; a carousel Pin holds 2 to "
-                f"{CAROUSEL[1]}.", field="media",
-                params={"count": len(images), "limit": CAROUSEL[1]},
-            ))
-        for index, item in enumerate(media):
-            name = Path(item.path).name or f"#{index + 1}"
-            is_video = item.mime_type.startswith("video/")
-            types = VIDEO_TYPES if is_video else IMAGE_TYPES
-            limit = VIDEO_MAX_BYTES if is_video else IMAGE_MAX_BYTES
-            if item.mime_type not in types:
-                problems.append(Problem(
-                    "media_type", f"{name}: Pinterest's API takes JPEG or PNG images and MP4, "
-                    f"MOV or M4V video, not {item.mime_type}.", field="media",
-                    params={"index": index, "mime_type": item.mime_type},
-                ))
-            elif item.size > limit:
-                problems.append(Problem(
-                    "media_too_large", f"{name} is {item.size / 1048576:.1f} MB; Pinterest "
-                    f"accepts up to {limit / 1048576:.0f} MB.", field="media",
-                    params={"index": index, "size": item.size, "limit": limit},
-                ))
-            if len(item.alt_text) > ALT_TEXT_MAX:
-                problems.append(Problem(
-                    "alt_text_too_long", f"The alt text of {name} is {len(item.alt_text)} "
-                    f"characters; Pinterest allows {ALT_TEXT_MAX}.", field="media",
-                    params={"index": index, "length": len(item.alt_text),
-                            "limit": ALT_TEXT_MAX},
-                ))
+        problems.extend(self.media_problems(request.media))
         return problems
 
     # -- account ---------------------------------------------------------------------------
@@ -304,10 +256,6 @@ class PinterestProvider:
         return match["id"]
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     @staticmethod
     def _base64(item: MediaItem) -> str:
@@ -445,7 +393,7 @@ class PinterestProvider:
     # -- OAuth -----------------------------------------------------------------------------
 
     def _token_url(self) -> str:
-        return oauth2.endpoint(self.api_base, self.oauth.token_path)
+        return oauth2.endpoint(self.api, self.oauth.token_path)
 
     def exchange_code(self, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
         return oauth2.token_request(

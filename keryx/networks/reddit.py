@@ -21,7 +21,6 @@ a RATELIMIT error ("try again in 5 minutes").
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,15 +41,15 @@ from keryx.networks.base import (
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
-    ProviderContext,
     PublishRequest,
     PublishResult,
     RateLimited,
     TokenSet,
     Transient,
 )
+from keryx.networks.common import BaseProvider
 from keryx.networks.followup import add_first_comment, first_comment_text
-from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
+from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 
 TITLE_MAX = 300
 TEXT_MAX = 40_000
@@ -81,7 +80,7 @@ def _timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
-class RedditProvider:
+class RedditProvider(BaseProvider):
     network: ClassVar[str] = "reddit"
     display_name: ClassVar[str] = "Reddit"
     default_api_base: ClassVar[str] = "https://oauth.reddit.com"
@@ -123,14 +122,6 @@ class RedditProvider:
     find_attempts: int = 4
     find_interval: float = 2.0
 
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
-        self.api_base = (context.api_base or self.default_api_base).rstrip("/")
-        self.oauth_base = (context.oauth_base or self.default_oauth_base).rstrip("/")
-
     # -- plumbing --------------------------------------------------------------------------
 
     @property
@@ -151,7 +142,7 @@ class RedditProvider:
     def _call(self, method: str, path: str, *, safe: bool | None = None, **kwargs: Any) -> Any:
         if safe is None:
             safe = method == "GET"
-        response = self.http.request(method, self.api_base + path, headers=self._headers(),
+        response = self.http.request(method, self.api + path, headers=self._headers(),
                                      safe_to_repeat=safe, check_status=False, **kwargs)
         if response.status_code >= 400:
             message = f"Reddit: {error_message(response)}"
@@ -260,22 +251,7 @@ class RedditProvider:
             problems.append(Problem(
                 "body_not_allowed", "Reddit link and image posts have a title only; move the "
                 "text into a first comment or make it a text post.", field="text"))
-        if len(request.media) > 1:
-            problems.append(Problem(
-                "too_many_media", "Keryx posts one image per Reddit submission (no galleries).",
-                field="media", params={"count": len(request.media), "limit": 1}))
-        for index, item in enumerate(request.media):
-            name = Path(item.path).name or f"#{index + 1}"
-            if item.mime_type not in IMAGE_TYPES:
-                problems.append(Problem(
-                    "media_type", f"{name}: Keryx posts JPEG, PNG or GIF images to Reddit, "
-                    f"not {item.mime_type}.", field="media",
-                    params={"index": index, "mime_type": item.mime_type}))
-            elif item.size > IMAGE_MAX_BYTES:
-                problems.append(Problem(
-                    "media_too_large", f"{name} is {item.size / 1048576:.1f} MB; Reddit "
-                    f"accepts images up to {IMAGE_MAX_BYTES / 1048576:.0f} MB.", field="media",
-                    params={"index": index, "size": item.size, "limit": IMAGE_MAX_BYTES}))
+        problems.extend(self.media_problems(request.media))
         return problems
 
     # -- account ---------------------------------------------------------------------------
@@ -292,10 +268,6 @@ class RedditProvider:
         )
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def _upload_image(self, item: Any) -> str:
         path = Path(item.path)

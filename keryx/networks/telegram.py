@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,14 +41,14 @@ from keryx.networks.base import (
     MediaRules,
     OutcomeUnknown,
     Problem,
-    ProviderContext,
     ProviderError,
     PublishRequest,
     PublishResult,
     RateLimited,
     Transient,
 )
-from keryx.networks.http import HttpSeam, parse_retry_after
+from keryx.networks.common import BaseProvider
+from keryx.networks.http import parse_retry_after
 from keryx.networks.text import utf16_length
 
 logger = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ def message_url(chat: dict[str, Any], message_id: int | str) -> str:
     return ""
 
 
-class TelegramProvider:
+class TelegramProvider(BaseProvider):
     network: ClassVar[str] = "telegram"
     display_name: ClassVar[str] = "Telegram"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -133,6 +132,8 @@ class TelegramProvider:
             max_video_bytes=FILE_MAX_BYTES,
             alt_text=False,  # the Bot API has no alt text for photos
             mix_images_and_video=True,  # an album may mix photos and videos
+            max_image_side_sum=PHOTO_MAX_SIDES,
+            max_image_side_ratio=PHOTO_MAX_RATIO,
         ),
         threads=True,  # as replies (reply_parameters) to the first message
         idempotent_publish=False,
@@ -155,13 +156,6 @@ class TelegramProvider:
     # Telegram asks for about one message per second per chat and 30 per second overall; it
     # sets no daily cap.
     daily_post_cap: ClassVar[int | None] = None
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.api_base = (context.api_base or DEFAULT_API_BASE).rstrip("/")
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -190,7 +184,7 @@ class TelegramProvider:
 
     def _call(self, method: str, *, safe: bool = False, **kwargs: Any) -> Any:
         """POST one Bot API method; its `result`, or the classified error."""
-        url = f"{self.api_base}/bot{self._token}/{method}"
+        url = f"{self.api}/bot{self._token}/{method}"
         try:
             response = self.http.request(
                 "POST", url, safe_to_repeat=safe, check_status=False, **kwargs
@@ -279,46 +273,7 @@ class TelegramProvider:
                     field="thread",
                     params={"index": index, "count": part_length, "limit": TEXT_LIMIT},
                 ))
-        if len(media) > MEDIA_GROUP_MAX:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(media)} files; a Telegram album holds at most {MEDIA_GROUP_MAX}.",
-                field="media", params={"count": len(media), "limit": MEDIA_GROUP_MAX},
-            ))
-        for index, item in enumerate(media):
-            problems.extend(self._media_problems(index, item))
-        return problems
-
-    @staticmethod
-    def _media_problems(index: int, item: MediaItem) -> list[Problem]:
-        name = Path(item.path).name or f"#{index + 1}"
-        params: dict[str, Any] = {"index": index, "mime_type": item.mime_type}
-        if item.mime_type not in PHOTO_TYPES | VIDEO_TYPES:
-            return [Problem(
-                "media_type",
-                f"{name}: Telegram posts JPEG, PNG or WebP photos and MP4 videos, not "
-                f"{item.mime_type or 'this kind of file'}.",
-                field="media", params=params,
-            )]
-        problems = []
-        limit = PHOTO_MAX_BYTES if item.mime_type in PHOTO_TYPES else FILE_MAX_BYTES
-        if item.size > limit:
-            problems.append(Problem(
-                "media_too_large",
-                f"{name} is {item.size / 1_000_000:.1f} MB; Telegram accepts up to "
-                f"{limit // 1_000_000} MB.",
-                field="media", params={**params, "size": item.size, "limit": limit},
-            ))
-        if item.mime_type in PHOTO_TYPES and item.width and item.height:
-            long_side, short_side = max(item.width, item.height), min(item.width, item.height)
-            too_big = item.width + item.height > PHOTO_MAX_SIDES
-            if too_big or long_side > PHOTO_MAX_RATIO * short_side:
-                problems.append(Problem(
-                    "media_dimensions",
-                    f"{name} is {item.width}×{item.height}; Telegram photos need width + height "
-                    f"≤ {PHOTO_MAX_SIDES} and a side ratio of at most {PHOTO_MAX_RATIO}.",
-                    field="media", params={**params, "width": item.width, "height": item.height},
-                ))
+        problems.extend(self.media_problems(media))
         return problems
 
     @staticmethod
@@ -372,11 +327,6 @@ class TelegramProvider:
         )
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        # Telegram takes no idempotency key; this only labels the target in Keryx.
-        return uuid.uuid4().hex
 
     def _chat(self) -> dict[str, Any]:
         return {"id": self._chat_id, "username": self.settings.get("chat_username") or ""}

@@ -20,20 +20,11 @@ raised, so the main post is not published twice.
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-
-from keryx.networks import meta
 from keryx.networks.base import (
     AccountInfo,
-    AuthExpired,
-    BadContent,
     Capabilities,
     Comment,
     ConnectField,
@@ -42,17 +33,14 @@ from keryx.networks.base import (
     MediaRules,
     Metrics,
     OAuth2Spec,
-    OutcomeUnknown,
     Problem,
-    ProviderContext,
     ProviderError,
     PublishRequest,
     PublishResult,
-    TokenSet,
     Transient,
 )
 from keryx.networks.counting import emoji_bytes_length
-from keryx.networks.http import HttpSeam
+from keryx.networks.graph_container import GraphContainerProvider, insight_value, media_url
 from keryx.networks.meta import parse_graph_time
 from keryx.networks.oauth2 import endpoint
 from keryx.networks.text import find_urls
@@ -66,11 +54,7 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 VIDEO_MAX_BYTES = 1024 * 1024 * 1024
-# Meta suggests about 30 s between creating a container and publishing it; video takes longer.
-CONTAINER_TIMEOUT = 300.0
 LOOKUP_MARGIN = timedelta(minutes=5)
-
-Sleep = Callable[[float], None]
 
 
 def threads_length(text: str) -> int:
@@ -89,35 +73,7 @@ def unique_links(text: str) -> list[str]:
     return seen
 
 
-def media_url(request: PublishRequest, index: int, item: MediaItem) -> str:
-    """The public URL a Meta network downloads this item from."""
-    url = getattr(item, "url", "") or ""
-    urls = request.options.get("media_urls") or []
-    if not url and index < len(urls):
-        url = str(urls[index] or "")
-    if not url.startswith(("https://", "http://")):
-        raise BadContent(
-            f"{Path(item.path).name} has no public URL: Meta's servers download media "
-            "themselves, so it must be reachable from the internet (set KERYX_BASE_URL to "
-            "Keryx's public address)."
-        )
-    return url
-
-
-def insight_value(data: list[Any], name: str) -> int | None:
-    for entry in data:
-        if not isinstance(entry, dict) or entry.get("name") != name:
-            continue
-        total = entry.get("total_value")
-        if isinstance(total, dict) and isinstance(total.get("value"), int):
-            return total["value"]
-        values = entry.get("values") or []
-        if values and isinstance(values[0], dict) and isinstance(values[0].get("value"), int):
-            return values[0]["value"]
-    return None
-
-
-class ThreadsProvider:
+class ThreadsProvider(GraphContainerProvider):
     network: ClassVar[str] = "threads"
     display_name: ClassVar[str] = "Threads"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -154,41 +110,15 @@ class ThreadsProvider:
         token_on_api_base=True,
     )
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
-
-    def __init__(self, context: ProviderContext, sleep: Sleep = time.sleep) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
-        self.api = (context.api_base or self.default_api_base).rstrip("/")
-        self._sleep = sleep
-
-    # -- plumbing --------------------------------------------------------------------------
-
-    def _token(self) -> str:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this Threads channel; reconnect it.")
-        return str(token)
-
-    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-              data: dict[str, Any] | None = None, safe_to_repeat: bool | None = None,
-              versioned: bool = True) -> dict[str, Any]:
-        if safe_to_repeat is None:
-            safe_to_repeat = method.upper() == "GET"
-        url = f"{self.api}/{API_VERSION}{path}" if versioned else f"{self.api}{path}"
-        query = {**(params or {}), "access_token": self._token()}
-        response = self.http.request(method, url, params=query, data=data,
-                                     safe_to_repeat=safe_to_repeat, check_status=False)
-        meta.raise_for_graph(response, sent_unsafe=not safe_to_repeat)
-        return self._body(response)
-
-    @staticmethod
-    def _body(response: httpx.Response) -> dict[str, Any]:
-        return meta.json_body(response, "Threads")
-
-    def _user(self) -> str:
-        return str(self.settings.get("user_id") or "me")
+    api_version: ClassVar[str] = API_VERSION
+    container_edge: ClassVar[str] = "threads"
+    publish_edge: ClassVar[str] = "threads_publish"
+    quota_edge: ClassVar[str] = "threads_publishing_limit"
+    text_field: ClassVar[str] = "text"
+    status_field: ClassVar[str] = "status"
+    reason_field: ClassVar[str] = "error_message"
+    exchange_grant: ClassVar[str] = "th_exchange_token"
+    refresh_grant: ClassVar[str] = "th_refresh_token"
 
     # -- validation (pure) -----------------------------------------------------------------
 
@@ -221,35 +151,7 @@ class ThreadsProvider:
         if request.options.get("first_comment"):
             problems += self._text_problems(
                 str(request.options["first_comment"]), "first_comment", "The first comment")
-        if len(request.media) > CAROUSEL_MAX:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(request.media)} attachments; a Threads carousel holds at most "
-                f"{CAROUSEL_MAX}.", field="media",
-                params={"count": len(request.media), "limit": CAROUSEL_MAX}))
-        for index, item in enumerate(request.media):
-            name = Path(item.path).name or f"#{index + 1}"
-            if item.mime_type not in IMAGE_TYPES | VIDEO_TYPES:
-                problems.append(Problem(
-                    "media_type",
-                    f"{name}: Threads accepts JPEG and PNG images and MP4/MOV videos, not "
-                    f"{item.mime_type or 'this file'}.",
-                    field="media", params={"index": index, "mime_type": item.mime_type}))
-                continue
-            limit = VIDEO_MAX_BYTES if item.mime_type in VIDEO_TYPES else IMAGE_MAX_BYTES
-            if item.size > limit:
-                problems.append(Problem(
-                    "media_too_large",
-                    f"{name} is {item.size / 1048576:.1f} MB; Threads accepts up to "
-                    f"{limit / 1048576:.0f} MB.",
-                    field="media", params={"index": index, "size": item.size, "limit": limit}))
-            if len(item.alt_text) > ALT_TEXT_MAX:
-                problems.append(Problem(
-                    "alt_text_too_long",
-                    f"The alt text of {name} is {len(item.alt_text)} characters; Threads "
-                    f"allows {ALT_TEXT_MAX}.", field="media",
-                    params={"index": index, "length": len(item.alt_text),
-                            "limit": ALT_TEXT_MAX}))
+        problems.extend(self.media_problems(request.media))
         return problems
 
     # -- account ---------------------------------------------------------------------------
@@ -267,32 +169,10 @@ class ThreadsProvider:
             settings={"user_id": str(me["id"]), "username": username},
         )
 
-    def publishing_quota(self) -> tuple[int, int]:
-        """(posts used, posts allowed) in the last 24 hours, from threads_publishing_limit."""
-        body = self._call("GET", f"/{self._user()}/threads_publishing_limit",
-                          params={"fields": "quota_usage,config"})
-        entry = (body.get("data") or [{}])[0]
-        total = (entry.get("config") or {}).get("quota_total") or self.daily_post_cap
-        return int(entry.get("quota_usage") or 0), int(total)
-
     # -- containers ------------------------------------------------------------------------
 
-    def _container(self, fields: dict[str, Any]) -> str:
-        # Creating a container publishes nothing: an unused one expires by itself.
-        body = self._call("POST", f"/{self._user()}/threads", data=fields, safe_to_repeat=True)
-        if not body.get("id"):
-            raise Transient("Threads did not return a container id.")
-        return str(body["id"])
-
-    def _wait(self, container_id: str) -> None:
-        """Poll the container until FINISHED; ERROR/EXPIRED and a bounded wait raise."""
-        meta.wait_for_container(
-            lambda: self._call("GET", f"/{container_id}",
-                               params={"fields": "status,error_message"}),
-            network="Threads", status_field="status", reason_field="error_message",
-            timeout=CONTAINER_TIMEOUT, sleep=self._sleep)
-
-    def _media_fields(self, request: PublishRequest, index: int, item: MediaItem) -> dict[str, Any]:
+    def _item_fields(self, request: PublishRequest, index: int, item: MediaItem,
+                     carousel: bool) -> dict[str, Any]:
         url = media_url(request, index, item)
         if item.mime_type in VIDEO_TYPES:
             fields: dict[str, Any] = {"media_type": "VIDEO", "video_url": url}
@@ -300,48 +180,14 @@ class ThreadsProvider:
             fields = {"media_type": "IMAGE", "image_url": url}
         if item.alt_text:
             fields["alt_text"] = item.alt_text
+        if carousel:
+            fields["is_carousel_item"] = "true"
         return fields
 
-    def _build(self, request: PublishRequest) -> str:
-        media = request.media
-        if not media:
-            return self._container({"media_type": "TEXT", "text": request.text})
-        if len(media) == 1:
-            fields = self._media_fields(request, 0, media[0])
-            if request.text:
-                fields["text"] = request.text
-            return self._container(fields)
-        children = []
-        for index, item in enumerate(media):
-            child = self._container({**self._media_fields(request, index, item),
-                                     "is_carousel_item": "true"})
-            self._wait(child)
-            children.append(child)
-        fields = {"media_type": "CAROUSEL", "children": ",".join(children)}
-        if request.text:
-            fields["text"] = request.text
-        return self._container(fields)
-
-    def _publish_container(self, container_id: str) -> str:
-        self._wait(container_id)
-        body = self._call("POST", f"/{self._user()}/threads_publish",
-                          data={"creation_id": container_id})
-        if not body.get("id"):
-            raise OutcomeUnknown("Threads answered without the id of the new post.")
-        return str(body["id"])
-
-    def _permalink(self, media_id: str) -> str:
-        try:
-            body = self._call("GET", f"/{media_id}", params={"fields": "permalink"})
-        except ProviderError:
-            return ""  # the post is out; a missing link must not fail it
-        return str(body.get("permalink") or "")
+    def _text_only(self, request: PublishRequest) -> str:
+        return self._container({"media_type": "TEXT", "text": request.text})
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def publish(self, request: PublishRequest) -> PublishResult:
         post_id = self._publish_container(self._build(request))
@@ -427,16 +273,5 @@ class ThreadsProvider:
 
     # -- OAuth -----------------------------------------------------------------------------
 
-    def exchange_code(self, code: str, redirect_uri: str, code_verifier: str = "") -> TokenSet:
-        """The code buys a short-lived token (1 h), traded at once for a long-lived one."""
-        return meta.exchange_long_lived(
-            self.http, token_url=endpoint(self.api, self.oauth.token_path), api=self.api,
-            client_id=self.context.client_id, client_secret=self.context.client_secret,
-            code=code, redirect_uri=redirect_uri, grant_type="th_exchange_token",
-            network="Threads")
-
-    def refresh(self) -> TokenSet:
-        """A long-lived token at least a day old and not yet expired buys a new 60-day one."""
-        current = str(self.credentials.get("refresh_token") or self._token())
-        return meta.refresh_long_lived(self.http, api=self.api, token=current,
-                                       grant_type="th_refresh_token", network="Threads")
+    def _token_url(self) -> str:
+        return endpoint(self.api, self.oauth.token_path)

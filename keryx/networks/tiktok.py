@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,7 +44,6 @@ from keryx.networks.base import (
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
-    ProviderContext,
     ProviderError,
     PublishRequest,
     PublishResult,
@@ -53,7 +51,8 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
-from keryx.networks.http import HttpSeam, error_message, parse_retry_after, raise_for_status
+from keryx.networks.common import BaseProvider
+from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 from keryx.networks.text import utf16_length
 
 VIDEO_TITLE_MAX = 2200  # UTF-16 code units ("runes"; the stricter reading of TikTok's unit)
@@ -122,7 +121,7 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
-class TikTokProvider:
+class TikTokProvider(BaseProvider):
     network: ClassVar[str] = "tiktok"
     display_name: ClassVar[str] = "TikTok"
     default_api_base: ClassVar[str] = "https://open.tiktokapis.com"
@@ -170,6 +169,9 @@ class TikTokProvider:
             max_video_bytes=VIDEO_MAX_BYTES,
             alt_text=False,
             mix_images_and_video=False,
+            # One video, or up to 35 photos.
+            min_items=1,
+            alone=frozenset({"video"}),
         ),
         requires_text_or_media=True,
         metrics=True,
@@ -181,14 +183,6 @@ class TikTokProvider:
     # Status polling: bounded so a post that never finishes processing ends as OutcomeUnknown.
     poll_interval: float = 2.0
     poll_timeout: float = 300.0
-
-    def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
-        self.api_base = (context.api_base or self.default_api_base).rstrip("/")
-        self.oauth_base = (context.oauth_base or self.default_oauth_base).rstrip("/")
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -234,7 +228,7 @@ class TikTokProvider:
         if safe is None:
             safe = method == "GET"
         response = self.http.request(
-            method, self.api_base + path, headers=self._headers(), json=json, params=params,
+            method, self.api + path, headers=self._headers(), json=json, params=params,
             safe_to_repeat=safe, check_status=False,
         )
         try:
@@ -273,28 +267,7 @@ class TikTokProvider:
         media = request.media
         videos = [m for m in media if m.mime_type.startswith("video/")]
         images = [m for m in media if not m.mime_type.startswith("video/")]
-        if not media:
-            problems.append(Problem(
-                "media_required", "A TikTok post needs one video or up to 35 photos.",
-                field="media",
-            ))
-        if videos and images:
-            problems.append(Problem(
-                "mixed_media", "TikTok posts hold one video or photos, not both.", field="media",
-            ))
-        if len(videos) > 1:
-            problems.append(Problem(
-                "too_many_media", "A TikTok video post holds exactly one video.", field="media",
-                params={"count": len(videos), "limit": 1},
-            ))
-        if len(images) > PHOTO_MAX:
-            problems.append(Problem(
-                "too_many_media",
-                f"{len(images)} photos; a TikTok photo post holds at most {PHOTO_MAX}.",
-                field="media", params={"count": len(images), "limit": PHOTO_MAX},
-            ))
-        for index, item in enumerate(media):
-            problems.extend(self._media_problems(index, item))
+        problems.extend(self.media_problems(media))
         text_length = utf16_length(request.text)
         if images and not videos:
             limit, what = PHOTO_DESCRIPTION_MAX, "photo post description"
@@ -322,27 +295,6 @@ class TikTokProvider:
             ))
         problems.extend(self._privacy_problems(request))
         return problems
-
-    def _media_problems(self, index: int, item: MediaItem) -> list[Problem]:
-        name = Path(item.path).name or f"#{index + 1}"
-        is_video = item.mime_type.startswith("video/")
-        types = VIDEO_TYPES if is_video else IMAGE_TYPES
-        limit = VIDEO_MAX_BYTES if is_video else PHOTO_MAX_BYTES
-        if item.mime_type not in types:
-            png = item.mime_type == "image/png"
-            hint = " (PNG is not accepted; use JPEG or WebP)" if png else ""
-            return [Problem(
-                "media_type", f"{name}: TikTok does not accept {item.mime_type} files{hint}.",
-                field="media", params={"index": index, "mime_type": item.mime_type},
-            )]
-        if item.size > limit:
-            return [Problem(
-                "media_too_large",
-                f"{name} is {item.size / 1048576:.1f} MB; TikTok accepts up to "
-                f"{limit / 1048576:.0f} MB.", field="media",
-                params={"index": index, "size": item.size, "limit": limit},
-            )]
-        return []
 
     def _privacy_problems(self, request: PublishRequest) -> list[Problem]:
         level = self._privacy_level(request)
@@ -396,10 +348,6 @@ class TikTokProvider:
         )
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def publish(self, request: PublishRequest) -> PublishResult:
         problems = self.validate(request)
@@ -579,7 +527,7 @@ class TikTokProvider:
         form = {"client_key": self.context.client_id,
                 "client_secret": self.context.client_secret, **form}
         response = self.http.request(
-            "POST", self.api_base + self.oauth.token_path, data=form, safe_to_repeat=True,
+            "POST", self.api + self.oauth.token_path, data=form, safe_to_repeat=True,
             headers={"Content-Type": "application/x-www-form-urlencoded"}, check_status=False,
         )
         try:

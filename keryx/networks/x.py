@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,8 +49,9 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
+from keryx.networks.common import BaseProvider
 from keryx.networks.counting import twitter_weighted_length
-from keryx.networks.http import HttpSeam, error_message, parse_retry_after
+from keryx.networks.http import error_message, parse_retry_after
 from keryx.networks.text import find_urls
 from keryx.networks.times import parse_iso_time
 
@@ -174,7 +174,7 @@ def _safe_json(response: httpx.Response) -> Any:
         return None
 
 
-class XProvider:
+class XProvider(BaseProvider):
     network: ClassVar[str] = "x"
     display_name: ClassVar[str] = "X"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -189,6 +189,9 @@ class XProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=False,
+            # 1-4 photos, or one GIF, or one video on its own.
+            alone=frozenset({"video", "image/gif"}),
+            type_max_bytes=(("image/gif", GIF_MAX_BYTES),),
         ),
         threads=True,
         first_comment=True,
@@ -214,12 +217,7 @@ class XProvider:
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
 
     def __init__(self, context: ProviderContext, sleep: Sleep = time.sleep) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
-        self.api = (context.api_base or self.default_api_base).rstrip("/")
-        self.oauth_base = (context.oauth_base or self.default_oauth_base).rstrip("/")
+        super().__init__(context)
         self._sleep = sleep
 
     # -- plumbing --------------------------------------------------------------------------
@@ -280,43 +278,7 @@ class XProvider:
             problem = self._text_problem(str(first_comment), "first_comment", "The first comment")
             if problem:
                 problems.append(problem)
-        problems.extend(self._media_problems(request.media))
-        return problems
-
-    def _media_problems(self, media: tuple[MediaItem, ...]) -> list[Problem]:
-        problems: list[Problem] = []
-        if len(media) > MAX_MEDIA:
-            problems.append(Problem(
-                "too_many_media", f"{len(media)} attachments; X allows at most {MAX_MEDIA}.",
-                field="media", params={"count": len(media), "limit": MAX_MEDIA}))
-        singles = [m for m in media if m.mime_type == "image/gif" or m.mime_type in VIDEO_TYPES]
-        if singles and len(media) > 1:
-            problems.append(Problem(
-                "mixed_media", "X takes 1-4 photos, or one GIF, or one video on its own.",
-                field="media"))
-        for index, item in enumerate(media):
-            name = Path(item.path).name or f"#{index + 1}"
-            if item.mime_type not in IMAGE_TYPES | VIDEO_TYPES:
-                problems.append(Problem(
-                    "media_type", f"{name}: X does not accept {item.mime_type or 'this'} files.",
-                    field="media", params={"index": index, "mime_type": item.mime_type}))
-                continue
-            limit = (GIF_MAX_BYTES if item.mime_type == "image/gif"
-                     else VIDEO_MAX_BYTES if item.mime_type in VIDEO_TYPES else IMAGE_MAX_BYTES)
-            if item.size > limit:
-                problems.append(Problem(
-                    "media_too_large",
-                    f"{name} is {item.size / 1048576:.1f} MB; X accepts up to "
-                    f"{limit / 1048576:.0f} MB for this kind of file.",
-                    field="media", params={"index": index, "size": item.size, "limit": limit}))
-            if len(item.alt_text) > ALT_TEXT_MAX:
-                problems.append(Problem(
-                    "alt_text_too_long",
-                    f"The alt text of {name} is {len(item.alt_text)} characters; X allows "
-                    f"{ALT_TEXT_MAX}.",
-                    field="media",
-                    params={"index": index, "length": len(item.alt_text),
-                            "limit": ALT_TEXT_MAX}))
+        problems.extend(self.media_problems(request.media))
         return problems
 
     # -- account ---------------------------------------------------------------------------
@@ -415,10 +377,6 @@ class XProvider:
             info = (body.get("data") or {}).get("processing_info")
 
     # -- publishing ------------------------------------------------------------------------
-
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
 
     def _post_url(self, post_id: str) -> str:
         username = self.settings.get("username")

@@ -19,7 +19,6 @@ completed the upload, the outcome is unknown and lookup() reads the channel's up
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,11 +48,11 @@ from keryx.networks.base import (
     TokenSet,
     Transient,
 )
+from keryx.networks.common import BaseProvider
 from keryx.networks.followup import add_first_comment, first_comment_text
-from keryx.networks.http import HttpSeam, parse_retry_after, raise_for_status
+from keryx.networks.http import parse_retry_after, raise_for_status
 from keryx.networks.text import utf8_length
 from keryx.networks.times import parse_iso_time
-from keryx.networks.videoprobe import probe
 
 TITLE_LIMIT = 100  # characters
 DESCRIPTION_LIMIT = 5000  # UTF-8 bytes
@@ -156,7 +155,7 @@ def default_title(text: str) -> str:
     return cut.rstrip() + "…"
 
 
-class YouTubeProvider:
+class YouTubeProvider(BaseProvider):
     network: ClassVar[str] = "youtube"
     display_name: ClassVar[str] = "YouTube"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -169,6 +168,10 @@ class YouTubeProvider:
             video_types=VIDEO_TYPES,
             max_video_bytes=MAX_VIDEO_BYTES,
             alt_text=False,
+            min_items=1,
+            any_video_type=True,
+            probe_video=True,
+            max_video_seconds=MAX_VIDEO_SECONDS,
         ),
         first_comment=True,
         native_scheduling=True,
@@ -199,13 +202,9 @@ class YouTubeProvider:
     daily_post_cap: ClassVar[int | None] = 6
 
     def __init__(self, context: ProviderContext) -> None:
-        self.context = context
-        self.credentials = context.credentials
-        self.settings = context.settings
-        self.api = (context.api_base or self.default_api_base).rstrip("/")
+        super().__init__(context)
         self.token_url = (context.oauth_base.rstrip("/") + "/token" if context.oauth_base
                           else self.default_token_url)
-        self.http = HttpSeam(timeout=context.timeout, allow_private=context.allow_private)
         self.chunk_size = CHUNK_SIZE
 
     # -- plumbing --------------------------------------------------------------------------
@@ -276,36 +275,8 @@ class YouTubeProvider:
         if request.options.get("native_schedule") and request.scheduled_at is None:
             problems.append(Problem("schedule_missing", "YouTube scheduling needs a time.",
                                     field="scheduled_at"))
-        problems.extend(self._media_problems(request.media))
+        problems.extend(self.media_problems(request.media))
         return problems
-
-    @staticmethod
-    def _media_problems(media: tuple[MediaItem, ...]) -> list[Problem]:
-        if not media:
-            return [Problem("video_required", "YouTube publishes videos: a text-only post "
-                            "cannot go to YouTube. Add one video.", field="media")]
-        if len(media) > 1:
-            return [Problem("too_many_media", "A YouTube post is exactly one video.",
-                            field="media", params={"count": len(media), "limit": 1})]
-        item = media[0]
-        name = Path(item.path).name or "#1"
-        if not (item.mime_type.startswith("video/") or item.mime_type in VIDEO_TYPES):
-            return [Problem("media_type", f"{name}: YouTube takes videos only, not "
-                            f"{item.mime_type or 'this kind of file'}.", field="media")]
-        if item.size > MAX_VIDEO_BYTES:
-            return [Problem("media_too_large", f"{name} is larger than 256 GB, YouTube's limit.",
-                            field="media")]
-        info = probe(item.path)
-        if info.probed and not info.has_video:
-            return [Problem("media_unreadable", f"{name} is not a video YouTube can read.",
-                            field="media")]
-        if not info.probed and not info.container:
-            return [Problem("media_unreadable", f"{name} does not look like a video file.",
-                            field="media")]
-        if info.duration is not None and info.duration > MAX_VIDEO_SECONDS:
-            return [Problem("video_too_long", f"{name} lasts over 12 hours, YouTube's limit.",
-                            field="media")]
-        return []
 
     # -- account ---------------------------------------------------------------------------
 
@@ -332,10 +303,6 @@ class YouTubeProvider:
 
     # -- publishing ------------------------------------------------------------------------
 
-    @classmethod
-    def new_idempotency_key(cls) -> str:
-        return uuid.uuid4().hex
-
     def _metadata(self, request: PublishRequest) -> dict[str, Any]:
         snippet: dict[str, Any] = {
             "title": self.title_for(request),
@@ -358,7 +325,7 @@ class YouTubeProvider:
     def publish(self, request: PublishRequest) -> PublishResult:
         # The file itself was checked by validate(); here only what would make no sense.
         if len(request.media) != 1:
-            problems = self._media_problems(request.media)
+            problems = self.media_problems(request.media)
             raise BadContent(problems[0].message, problems=problems)
         item = request.media[0]
         session = self._start_session(item, self._metadata(request))

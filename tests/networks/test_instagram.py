@@ -179,7 +179,7 @@ def test_a_container_error_is_bad_content_with_instagrams_status(
 def test_a_container_that_never_finishes_is_transient_after_a_bounded_wait(
     respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(igmod, "CONTAINER_TIMEOUT", 0.2)
+    monkeypatch.setattr(InstagramProvider, "container_timeout", 0.2)
     route_ready(respx_mock)
     respx_mock.post(f"{V}/{USER}/media").respond(200, json=fixture("container.json"))
     status = respx_mock.get(f"{V}/{CONTAINER}").respond(

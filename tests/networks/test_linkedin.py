@@ -352,7 +352,7 @@ def test_validate_refuses_a_video_shorter_than_3_seconds(tmp_path) -> None:
                     "testsrc=duration=1:size=320x240:rate=25", "-pix_fmt", "yuv420p",
                     "-b:v", "1M", str(path)], check=True, timeout=60)
     item = MediaItem(str(path), "video/mp4", max(path.stat().st_size, 80_000))
-    assert [x.code for x in provider().validate(request("x", (item,)))] == ["video_duration"]
+    assert [x.code for x in provider().validate(request("x", (item,)))] == ["video_too_short"]
 
 
 # -- metrics and comments ----------------------------------------------------------------------

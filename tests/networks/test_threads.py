@@ -12,7 +12,6 @@ import httpx
 import pytest
 import respx
 
-from keryx.networks import threads as thmod
 from keryx.networks.base import (
     AuthExpired,
     BadContent,
@@ -177,7 +176,7 @@ def test_a_failed_container_is_bad_content_with_threads_status(respx_mock: respx
 def test_a_container_that_never_finishes_is_transient_after_a_bounded_wait(
     respx_mock: respx.Router, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(thmod, "CONTAINER_TIMEOUT", 0.2)
+    monkeypatch.setattr(ThreadsProvider, "container_timeout", 0.2)
     respx_mock.post(f"{V}/{USER}/threads").respond(200, json=fixture("container.json"))
     status = respx_mock.get(f"{V}/{CONTAINER}").respond(
         200, json=fixture("container_in_progress.json"))
