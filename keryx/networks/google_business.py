@@ -178,17 +178,11 @@ class GoogleBusinessProvider(BaseProvider):
         account_id, location_id = self._ids()
         return f"accounts/{account_id}/locations/{location_id}"
 
-    def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this Google Business Profile channel.")
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
     def _call(self, method: str, url: str, **kwargs: Any) -> Any:
         safe = kwargs.pop("safe_to_repeat", None)
         if safe is None:
             safe = method in ("GET", "DELETE")
-        response = self.http.request(method, url, headers=self._headers(),
+        response = self.http.request(method, url, headers=self.bearer_headers(),
                                      safe_to_repeat=safe, check_status=False, **kwargs)
         self._raise_for(response, sent_unsafe=not safe)
         if not response.content:

@@ -206,9 +206,7 @@ class LinkedInProvider(BaseProvider):
     # -- plumbing --------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this LinkedIn channel.")
+        token = self.access_token()
         return {
             "Authorization": f"Bearer {token}",
             "LinkedIn-Version": str(self.settings.get("linkedin_version") or LINKEDIN_VERSION),

@@ -30,7 +30,6 @@ import regex
 
 from keryx.networks.base import (
     AccountInfo,
-    AuthExpired,
     BadContent,
     Capabilities,
     Disconnected,
@@ -171,14 +170,8 @@ class MastodonProvider(BaseProvider):
             raise Disconnected("This Mastodon channel has no server address; connect it again.")
         return str(instance).rstrip("/")
 
-    def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this Mastodon channel.")
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        headers = {**self._headers(), **kwargs.pop("headers", {})}
+        headers = {**self.bearer_headers(), **kwargs.pop("headers", {})}
         response = self.http.request(method, self.instance + path, headers=headers, **kwargs)
         return response
 

@@ -111,17 +111,11 @@ class PinterestProvider(BaseProvider):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this Pinterest channel.")
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
     def _call(self, method: str, path: str, *, safe: bool | None = None,
               **kwargs: Any) -> httpx.Response:
         if safe is None:
             safe = method in {"GET", "DELETE"}
-        response = self.http.request(method, self.api + path, headers=self._headers(),
+        response = self.http.request(method, self.api + path, headers=self.bearer_headers(),
                                      safe_to_repeat=safe, check_status=False, **kwargs)
         self._check(response, safe=safe)
         return response

@@ -134,9 +134,7 @@ class RedditProvider(BaseProvider):
         return f"web:keryx:{VERSION} (self-hosted Keryx{by})"
 
     def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this Reddit channel.")
+        token = self.access_token()
         return {"Authorization": f"bearer {token}", "User-Agent": self.user_agent}
 
     def _call(self, method: str, path: str, *, safe: bool | None = None, **kwargs: Any) -> Any:

@@ -187,9 +187,7 @@ class TikTokProvider(BaseProvider):
     # -- plumbing --------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this TikTok channel.")
+        token = self.access_token()
         return {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json; charset=UTF-8",

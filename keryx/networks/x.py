@@ -222,17 +222,11 @@ class XProvider(BaseProvider):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this X channel; reconnect it.")
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
     def _call(self, method: str, path: str, *, safe_to_repeat: bool | None = None,
               **kwargs: Any) -> Any:
         if safe_to_repeat is None:
             safe_to_repeat = method.upper() in {"GET", "HEAD"}
-        headers = {**self._headers(), **kwargs.pop("headers", {})}
+        headers = {**self.bearer_headers(), **kwargs.pop("headers", {})}
         response = self.http.request(method, self.api + path, headers=headers,
                                      safe_to_repeat=safe_to_repeat, check_status=False,
                                      **kwargs)

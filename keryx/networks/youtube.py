@@ -209,16 +209,10 @@ class YouTubeProvider(BaseProvider):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _headers(self) -> dict[str, str]:
-        token = self.credentials.get("access_token")
-        if not token:
-            raise AuthExpired("No access token stored for this YouTube channel.")
-        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-
     def _call(self, method: str, path: str, *, safe_to_repeat: bool | None = None,
               **kwargs: Any) -> httpx.Response:
         url = path if path.startswith(("https://", "http://")) else self.api + path
-        headers = {**self._headers(), **kwargs.pop("headers", {})}
+        headers = {**self.bearer_headers(), **kwargs.pop("headers", {})}
         if safe_to_repeat is None:
             safe_to_repeat = method.upper() == "GET"
         response = self.http.request(method, url, headers=headers, check_status=False,
@@ -394,7 +388,7 @@ class YouTubeProvider(BaseProvider):
         # Safe to repeat: a chunk re-sent to the same session overwrites the same bytes, so a
         # dropped connection is Transient and the caller asks YouTube what it holds.
         response = self.http.request(
-            "PUT", url, headers={**self._headers(), **headers}, content=data,
+            "PUT", url, headers={**self.bearer_headers(), **headers}, content=data,
             check_status=False, safe_to_repeat=True)
         if response.status_code == 308:
             return response
