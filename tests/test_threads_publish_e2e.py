@@ -22,7 +22,13 @@ from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.channels.providers import provider_for
 from keryx.composer import counting
 from keryx.composer.threads import split_thread
-from keryx.networks.bluesky import MAX_FOLLOW_UPS, BlueskyProvider, follow_up_key, new_tid
+from keryx.networks.bluesky import (
+    MAX_FOLLOW_UPS,
+    BlueskyProvider,
+    follow_up_key,
+    new_tid,
+    tid_value,
+)
 from keryx.networks.mastodon import MastodonProvider
 from keryx.publishing import services
 from keryx.publishing.dispatcher import Dispatcher
@@ -371,8 +377,6 @@ def test_mastodon_part_refused_after_the_root_still_counts_as_published(mastodon
 
 
 def test_follow_up_keys_are_valid_distinct_tids_derived_from_the_root():
-    from keryx.networks.bluesky import _tid_value
-
     roots = [new_tid() for _ in range(200)]
     keys = {k for root in roots
             for k in (root, *(follow_up_key(root, i) for i in range(1, 6)))}
@@ -380,7 +384,7 @@ def test_follow_up_keys_are_valid_distinct_tids_derived_from_the_root():
     root = roots[0]
     assert follow_up_key(root, 3) == follow_up_key(root, 3)
     last = follow_up_key(root, MAX_FOLLOW_UPS)
-    assert last != root and _tid_value(last) >> 10 == _tid_value(root) >> 10
+    assert last != root and tid_value(last) >> 10 == tid_value(root) >> 10
     for key in keys:
         assert re.fullmatch(r"[2-7a-j][2-7a-z]{12}", key), key
     with pytest.raises(ValueError):

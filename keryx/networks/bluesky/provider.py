@@ -1,0 +1,169 @@
+"""BlueskyProvider: the provider interface on top of the session and the records."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from keryx.networks.base import (
+    AccountInfo,
+    BadContent,
+    Capabilities,
+    MediaRules,
+    Problem,
+    PublishRequest,
+    PublishResult,
+)
+from keryx.networks.bluesky.keys import follow_up_key, follow_ups, new_tid
+from keryx.networks.bluesky.lexicon import (
+    APP_URL,
+    IMAGE_TYPES,
+    MAX_BYTES,
+    MAX_GRAPHEMES,
+    MAX_IMAGE_BYTES,
+    MAX_IMAGES,
+    POST_COLLECTION,
+    now,
+    split_uri,
+)
+from keryx.networks.bluesky.records import BlueskyRecords
+from keryx.networks.bluesky.validation import content_problems, follow_up_problems
+from keryx.networks.text import graphemes, utf8_length
+
+
+class BlueskyProvider(BlueskyRecords):
+    network: ClassVar[str] = "bluesky"
+    display_name: ClassVar[str] = "Bluesky"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=MAX_GRAPHEMES,
+        counting="bluesky",
+        media=MediaRules(
+            max_items=MAX_IMAGES,
+            image_types=IMAGE_TYPES,
+            max_image_bytes=MAX_IMAGE_BYTES,
+            alt_text=True,
+            alt_text_max=None,
+        ),
+        requires_text_or_media=True,
+        threads=True,
+        first_comment=True,
+        idempotent_publish=True,
+        connect="app_password",
+    )
+    # Capabilities has one text limit; Bluesky has a second one, in bytes.
+    text_max_bytes: ClassVar[int] = MAX_BYTES
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        problems: list[Problem] = []
+        text = request.text
+        count, size = graphemes(text), utf8_length(text)
+        if not text.strip() and not request.media:
+            problems.append(Problem("empty", "Write some text or attach an image."))
+        if count > MAX_GRAPHEMES:
+            problems.append(
+                Problem(
+                    "text_too_long",
+                    f"Bluesky allows {MAX_GRAPHEMES} characters; this text has {count}.",
+                    params={"limit": MAX_GRAPHEMES, "count": count},
+                )
+            )
+        if size > MAX_BYTES:
+            problems.append(
+                Problem(
+                    "text_too_many_bytes",
+                    f"Bluesky allows {MAX_BYTES} bytes of text (UTF-8); this text has {size}.",
+                    params={"limit": MAX_BYTES, "count": size},
+                )
+            )
+        problems.extend(follow_up_problems(request))
+        problems.extend(self.media_problems(request.media))
+        return problems
+
+    def verify(self) -> AccountInfo:
+        if self.credentials.get("access_jwt"):
+            session = self._call("GET", "com.atproto.server.getSession").json()
+        else:
+            session = self._create_session()
+        handle = session.get("handle", "")
+        return AccountInfo(
+            remote_id=session["did"],
+            handle=handle,
+            display_name=handle,
+            url=f"{APP_URL}/profile/{handle}",
+            settings={"service": self.service},
+        )
+
+    def publish(self, request: PublishRequest) -> PublishResult:
+        # The PDS stores whatever bytes it is sent under the declared type, so a text file
+        # named photo.png would become a broken image post: check the files' own signatures.
+        problems = self.validate(request) or content_problems(request)
+        if problems:
+            raise BadContent("; ".join(p.message for p in problems), problems=problems)
+        rkey = request.idempotency_key or self.new_idempotency_key()
+        record: dict[str, Any] = {"$type": POST_COLLECTION, "text": request.text,
+                                  "createdAt": now()}
+        facets = self._facets(request.text)
+        if facets:
+            record["facets"] = facets
+        if request.media:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [self._image(item) for item in request.media],
+            }
+        elif request.options.get("external"):
+            # A link card (the client builds it on Bluesky); images take precedence.
+            record["embed"] = self._external(request.options["external"])
+        langs = request.options.get("langs")
+        if langs:
+            record["langs"] = list(langs)[:3]
+        root, existed = self._put(rkey, record)
+        result = self._result(root["uri"], root["cid"], root["createdAt"])
+        texts = follow_ups(request)
+        if not texts:
+            return result
+        # The root is out: whatever happens to the replies must not make the engine retry
+        # the post as failed. They are reported on the result instead.
+        raw: dict[str, Any] = dict(result.raw)
+        replies, error = self._chain(rkey, root, texts, langs=record.get("langs"),
+                                     look_first=existed)
+        raw["replies"] = replies
+        if error:
+            raw["follow_up_error"] = error
+        return PublishResult(remote_id=result.remote_id, url=result.url,
+                             published_at=result.published_at, raw=raw)
+
+    def lookup(self, request: PublishRequest) -> PublishResult | None:
+        """The post made for this request, else None. For a thread, None also when a reply is
+        still missing: publish() then finds the root and the replies already made under their
+        keys and creates only the rest."""
+        if not request.idempotency_key:
+            return None
+        root = self._get(request.idempotency_key)
+        if root is None:
+            return None
+        result = self._result(root["uri"], root["cid"], root["createdAt"])
+        texts = follow_ups(request)
+        if not texts:
+            return result
+        replies = []
+        for index in range(1, len(texts) + 1):
+            found = self._get(follow_up_key(request.idempotency_key, index))
+            if found is None:
+                return None
+            replies.append(found["uri"])
+        return PublishResult(remote_id=result.remote_id, url=result.url,
+                             published_at=result.published_at,
+                             raw={**result.raw, "replies": replies})
+
+    def delete(self, remote_id: str) -> None:
+        repo, collection, rkey = split_uri(remote_id)
+        self._call(
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            json={"repo": repo, "collection": collection, "rkey": rkey},
+            # Deleting an already deleted record is a no-op on the PDS.
+            safe_to_repeat=True,
+        )
+
+    @classmethod
+    def new_idempotency_key(cls) -> str:
+        return new_tid()
