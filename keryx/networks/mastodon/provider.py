@@ -1,0 +1,146 @@
+"""MastodonProvider: validation against the channel's own server limits, the account, and the
+statuses and OAuth steps of the package's other modules."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from keryx.networks.base import (
+    AccountInfo,
+    Capabilities,
+    MediaRules,
+    Problem,
+    PublishRequest,
+    Transient,
+)
+from keryx.networks.mastodon.content import mastodon_length
+from keryx.networks.mastodon.oauth import MastodonApp
+from keryx.networks.mastodon.server import (
+    ALT_TEXT_MAX,
+    DEFAULT_IMAGE_LIMIT,
+    DEFAULT_IMAGE_TYPES,
+    DEFAULT_MAX_CHARACTERS,
+    DEFAULT_MAX_MEDIA,
+    DEFAULT_VIDEO_LIMIT,
+    DEFAULT_VIDEO_TYPES,
+    instance_settings,
+    json_body,
+    server_limits,
+)
+from keryx.networks.mastodon.statuses import MastodonStatuses
+
+
+class MastodonProvider(MastodonApp, MastodonStatuses):
+    network: ClassVar[str] = "mastodon"
+    display_name: ClassVar[str] = "Mastodon"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        text_limit=DEFAULT_MAX_CHARACTERS,
+        counting="mastodon",
+        media=MediaRules(
+            max_items=DEFAULT_MAX_MEDIA,
+            image_types=frozenset(DEFAULT_IMAGE_TYPES),
+            max_image_bytes=DEFAULT_IMAGE_LIMIT,
+            video_types=frozenset(DEFAULT_VIDEO_TYPES),
+            max_video_bytes=DEFAULT_VIDEO_LIMIT,
+            alt_text=True,
+            alt_text_max=ALT_TEXT_MAX,
+            mix_images_and_video=False,
+            alone=frozenset({"video"}),
+            alt_text_counting="graphemes",
+        ),
+        content_warning=True,
+        threads=True,
+        first_comment=True,
+        idempotent_publish=True,
+        connect="oauth2",
+    )
+
+    # -- validation (pure) -----------------------------------------------------------------
+
+    def _limits(self) -> dict[str, Any]:
+        return server_limits(self.settings)
+
+    def media_rules(self) -> MediaRules:
+        """The declared rules with this server's own limits (learned at connect time)."""
+        limits = self._limits()
+        types = limits["mime_types"]
+        return dataclasses.replace(
+            self.capabilities.media,
+            max_items=limits["max_media"],
+            image_types=frozenset(t for t in types if t.startswith("image/")),
+            max_image_bytes=limits["image_size_limit"],
+            # Audio goes up under the video limit, and like a video, on its own.
+            video_types=frozenset(t for t in types if not t.startswith("image/")),
+            max_video_bytes=limits["video_size_limit"],
+        )
+
+    def validate(self, request: PublishRequest) -> list[Problem]:
+        limits = self._limits()
+        problems: list[Problem] = []
+        length = mastodon_length(request.text, limits["url_length"]) + mastodon_length(
+            request.content_warning, limits["url_length"]
+        )
+        if length > limits["max_characters"]:
+            problems.append(
+                Problem(
+                    "too_long",
+                    f"The text is {length} characters long; this Mastodon server allows "
+                    f"{limits['max_characters']} (content warning included, links count as "
+                    f"{limits['url_length']}).",
+                    params={"length": length, "limit": limits["max_characters"]},
+                )
+            )
+        if not request.text.strip() and not request.media:
+            problems.append(Problem("empty", "A Mastodon post needs text or media."))
+        problems.extend(self._follow_up_problems(request, limits))
+        problems.extend(self.media_problems(request.media))
+        return problems
+
+    @staticmethod
+    def _follow_up_problems(request: PublishRequest, limits: dict[str, Any]) -> list[Problem]:
+        """Each reply of a thread (and the first comment) is a status of its own, under the
+        same content warning as the root."""
+        problems: list[Problem] = []
+        parts = [(str(p), "thread", f"Thread post {i + 2}")
+                 for i, p in enumerate(request.options.get("thread") or [])]
+        if request.options.get("first_comment"):
+            parts.append((str(request.options["first_comment"]), "first_comment",
+                          "The first comment"))
+        cw = mastodon_length(request.content_warning, limits["url_length"])
+        for text, field_name, label in parts:
+            length = mastodon_length(text, limits["url_length"]) + cw
+            if not text.strip():
+                problems.append(Problem("empty", f"{label} is empty.", field=field_name))
+            elif length > limits["max_characters"]:
+                problems.append(Problem(
+                    "too_long",
+                    f"{label} is {length} characters long; this Mastodon server allows "
+                    f"{limits['max_characters']} (content warning included, links count as "
+                    f"{limits['url_length']}).",
+                    field=field_name,
+                    params={"length": length, "limit": limits["max_characters"]}))
+        return problems
+
+    # -- account ---------------------------------------------------------------------------
+
+    def verify(self) -> AccountInfo:
+        account = json_body(self._call("GET", "/api/v1/accounts/verify_credentials"))
+        if not isinstance(account, dict) or "id" not in account:
+            raise Transient("The server's answer does not look like a Mastodon account.")
+        settings: dict[str, Any] = {"instance": self.instance, "account_id": str(account["id"])}
+        settings.update(self.instance_settings())
+        domain = settings.get("domain") or urlsplit(self.instance).netloc
+        username = account.get("username") or account.get("acct", "")
+        return AccountInfo(
+            remote_id=str(account["id"]),
+            handle=f"@{username}@{domain}",
+            display_name=account.get("display_name") or username,
+            url=account.get("url") or "",
+            settings=settings,
+        )
+
+    def instance_settings(self) -> dict[str, Any]:
+        """The server's limits from /api/v2/instance (v1 on servers older than 4.0)."""
+        return instance_settings(self.http, self.instance)
