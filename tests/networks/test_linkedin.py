@@ -32,6 +32,7 @@ from keryx.networks.linkedin import (
     seconds_to_utc_midnight,
     unescape_commentary,
 )
+from keryx.networks.linkedin import uploads as linkedin_uploads
 from tests.networks.contract import jpeg
 from tests.networks.kits.linkedin import API, OAUTH, ORG, POST_URN, UPLOADS, fixture
 
@@ -40,7 +41,7 @@ PERSON = "urn:li:person:782bbtaQ"
 
 @pytest.fixture(autouse=True)
 def _no_waiting(monkeypatch) -> None:
-    monkeypatch.setattr(linkedin, "_sleep", lambda seconds: None)
+    monkeypatch.setattr(linkedin_uploads, "_sleep", lambda seconds: None)
 
 
 def provider(settings: dict[str, Any] | None = None,
