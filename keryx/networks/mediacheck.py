@@ -147,13 +147,18 @@ def _geometry_problems(network: str, rules: MediaRules, name: str, item: MediaIt
             "media_dimensions", f"{name} is {width}×{height}; {network} wants at least "
             f"{rules.min_image_side} px on each side.", field="media", params=size))
     long_side, short_side = max(width, height), min(width, height)
-    if ((rules.max_image_side_sum and width + height > rules.max_image_side_sum)
-            or (rules.max_image_side_ratio
-                and long_side > rules.max_image_side_ratio * short_side)):
+    too_big = bool(rules.max_image_side_sum and width + height > rules.max_image_side_sum)
+    too_thin = bool(rules.max_image_side_ratio
+                    and long_side > rules.max_image_side_ratio * short_side)
+    if too_big or too_thin:
+        wanted = []
+        if rules.max_image_side_sum:
+            wanted.append(f"width + height ≤ {rules.max_image_side_sum}")
+        if rules.max_image_side_ratio:
+            wanted.append(f"a side ratio of at most {rules.max_image_side_ratio:g}")
         problems.append(Problem(
-            "media_dimensions", f"{name} is {width}×{height}; {network} images need width + "
-            f"height ≤ {rules.max_image_side_sum} and a side ratio of at most "
-            f"{rules.max_image_side_ratio:g}.", field="media", params=size))
+            "media_dimensions", f"{name} is {width}×{height}; {network} images need "
+            f"{' and '.join(wanted)}.", field="media", params=size))
     if rules.image_aspect:
         low, high = rules.image_aspect
         if not low - 1e-3 <= width / height <= high + 1e-3:
