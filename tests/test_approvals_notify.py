@@ -12,7 +12,7 @@ from keryx.approvals import services as approvals
 from keryx.approvals.models import Comment, Notification, NotificationKind
 from keryx.core.models import Membership, Role
 from keryx.networks.base import BadContent
-from keryx.publishing.delivery import _failed
+from keryx.publishing.delivery import failure, write_outcomes
 from keryx.publishing.models import PostTarget, TargetState
 from keryx.publishing.scheduler import claim_due
 from tests.approvals_support import signed_in, write
@@ -86,8 +86,8 @@ def test_a_final_publish_failure_tells_the_author(team, django_capture_on_commit
     from django.utils import timezone
 
     with django_capture_on_commit_callbacks(execute=True):
-        _failed(claim, target, BadContent("The network refused it"), actor="worker:w",
-                now=timezone.now())
+        write_outcomes([failure(claim, target, BadContent("The network refused it"),
+                                actor="worker:w", now=timezone.now())])
     assert PostTarget.objects.get(pk=target.pk).state == TargetState.FAILED
     assert kinds(team.erin) == [NotificationKind.PUBLISH_FAILED]
     assert "The network refused it" in mail.outbox[0].body

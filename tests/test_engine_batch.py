@@ -148,3 +148,42 @@ def test_the_dispatcher_writes_waiting_outcomes_when_it_stops(
     assert set(PostTarget.objects.values_list("state", flat=True)) == {TargetState.PUBLISHED}
     assert running.published == 5
     assert sorted(loopback.key_counts().values()) == [1] * 5
+
+
+def test_requests_are_built_in_prepare_so_the_threads_only_send(
+    people, loopback, monkeypatch  # noqa: F811
+):
+    channel = make_channel(people.acme, loopback)
+    _posts(people, [channel], 2, text="Built ahead")
+    jobs, _finished = delivery.prepare(claim_due("w", limit=10), worker_id="w")
+    assert [job.request.text for job in sorted(jobs, key=lambda j: j.claim.target_id)] == [
+        "Built ahead 0", "Built ahead 1"]
+    assert all(job.request.idempotency_key == job.target.idempotency_key for job in jobs)
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("send built a request")
+
+    monkeypatch.setattr(delivery, "request_for", no_building)
+    states = delivery.write_outcomes([delivery.send(job) for job in jobs])
+    assert set(states.values()) == {TargetState.PUBLISHED}
+    assert len(loopback.requests) == 2
+
+
+def test_a_request_that_cannot_be_built_is_an_unknown_outcome(
+    people, loopback, monkeypatch  # noqa: F811
+):
+    channel = make_channel(people.acme, loopback)
+    (post,) = _posts(people, [channel], 1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("adaptation crashed")
+
+    monkeypatch.setattr(delivery, "request_for", broken)
+    jobs, _finished = delivery.prepare(claim_due("w", limit=10), worker_id="w")
+    assert len(jobs) == 1 and jobs[0].request is None
+    states = delivery.write_outcomes([delivery.send(jobs[0])])
+
+    assert list(states.values()) == [TargetState.UNKNOWN]  # as if the provider had raised it
+    assert loopback.requests == []
+    target = post.targets.get()
+    assert target.attempts == 1 and "adaptation crashed" in target.error_message

@@ -185,3 +185,22 @@ def test_resume_moves_slots_that_passed_while_paused(people):
     target = post.targets.get()
     assert target.due_at == _next_nine(slot + timedelta(hours=2))
     assert QueueEntry.objects.get(target=target).slot_at == target.due_at
+
+
+def test_pausing_leaves_a_claimed_target_alone_and_records_each_hold(people):
+    channel = mastodon_channel(people.acme, "One")
+    _daily(services.schedule_for(channel), time(9, 0))
+    first, second = (services.add_to_queue(workspace=people.acme, author=people.alice,
+                                           text=text, channels=[channel], actor="test")
+                     .targets.get() for text in ("first", "second"))
+    # The engine claims the first meanwhile: it is on its way and pausing must not touch it.
+    PostTarget.objects.filter(pk=first.pk).update(state=TargetState.PUBLISHING)
+
+    assert services.pause_queue(channel, actor="test") == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.due_at is not None and second.due_at is None
+    assert not first.events.filter(message="Queue paused").exists()
+    held = second.events.get(message="Queue paused")
+    assert (held.from_state, held.to_state, held.actor) == (
+        TargetState.SCHEDULED, TargetState.SCHEDULED, "test")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from keryx.publishing import services
+from keryx.publishing import services, uploads
 from keryx.publishing.delivery import publish_claimed
 from keryx.publishing.models import Media, Post, PostTarget, TargetEvent, TargetState
 from keryx.publishing.scheduler import claim_due
@@ -59,7 +59,7 @@ def test_empty_and_truncated_files_are_rejected(people):
 
 
 def test_a_file_over_100_mb_is_rejected(people, monkeypatch):
-    monkeypatch.setattr(services, "MAX_MEDIA_BYTES", 1000)
+    monkeypatch.setattr(uploads, "MAX_MEDIA_BYTES", 1000)  # the limit the upload reads
     with pytest.raises(services.MediaRejected, match="larger than 100 MB"):
         services.save_media(workspace=people.acme, user=people.alice,
                             file=io.BytesIO(png_bytes((400, 400))), filename="big.png")

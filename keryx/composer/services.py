@@ -24,6 +24,7 @@ from keryx.core.models import Workspace
 from keryx.networks import registry
 from keryx.networks.base import MediaItem, Problem, ProviderContext, PublishRequest
 from keryx.publishing.models import Media
+from keryx.publishing.uploads import sniff_type
 
 
 class UnknownNetwork(ValueError):
@@ -156,11 +157,9 @@ def media_from_path(path: str) -> MediaItem:
         mime = ""
     if not mime:
         # Not an image: say what the bytes are (video, PDF, text …), never trust the name.
-        from keryx.publishing.services import _sniff_other
-
         with open(path, "rb") as handle:
             head = handle.read(64)
-        sniffed = _sniff_other(head)
+        sniffed = sniff_type(head)
         guessed = mimetypes.guess_type(path)[0] or ""
         mime = guessed if guessed.split("/")[0] == sniffed.split("/")[0] != "text" else sniffed
     return MediaItem(path=path, mime_type=mime, size=os.path.getsize(path), width=width,

@@ -30,7 +30,7 @@ from keryx.networks.base import MediaItem, Problem, PublishRequest
 from keryx.networks.registry import display_name as network_display_name
 from keryx.networks.registry import get_provider_class
 from keryx.publishing.models import Media
-from keryx.publishing.services import MediaRejected, save_media
+from keryx.publishing.uploads import MAX_MEDIA_BYTES, MediaRejected, save_media
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,6 @@ def upload(*, workspace: Workspace, user: Any, file: IO[bytes] | Any, filename: 
 def _save_video(workspace: Workspace, user: Any, file: Any, filename: str,
                 alt_text: str) -> Media:
     import hashlib
-
-    from keryx.publishing.services import MAX_MEDIA_BYTES
 
     name = os.path.basename(filename or "video") or "video"
     tmp_dir = os.path.join(settings.MEDIA_ROOT, "tmp")

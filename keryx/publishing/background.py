@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from keryx.channels.tasks import token_refresh_loop
 from keryx.publishing.dispatcher import Dispatcher, default_worker_id, load_extra_providers
 from keryx.publishing.scheduler import reap_expired
+from keryx.queues.periodic import periodic_loop
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +98,7 @@ def start(*, dispatch: bool = True, tasks: bool = True, reaper: bool = False,
         _thread("keryx-reaper", reap_loop, background)
     if dispatch or reaper:
         # OAuth tokens are renewed before they expire, wherever the engine runs.
-        from keryx.channels.tasks import token_refresh_loop
-
         _thread("keryx-tokens", lambda: token_refresh_loop(background.stop_event), background)
         # Evergreen copies and feed fetches, once a minute (guarded claims: safe anywhere).
-        from keryx.queues.periodic import periodic_loop
-
         _thread("keryx-periodic", lambda: periodic_loop(background.stop_event), background)
     return background

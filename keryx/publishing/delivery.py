@@ -5,10 +5,13 @@
    `publishing`): finish it at once if its channel is unusable or its post not approved; else
    fix its idempotency key (once per target, kept for every retry), count the attempt and write
    the attempt's event. The attempt is on disk before any byte goes out.
-2. send(job), on a publishing thread: build the request, renew an expired token, and if an
-   earlier attempt may have reached the network (claimed from `unknown`, or the last error was
-   an unknown outcome) ask the network first: found means published, None means it is safe to
-   send. Then send. It returns an Outcome and writes nothing about the target.
+   Then, outside that transaction, it builds each job's request (requests.request_for: media
+   adapted to the network, contacts and composer settings read, a link card fetched), so the
+   publishing threads have nothing left to do but talk to the network.
+2. send(job), on a publishing thread: renew an expired token, and if an earlier attempt may
+   have reached the network (claimed from `unknown`, or the last error was an unknown outcome)
+   ask the network first: found means published, None means it is safe to send. Then send. It
+   returns an Outcome and writes nothing about the target.
 3. write_outcomes(outcomes): many targets' outcomes in ONE write transaction, every row still
    guarded by its claim token and state `publishing`, so a worker whose lease was reaped cannot
    overwrite what another one did. A crash between 2 and 3 leaves the target `publishing`: its
@@ -25,7 +28,7 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +37,11 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from keryx.approvals.notifications import notify_publish_failed
+from keryx.approvals.rules import cleared_posts
 from keryx.channels.models import Channel, ChannelStatus
+from keryx.channels.providers import provider_for
+from keryx.channels.tokens import fresh_provider
 from keryx.networks.base import (
     AuthExpired,
     BadContent,
@@ -42,6 +49,7 @@ from keryx.networks.base import (
     OutcomeUnknown,
     Provider,
     ProviderError,
+    PublishRequest,
     PublishResult,
     RateLimited,
     Transient,
@@ -54,8 +62,8 @@ from keryx.publishing.models import (
     TargetEvent,
     TargetState,
 )
+from keryx.publishing.requests import request_for
 from keryx.publishing.scheduler import Claim, engine_write
-from keryx.publishing.services import request_for
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +92,10 @@ class Job:
     provider: Provider
     reconcile: bool
     actor: str
-    # Read for the whole batch (request_for would read them per target).
-    variant: PostVariant | None = None
-    media: list[Media] = field(default_factory=list)
+    # Built by prepare, before the job reaches a publishing thread; or why it could not be
+    # (send turns that into the outcome, as if the provider had raised it).
+    request: PublishRequest | None = None
+    error: Exception | None = None
 
 
 @dataclass
@@ -280,12 +289,6 @@ def failure(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
     return outcome
 
 
-def _failed(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
-            now: datetime) -> None:
-    """Write the classified error for one target now."""
-    write_outcomes([failure(claim, target, exc, actor=actor, now=now)])
-
-
 # ---------------------------------------------------------------------------------------------
 # The three steps
 # ---------------------------------------------------------------------------------------------
@@ -294,10 +297,7 @@ def _failed(claim: Claim, target: PostTarget, exc: ProviderError, *, actor: str,
 def prepare(claims: Sequence[Claim], *, worker_id: str) -> tuple[list[Job], dict[int, str]]:
     """Step 1 for a batch: returns the jobs to send, and target id -> state for the targets
     finished here (channel unusable, no provider, not approved). Targets no longer ours are
-    in neither."""
-    from keryx.approvals.services import cleared_posts
-    from keryx.channels.providers import provider_for
-
+    in neither. Each job's request is built here, after the attempt is written."""
     if not claims:
         return [], {}
     actor = f"worker:{worker_id}"[:150]
@@ -350,19 +350,31 @@ def prepare(claims: Sequence[Claim], *, worker_id: str) -> tuple[list[Job], dict
     variants, media = _variants_and_media([t for t, *_rest in sending])
 
     try:  # usually every row is still ours: the guarded UPDATEs' count says so
-        return _write_attempts(targets, by_id, finishing, sending, variants, media, actor,
-                               check_first=False)
+        jobs, states = _write_attempts(targets, by_id, finishing, sending, actor,
+                                       check_first=False)
     except _NotAllOurs:
-        return _write_attempts(targets, by_id, finishing, sending, variants, media, actor,
-                               check_first=True)
+        jobs, states = _write_attempts(targets, by_id, finishing, sending, actor,
+                                       check_first=True)
+    for job in jobs:
+        _build_request(job, variants.get((job.target.post_id, job.target.channel_id)),
+                       media.get(job.target.post_id, []))
+    return jobs, states
+
+
+def _build_request(job: Job, variant: PostVariant | None, media: list[Media]) -> None:
+    """Give the job its request. A failure is kept for send, which makes it the outcome just
+    as it did when the request was built there: a ProviderError as classified, anything else
+    as an unknown outcome (the attempt is already counted)."""
+    try:
+        job.request = request_for(job.target, variant=variant, media=media)
+    except Exception as exc:  # logged by send, with its traceback
+        job.error = exc
 
 
 def _write_attempts(
     targets: list[PostTarget], by_id: dict[int, Claim],
     finishing: list[tuple[PostTarget, str, dict[str, Any]]],
-    sending: list[tuple[PostTarget, Provider, str, bool]],
-    variants: dict[tuple[int, int], PostVariant], media: dict[int, list[Media]], actor: str,
-    *, check_first: bool,
+    sending: list[tuple[PostTarget, Provider, str, bool]], actor: str, *, check_first: bool,
 ) -> tuple[list[Job], dict[int, str]]:
     """prepare's transaction. Without check_first it assumes every row is ours (as read just
     before) and raises _NotAllOurs, rolling back, if a guarded UPDATE says otherwise."""
@@ -396,9 +408,7 @@ def _write_attempts(
                 target_id=target.pk, from_state=claim.from_state,
                 to_state=TargetState.PUBLISHING, attempt=target.attempts, actor=actor,
                 message="Checking the network, then publishing" if reconcile else "Publishing"))
-            jobs.append(Job(claim, target, provider, reconcile, actor,
-                            variant=variants.get((target.post_id, target.channel_id)),
-                            media=media.get(target.post_id, [])))
+            jobs.append(Job(claim, target, provider, reconcile, actor))
         now = timezone.now()
         updates = (
             [(o.claim, {"state": o.to_state, "updated_at": now, **o.fields}) for o in outcomes]
@@ -439,14 +449,17 @@ def _variants_and_media(
 
 
 def send(job: Job) -> Outcome:
-    """Step 2, on a publishing thread. Never raises for a network's failure; a bug in a provider
-    counts as an unknown outcome, since it may have struck after the request left."""
-    from keryx.channels.tokens import fresh_provider
-
+    """Step 2, on a publishing thread: only the network (a token renewal, a lookup, the post).
+    Never raises for a network's failure; a bug in a provider counts as an unknown outcome,
+    since it may have struck after the request left."""
     claim, target, actor = job.claim, job.target, job.actor
     now = timezone.now
     try:
-        request = request_for(target, variant=job.variant, media=job.media)
+        if job.error is not None:
+            raise job.error
+        request = job.request
+        if request is None:
+            raise RuntimeError("the job's request was not built")
         # An expired OAuth access token is renewed first (AuthExpired if refused).
         provider = fresh_provider(target.channel, job.provider)
         # An earlier attempt may have landed.
@@ -475,8 +488,6 @@ def publish_claimed(claim: Claim, *, worker_id: str) -> str:
 
 
 def _tell_author(target_id: int) -> None:
-    from keryx.approvals.services import notify_publish_failed
-
     try:
         notify_publish_failed(target_id)
     except Exception:  # telling people must never stop the engine

@@ -137,7 +137,9 @@ class PostVariant(models.Model):
 
 
 class PostTarget(models.Model):
-    """One (post, channel) delivery. Its state changes only through publishing.services."""
+    """One (post, channel) delivery. Its state and due time change only through guarded
+    UPDATEs: publishing.transitions for people's actions, scheduler.py and delivery.py for the
+    engine."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="targets")

@@ -17,6 +17,7 @@ from ninja import Field, Schema
 from keryx.channels.models import Channel
 from keryx.networks.base import Problem
 from keryx.publishing.models import Media, Post, PostTarget
+from keryx.publishing.services import post_state
 
 # --------------------------------------------------------------------------------------------
 # Input
@@ -214,8 +215,6 @@ def target_out(target: PostTarget, *, history: bool = False) -> dict[str, Any]:
 
 
 def post_out(post: Post, *, history: bool = False) -> dict[str, Any]:
-    from keryx.publishing.services import post_state
-
     targets = sorted(post.targets.all(), key=lambda t: (t.channel.name.lower(), t.pk))
     return {
         "id": post.pk,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from keryx.approvals.services import visible_media, visible_posts
 from keryx.channels.models import Channel
 from keryx.composer.threads import thread_parts
 from keryx.core.access import membership_for
@@ -30,6 +31,7 @@ from keryx.planner.services import set_planning
 from keryx.publishing import services
 from keryx.publishing.forms import MAX_IMAGES, ComposerForm, RescheduleForm
 from keryx.publishing.models import Media, Post, PostTarget, TargetEvent, TargetState
+from keryx.queues.services import queue_post
 
 # What the person can do about each kind of failure, next to the network's own reason.
 NEXT_STEP = {
@@ -114,8 +116,6 @@ def _may_act(membership: Membership, post: Post, user: Any) -> bool:
 
 def _post_for(request: HttpRequest, pk: int) -> tuple[Post, Membership]:
     """The post if it belongs to one of the user's workspaces (which becomes the current one)."""
-    from keryx.approvals.services import visible_posts
-
     # Team members see their workspaces' posts; client approvers only those sent to them.
     post = visible_posts(request.user).filter(pk=pk).first()
     if post is None:
@@ -242,8 +242,6 @@ def _initial_when(when: Any, tz_name: str) -> dict[str, Any]:
 def media_file(request: HttpRequest, pk: int) -> FileResponse:
     """An uploaded image, for members of its workspace only (MEDIA_URL is not served in
     production, and would not check who asks)."""
-    from keryx.approvals.services import visible_media
-
     media = visible_media(request.user).filter(pk=pk).first()
     if media is None:
         raise Http404("No such media")
@@ -348,7 +346,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             create = services.create_post
             if data.get("when") == "queue" and not draft:
-                from keryx.queues.services import queue_post as create
+                create = queue_post
             try:
                 post = create(
                     workspace=workspace,

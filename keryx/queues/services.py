@@ -27,7 +27,8 @@ from keryx.core.models import Workspace
 from keryx.core.timeutil import InvalidLocalTime, get_zone, localize
 from keryx.networks.base import Problem
 from keryx.publishing.models import Media, Post, PostMedia, PostTarget, PostVariant, TargetState
-from keryx.publishing.services import PostRejected, create_post, record
+from keryx.publishing.services import PostRejected, create_post
+from keryx.publishing.transitions import move_due
 from keryx.queues.models import (
     EvergreenCopy,
     EvergreenRule,
@@ -153,12 +154,12 @@ def _locked_schedules(channels: Sequence[Channel]) -> dict[int, QueueSchedule]:
     }
 
 
-def _place(target_id: int, channel_id: int, slot: datetime, paused: bool) -> None:
-    PostTarget.objects.filter(pk=target_id).update(
-        due_at=None if paused else slot, updated_at=timezone.now()
-    )
+def _place(target: PostTarget, slot: datetime, paused: bool, *, actor: str) -> None:
+    """Put a new target at its queue slot (held while the queue is paused)."""
+    move_due(target, None if paused else slot, allowed=WAITING, actor=actor,
+             message=_("Added to the queue for %(when)s") % {"when": slot.isoformat()})
     QueueEntry.objects.update_or_create(
-        target_id=target_id, defaults={"channel_id": channel_id, "slot_at": slot}
+        target_id=target.pk, defaults={"channel_id": target.channel_id, "slot_at": slot}
     )
 
 
@@ -231,11 +232,9 @@ def add_to_queue(
             content_warning=content_warning, scheduled_at=min(chosen.values()),
             variants=variants, actor=actor,
         )
-        for target_id, channel_id in post.targets.values_list("pk", "channel_id"):
-            slot = chosen[channel_id]
-            _place(target_id, channel_id, slot, schedules[channel_id].paused)
-            record(target_id, TargetState.SCHEDULED, TargetState.SCHEDULED, actor=actor,
-                   message=_("Added to the queue for %(when)s") % {"when": slot.isoformat()})
+        for target in post.targets.all():
+            _place(target, chosen[target.channel_id], schedules[target.channel_id].paused,
+                   actor=actor)
     return post
 
 
@@ -264,15 +263,12 @@ def _move_entries(
     for entry in entries:
         slot = next_free_slot(schedule, after=after, taken=others, slots=slots)
         others.add(slot)
-        updated = PostTarget.objects.filter(pk=entry.target_id, state__in=WAITING).update(
-            due_at=None if paused else slot, updated_at=timezone.now()
-        )
-        if not updated:
+        changed = slot != entry.slot_at
+        if not move_due(entry.target, None if paused else slot, allowed=WAITING, actor=actor,
+                        message=message % {"when": slot.isoformat()} if changed else None):
             continue
-        if slot != entry.slot_at:
+        if changed:
             QueueEntry.objects.filter(pk=entry.pk).update(slot_at=slot)
-            record(entry.target_id, entry.target.state, entry.target.state, actor=actor,
-                   message=message % {"when": slot.isoformat()})
             moved += 1
     _refresh_post_times(e.target.post_id for e in entries)
     return moved
@@ -300,14 +296,11 @@ def pause_queue(channel: Channel, *, actor: str) -> int:
         schedule = _locked_schedules([channel]).get(channel.pk) or schedule_for(channel)
         schedule.paused = True
         schedule.save(update_fields=["paused", "updated_at"])
-        ids = [e.target_id for e in queued_entries(channel) if e.target.due_at is not None]
         # Guarded: a target already claimed by the engine is on its way and stays so.
-        held = PostTarget.objects.filter(pk__in=ids, state__in=WAITING).update(
-            due_at=None, updated_at=timezone.now()
+        held = sum(
+            move_due(entry.target, None, allowed=WAITING, actor=actor, message=_("Queue paused"))
+            for entry in queued_entries(channel) if entry.target.due_at is not None
         )
-        for target_id in ids:
-            record(target_id, TargetState.SCHEDULED, TargetState.SCHEDULED, actor=actor,
-                   message=_("Queue paused"))
     return held
 
 
@@ -326,11 +319,8 @@ def resume_queue(channel: Channel, *, actor: str, now: datetime | None = None) -
         future = [e for e in held if e.slot_at > now]
         missed = [e for e in held if e.slot_at <= now]
         for entry in future:
-            PostTarget.objects.filter(pk=entry.target_id, state__in=WAITING).update(
-                due_at=entry.slot_at, updated_at=now
-            )
-            record(entry.target_id, entry.target.state, entry.target.state, actor=actor,
-                   message=_("Queue resumed"))
+            move_due(entry.target, entry.slot_at, allowed=WAITING, actor=actor,
+                     message=_("Queue resumed"))
         if missed:
             _move_entries(channel, missed, after=now, paused=False, actor=actor,
                           message=_("Queue resumed; its slot had passed: now %(when)s"))
