@@ -23,6 +23,23 @@ TikTok has no idempotency key and no delete endpoint; lookup() reads the creator
 
 from keryx.networks.base import ProviderError
 from keryx.networks.tiktok.chunks import chunk_ranges, plan_chunks
+from keryx.networks.tiktok.limits import (
+    PHOTO_DESCRIPTION_MAX,
+    PHOTO_MAX,
+    PHOTO_TITLE_MAX,
+    PRIVACY_LEVELS,
+    VIDEO_TITLE_MAX,
+)
 from keryx.networks.tiktok.provider import TikTokProvider
 
-__all__ = ["TikTokProvider", "plan_chunks", "chunk_ranges", "ProviderError"]
+__all__ = [
+    "PHOTO_DESCRIPTION_MAX",
+    "PHOTO_MAX",
+    "PHOTO_TITLE_MAX",
+    "PRIVACY_LEVELS",
+    "VIDEO_TITLE_MAX",
+    "ProviderError",
+    "TikTokProvider",
+    "chunk_ranges",
+    "plan_chunks",
+]
