@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from keryx.links import fetch
-from keryx.links.fetch import PreviewFailed, fetch_card, parse_card
+from keryx.links.fetch import PreviewFailed, decode_html, fetch_card, parse_card
 from keryx.links.models import LinkPreview
 from keryx.links.preview import card_for, external_option
 from tests.support.webpages import Page, WebSite
@@ -118,9 +118,8 @@ def test_a_broken_or_huge_image_leaves_the_card_without_a_thumbnail(site, monkey
 
 def test_legacy_encodings_are_decoded():
     page = html(title="Καλημέρα", charset="iso-8859-7")
-    from keryx.links.fetch import _decode
-    assert parse_card("https://e.example/", _decode(page, "text/html"))[0] == "Καλημέρα"
-    assert parse_card("https://e.example/", _decode(page, "text/html; charset=bogus-x"))[0]
+    assert parse_card("https://e.example/", decode_html(page, "text/html"))[0] == "Καλημέρα"
+    assert parse_card("https://e.example/", decode_html(page, "text/html; charset=bogus-x"))[0]
 
 
 def test_parse_card_falls_back_and_resolves_image_urls():

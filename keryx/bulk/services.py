@@ -34,6 +34,7 @@ from keryx.bulk.parsing import FileRejected, Row
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.core import audit
 from keryx.core.models import Workspace
+from keryx.core.outbound import FetchFailed, fetch_url
 from keryx.core.timeutil import get_zone
 from keryx.publishing import services as publishing
 from keryx.publishing.models import (
@@ -117,10 +118,8 @@ class _Resolver:
                 media.save(update_fields=["alt_text"])
             return media
         if ref.startswith(("http://", "https://")):
-            from keryx.feeds.fetch import FetchFailed, fetch
-
             try:
-                fetched = fetch(ref, max_bytes=publishing.MAX_MEDIA_BYTES, timeout=30)
+                fetched = fetch_url(ref, max_bytes=publishing.MAX_MEDIA_BYTES, timeout=30)
             except FetchFailed as exc:
                 return str(exc)
             name = os.path.basename(fetched.url.split("?", 1)[0]) or "download"
