@@ -26,6 +26,7 @@ from keryx.composer.variants import apply_variant, model_variant
 from keryx.core import audit
 from keryx.core.models import Workspace
 from keryx.core.timeutil import InvalidLocalTime, is_aware, parse_local_datetime
+from keryx.library.public import public_media_url
 from keryx.networks.base import MediaItem, Problem, PublishRequest
 from keryx.publishing.models import (
     Media,
@@ -36,7 +37,6 @@ from keryx.publishing.models import (
     TargetEvent,
     TargetState,
 )
-from keryx.publishing.public_media import public_media_url
 
 logger = logging.getLogger(__name__)
 
