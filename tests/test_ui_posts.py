@@ -14,15 +14,10 @@ from PIL import Image
 
 from keryx.publishing.models import Media, Post, PostTarget, TargetState
 from tests.fixtures.people import PASSWORD
+from tests.support.web import signed_in
 from tests.ui_helpers import mastodon_channel, scheduled_post
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
