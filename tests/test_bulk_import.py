@@ -19,6 +19,7 @@ from keryx.bulk.models import ImportStatus, RowStatus
 from keryx.bulk.parsing import FileRejected
 from keryx.core.models import Membership, Role
 from keryx.publishing.models import PostTarget, TargetState
+from tests.support.images import png_bytes
 from tests.ui_helpers import mastodon_channel
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -222,8 +223,6 @@ def test_a_row_that_became_invalid_before_scheduling_is_rejected_alone(people, c
 
 def test_export_reimports_to_the_same_schedule(people, chans):
     from keryx.publishing import services as publishing
-    from tests.api_support import png_bytes
-
     masto, second = chans
     media = publishing.save_media(workspace=people.acme, user=people.alice,
                                   file=io.BytesIO(png_bytes()), filename="a.png",
@@ -298,8 +297,6 @@ def test_cli_import_prints_rejected_rows_and_exits_1(admin, tmp_path):
 
 
 def test_cli_import_with_local_media_and_export(admin, tmp_path):
-    from tests.api_support import png_bytes
-
     image = tmp_path / "pic.png"
     image.write_bytes(png_bytes())
     path = tmp_path / "k.csv"

@@ -3,31 +3,25 @@ workspace scoping, the per-network table and downloading the exact adapted file.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from keryx.library import services
 from keryx.library.models import AdaptedFile, FocalPoint
 from tests.fixtures.people import PASSWORD
+from tests.support.images import png_bytes
 from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
 
-
-def png(width: int = 60, height: int = 40, colour: str = "red") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
-    return buffer.getvalue()
+RED_PNG = png_bytes(60, 40, "red")
 
 
 def test_upload_several_files_one_bad(client, people):
     signed_in(people.alice, client=client, password=PASSWORD)
     response = client.post("/library/upload/", {
-        "files": [SimpleUploadedFile("a.png", png()), SimpleUploadedFile("b.txt", b"hello"),
-                  SimpleUploadedFile("c.png", png(colour="blue"))],
+        "files": [SimpleUploadedFile("a.png", RED_PNG), SimpleUploadedFile("b.txt", b"hello"),
+                  SimpleUploadedFile("c.png", png_bytes(60, 40, "blue"))],
         "tags": "spring",
     }, headers={"Accept": "application/json"})
     assert response.status_code == 200
@@ -42,9 +36,9 @@ def test_upload_several_files_one_bad(client, people):
 
 def test_viewer_cannot_upload_and_other_workspaces_are_404(client, people):
     mine = services.upload(workspace=people.globex, user=people.bob,
-                           file=SimpleUploadedFile("g.png", png()), filename="g.png")
+                           file=SimpleUploadedFile("g.png", RED_PNG), filename="g.png")
     signed_in(people.charlie, client=client, password=PASSWORD)  # a viewer in Acme
-    response = client.post("/library/upload/", {"files": [SimpleUploadedFile("a.png", png())]})
+    response = client.post("/library/upload/", {"files": [SimpleUploadedFile("a.png", RED_PNG)]})
     assert response.status_code == 403
     signed_in(people.alice, client=client, password=PASSWORD)
     assert client.get(f"/library/{mine.pk}/").status_code == 404
@@ -53,7 +47,7 @@ def test_viewer_cannot_upload_and_other_workspaces_are_404(client, people):
 
 def test_detail_saves_alt_tags_focal_and_shows_each_networks_file(client, people):
     media = services.upload(workspace=people.acme, user=people.alice,
-                            file=SimpleUploadedFile("wide.png", png(900, 300)),
+                            file=SimpleUploadedFile("wide.png", png_bytes(900, 300, "red")),
                             filename="wide.png")
     signed_in(people.alice, client=client, password=PASSWORD)
     response = client.post(f"/library/{media.pk}/", {
@@ -81,9 +75,9 @@ def test_guide_lists_sizes_per_platform(client, people):
 
 def test_use_in_a_new_post_preloads_the_composer(client, people):
     media = services.upload(workspace=people.acme, user=people.alice,
-                            file=SimpleUploadedFile("p.png", png()), filename="p.png")
+                            file=SimpleUploadedFile("p.png", RED_PNG), filename="p.png")
     other = services.upload(workspace=people.globex, user=people.bob,
-                            file=SimpleUploadedFile("q.png", png()), filename="q.png")
+                            file=SimpleUploadedFile("q.png", RED_PNG), filename="q.png")
     signed_in(people.alice, client=client, password=PASSWORD)
     page = client.get(f"/posts/new/?media={media.pk}&media={other.pk}").content.decode()
     assert f'name="media_id" value="{media.pk}"' in page

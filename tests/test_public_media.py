@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from keryx.library import public
 from keryx.library.services import item_for
 from keryx.publishing.services import media_item, save_media
-
-
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 3), "red").save(buffer, "PNG")
-    return buffer.getvalue()
+from tests.support.images import png_bytes
 
 
 @pytest.fixture
 def media(people):
     return save_media(
         workspace=people.acme, user=people.alice,
-        file=SimpleUploadedFile("p.png", _png()), filename="p.png", alt_text="red",
+        file=SimpleUploadedFile("p.png", png_bytes(4, 3, "red")), filename="p.png", alt_text="red",
     )
 
 
@@ -35,7 +28,7 @@ def test_signed_link_serves_the_file_without_login(client, media):
     response = client.get(url.removeprefix("http://127.0.0.1:8000"))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content) == _png()
+    assert b"".join(response.streaming_content) == png_bytes(4, 3, "red")
 
 
 @pytest.mark.django_db
