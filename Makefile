@@ -36,5 +36,9 @@ lint: $(VENV)/.test-installed
 test: test-deps lint
 	KERYX_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.test-installed
+$(VENV)/.bench-installed: $(VENV)/.test-installed
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from keryx.api import api
-from keryx.publishing.public_media import public_media
+from keryx.library.public import public_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from django.test import Client
-from PIL import Image
 
 from keryx.accounts.models import ApiToken
 from keryx.channels.models import Channel
@@ -67,12 +66,6 @@ def mastodon_channel(workspace: Workspace, name: str = "masto", **settings: Any)
         credentials={"access_token": f"secret-{name}-token"},
         settings={"instance": "https://mastodon.example", "max_characters": 500, **settings},
     )
-
-
-def png_bytes(width: int = 8, height: int = 6) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def error_of(response: Any) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 
 from keryx.core.models import Membership, Role
@@ -43,12 +42,6 @@ def team(people) -> Team:
         fiona=member(people.acme, "fiona@client.example", Role.CLIENT_APPROVER),
         channel=mastodon_channel(people.acme),
     )
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def write(team: Team, author, text: str = "Autumn launch", *, days: int = 2) -> Post:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from keryx.publishing.models import Media, PostMedia
-from tests.api_support import Caller, error_of, mastodon_channel, png_bytes
+from tests.api_support import Caller, error_of, mastodon_channel
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from keryx.networks.base import BadContent
 from keryx.publishing.delivery import failure, write_outcomes
 from keryx.publishing.models import PostTarget, TargetState
 from keryx.publishing.scheduler import claim_due
-from tests.approvals_support import signed_in, write
+from tests.approvals_support import write
+from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
 

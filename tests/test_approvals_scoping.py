@@ -10,7 +10,8 @@ from keryx.approvals import services as approvals
 from keryx.approvals.models import Workflow
 from keryx.core.models import Membership
 from tests.api_support import Caller
-from tests.approvals_support import signed_in, write
+from tests.approvals_support import write
+from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
 

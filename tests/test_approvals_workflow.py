@@ -16,7 +16,8 @@ from keryx.publishing import services
 from keryx.publishing.delivery import publish_claimed
 from keryx.publishing.models import Post, PostTarget, TargetState
 from keryx.publishing.scheduler import claim_due
-from tests.approvals_support import signed_in, states, write
+from tests.approvals_support import states, write
+from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
 

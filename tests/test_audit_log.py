@@ -9,7 +9,8 @@ from keryx.accounts import services as accounts
 from keryx.approvals import services as approvals
 from keryx.core.models import AuditLog, Membership, Role
 from keryx.publishing import services
-from tests.approvals_support import signed_in, write
+from tests.approvals_support import write
+from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
 

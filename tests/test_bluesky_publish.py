@@ -7,22 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from keryx.networks.base import BadContent, MediaItem, PublishRequest
 from keryx.networks.bluesky import BlueskyProvider
+from tests.support.images import image_item
 
 pytestmark = pytest.mark.peers
 
 POST = "app.bsky.feed.post"
-
-
-def png(path: Path, size: tuple[int, int] = (40, 30)) -> MediaItem:
-    Image.new("RGB", size, (200, 30, 90)).save(path, "PNG")
-    return MediaItem(
-        path=str(path), mime_type="image/png", size=path.stat().st_size,
-        alt_text="Ένα ροζ ορθογώνιο", width=size[0], height=size[1],
-    )
 
 
 def rkey_of(uri: str) -> str:
@@ -36,7 +28,8 @@ def test_post_with_facets_and_image_is_stored_as_sent(bluesky_pds, bluesky_accou
         f"Καλημέρα κόσμε 👋🏽 δείτε {link}, ρωτήστε @{bob.handle} "
         f"(όχι τον @nobody.test) #Ελλάδα"
     )
-    image = png(tmp_path / "pink.png")
+    image = image_item(tmp_path / "pink.png", 40, 30, (200, 30, 90),
+                       alt_text="Ένα ροζ ορθογώνιο")
     provider = BlueskyProvider(bluesky_account.context())
     key = provider.new_idempotency_key()
     before = datetime.now(UTC)

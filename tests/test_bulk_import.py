@@ -19,6 +19,8 @@ from keryx.bulk.models import ImportStatus, RowStatus
 from keryx.bulk.parsing import FileRejected
 from keryx.core.models import Membership, Role
 from keryx.publishing.models import PostTarget, TargetState
+from tests.support.images import png_bytes
+from tests.support.webpages import Page, WebSite
 from tests.ui_helpers import mastodon_channel
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -167,6 +169,22 @@ def test_labels_and_campaign_by_name_unknown_ones_warn(people, chans):
     assert post.campaign.name == "Autumn"
 
 
+def test_media_by_url_goes_through_the_guarded_fetcher(people, chans, settings):
+    with WebSite() as site:
+        site.pages["/pic.png"] = Page(png_bytes(), headers={"Content-Type": "image/png"})
+        text = (HEADER
+                + f"Masto,a picture,{YEAR}-05-04 12:00,{site.url}/pic.png,Alt words,,\n"
+                + f"Masto,a missing one,{YEAR}-05-04 13:00,{site.url}/gone.png,,,\n")
+        settings.ALLOWED_PRIVATE_HOSTS = []
+        refused = _preview(people, text.encode())
+        settings.ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
+        job = _preview(people, text.encode())
+    assert all("private or local address" in reason for _l, _s, reason in _rows(refused))
+    assert _rows(job)[0] == (2, RowStatus.VALID, "")
+    assert f"The server answered 404 for {site.url}/gone.png." in _rows(job)[1][2]
+    assert [path for _m, path in site.requests] == ["/pic.png", "/gone.png"]
+
+
 # ---------------------------------------------------------------------------------------------
 # Scheduling
 # ---------------------------------------------------------------------------------------------
@@ -222,8 +240,6 @@ def test_a_row_that_became_invalid_before_scheduling_is_rejected_alone(people, c
 
 def test_export_reimports_to_the_same_schedule(people, chans):
     from keryx.publishing import services as publishing
-    from tests.api_support import png_bytes
-
     masto, second = chans
     media = publishing.save_media(workspace=people.acme, user=people.alice,
                                   file=io.BytesIO(png_bytes()), filename="a.png",
@@ -298,8 +314,6 @@ def test_cli_import_prints_rejected_rows_and_exits_1(admin, tmp_path):
 
 
 def test_cli_import_with_local_media_and_export(admin, tmp_path):
-    from tests.api_support import png_bytes
-
     image = tmp_path / "pic.png"
     image.write_bytes(png_bytes())
     path = tmp_path / "k.csv"

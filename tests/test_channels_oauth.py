@@ -12,12 +12,7 @@ from django.test import Client
 
 from keryx.channels.models import Channel, OAuthApp, OAuthState
 from tests.fixtures.people import PASSWORD
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tests.support.web import signed_in
 
 
 def begin(client: Client, mastodon, **extra) -> str:
@@ -39,7 +34,7 @@ def flash(response) -> list[str]:
 
 @pytest.fixture
 def alice(people):
-    return signed_in(people.alice)
+    return signed_in(people.alice, password=PASSWORD)
 
 
 def test_full_flow_creates_a_working_channel(people, mastodon, alice, settings):
@@ -85,7 +80,7 @@ def test_bad_missing_and_foreign_state_refused(people, mastodon, alice):
 
     # Bob finishing alice's authorization (e.g. a link passed around) is refused.
     back = mastodon.approve(begin(alice, mastodon), account.username)
-    bob = signed_in(people.bob)
+    bob = signed_in(people.bob, password=PASSWORD)
     response = callback(bob, back)
     assert "started by another user" in flash(response)[-1]
     assert not Channel.objects.exists()
@@ -134,7 +129,7 @@ def test_connect_form_errors_and_token_path(people, mastodon, alice, settings):
 
 
 def test_viewer_cannot_start_a_connection(people, mastodon):
-    charlie = signed_in(people.charlie)
+    charlie = signed_in(people.charlie, password=PASSWORD)
     assert charlie.get("/channels/connect/mastodon/").status_code == 403
     response = charlie.post("/channels/connect/mastodon/", {"instance": mastodon.url})
     assert response.status_code == 403

@@ -15,7 +15,7 @@ from keryx.networks import registry
 from keryx.publishing import services as publishing
 from keryx.publishing.models import Post
 from tests.api_support import Caller
-from tests.networks.loopnet import LoopnetProvider
+from tests.support.loopnet import LoopnetProvider
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,7 @@ from keryx.channels.connect import connect_mastodon_token
 from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from tests.fixtures.people import PASSWORD
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tests.support.web import signed_in
 
 
 def api_client(user) -> Client:
@@ -35,36 +30,37 @@ def alices_channel(people, mastodon):
 
 def test_list_page_shows_own_channels_without_secrets(people, alices_channel):
     token = alices_channel.credentials["access_token"]
-    html = signed_in(people.alice).get("/channels/").content.decode()
+    html = signed_in(people.alice, password=PASSWORD).get("/channels/").content.decode()
     assert "Acme Masto" in html and alices_channel.handle in html
     assert token not in html
     assert f"/channels/{alices_channel.pk}/delete/" in html
     # charlie (viewer) sees it but gets no delete or connect buttons
-    html = signed_in(people.charlie).get("/channels/").content.decode()
+    html = signed_in(people.charlie, password=PASSWORD).get("/channels/").content.decode()
     assert "Acme Masto" in html and "/delete/" not in html and "connect/mastodon" not in html
     # bob sees only Globex
-    assert "Acme Masto" not in signed_in(people.bob).get("/channels/").content.decode()
+    bob = signed_in(people.bob, password=PASSWORD)
+    assert "Acme Masto" not in bob.get("/channels/").content.decode()
 
 
 def test_needs_reconnect_shows_warning_and_reconnect(people, alices_channel, mastodon):
     mark_needs_reconnect(alices_channel, "The access token was revoked")
-    html = signed_in(people.alice).get("/channels/").content.decode()
+    html = signed_in(people.alice, password=PASSWORD).get("/channels/").content.decode()
     assert "Needs reconnecting" in html and "The access token was revoked" in html
     reconnect = f"/channels/{alices_channel.pk}/reconnect/"
     assert reconnect in html
-    response = signed_in(people.alice).get(reconnect)
+    response = signed_in(people.alice, password=PASSWORD).get(reconnect)
     assert response.status_code == 302
     assert response["Location"].startswith("/channels/connect/mastodon/?instance=http")
-    form = signed_in(people.alice).get(response["Location"]).content.decode()
+    form = signed_in(people.alice, password=PASSWORD).get(response["Location"]).content.decode()
     assert mastodon.url in form
 
 
 def test_bob_cannot_delete_alices_channel_in_the_ui(people, alices_channel):
-    bob = signed_in(people.bob)
+    bob = signed_in(people.bob, password=PASSWORD)
     assert bob.get(f"/channels/{alices_channel.pk}/delete/").status_code == 404
     assert bob.post(f"/channels/{alices_channel.pk}/delete/").status_code == 404
     assert bob.get(f"/channels/{alices_channel.pk}/reconnect/").status_code == 404
-    charlie = signed_in(people.charlie)
+    charlie = signed_in(people.charlie, password=PASSWORD)
     assert charlie.post(f"/channels/{alices_channel.pk}/delete/").status_code == 403
     assert Channel.objects.filter(pk=alices_channel.pk).exists()
 

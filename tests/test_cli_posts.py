@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from keryx.core.models import Membership, Role
 from keryx.publishing.models import Media, Post, PostTarget, TargetState
-from tests.api_support import mastodon_channel, png_bytes
+from tests.api_support import mastodon_channel
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ from keryx.contacts.services import save_contact
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetState
 from tests.support.engine import run_due
+from tests.support.images import png_bytes
 from tests.support.webpages import Page, WebSite
 
 pytestmark = [pytest.mark.peers]
@@ -24,12 +25,6 @@ pytestmark = [pytest.mark.peers]
 def plain(content: str) -> str:
     content = re.sub(r"<br\s*/?>", "\n", content)
     return html.unescape(re.sub(r"<[^>]+>", "", content))
-
-
-def og_image() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (1200, 630), (10, 120, 60)).save(out, "PNG")
-    return out.getvalue()
 
 
 def test_a_contact_mention_and_a_link_card_reach_both_networks(
@@ -55,7 +50,8 @@ def test_a_contact_mention_and_a_link_card_reach_both_networks(
             '<meta property="og:image" content="/card.png"></head><body></body></html>'
             .encode()
         )
-        site.pages["/card.png"] = Page(og_image(), headers={"Content-Type": "image/png"})
+        site.pages["/card.png"] = Page(png_bytes(1200, 630, (10, 120, 60)),
+                                       headers={"Content-Type": "image/png"})
         link = f"{site.url}/article"
         text = f"Ευχαριστούμε @{{Βασίλης Bob}} 👋🏽 για τον οδηγό: {link}"
         post = services.create_post(workspace=acme, author=alice, text=text,

@@ -22,7 +22,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,6 +34,7 @@ from django.utils import timezone
 from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetState
+from tests.support.httpserver import LocalServer, QuietHandler
 
 pytestmark = [pytest.mark.peers, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ _SKIP_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "conte
                  "content-encoding", "proxy-connection", "te", "upgrade"}
 
 
-class HoldingProxy:
+class HoldingProxy(LocalServer):
     """Forwards every request to `upstream`. POSTs to `post_path` are counted by `key_of`
     (the Bluesky record key or the Mastodon Idempotency-Key); once `let_through` of them have
     been answered, each further one is forwarded, and its answer held until `release()`."""
@@ -71,18 +71,7 @@ class HoldingProxy:
         class Handler(_ProxyHandler):
             owner = proxy
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> HoldingProxy:
-        self.thread.start()
-        return self
+        super().__init__(Handler)
 
     def release(self) -> None:
         self.holding = False
@@ -90,17 +79,13 @@ class HoldingProxy:
 
     def stop(self) -> None:
         self.release()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().stop()
         self.client.close()
 
 
-class _ProxyHandler(BaseHTTPRequestHandler):
+class _ProxyHandler(QuietHandler):
     owner: ClassVar[HoldingProxy]
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
     def _forward(self) -> None:
         proxy = self.owner

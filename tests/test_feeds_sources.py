@@ -3,10 +3,8 @@ page, an endless body and a redirect; the private-address guard; dedupe; drafts.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -14,6 +12,7 @@ from django.utils import timezone
 from keryx.feeds import services
 from keryx.feeds.models import FeedItem, FeedSource, ItemStatus
 from keryx.publishing.models import TargetState
+from tests.support.httpserver import LocalServer, QuietHandler
 from tests.ui_helpers import mastodon_channel
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -37,16 +36,13 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 HTML = "<!doctype html><html><head><title>Not a feed</title></head><body>Hi</body></html>"
 
 
-class FeedServer:
+class FeedServer(LocalServer):
     def __init__(self) -> None:
         self.extra = ""
         self.hits: list[str] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 server.hits.append(self.path)
                 if self.path == "/rss":
@@ -80,24 +76,14 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Handler)
 
 
 @pytest.fixture
 def feed_server(settings) -> Iterator[FeedServer]:
     settings.ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with FeedServer() as server:
+        yield server
 
 
 def test_follow_rss_dedupes_on_refresh(people, feed_server):

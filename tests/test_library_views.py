@@ -3,35 +3,25 @@ workspace scoping, the per-network table and downloading the exact adapted file.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from keryx.library import services
 from keryx.library.models import AdaptedFile, FocalPoint
 from tests.fixtures.people import PASSWORD
+from tests.support.images import png_bytes
+from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
 
-
-def png(width: int = 60, height: int = 40, colour: str = "red") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def signed_in(client, email: str):
-    assert client.login(username=email, password=PASSWORD)
-    return client
+RED_PNG = png_bytes(60, 40, "red")
 
 
 def test_upload_several_files_one_bad(client, people):
-    signed_in(client, "alice@example.com")
+    signed_in(people.alice, client=client, password=PASSWORD)
     response = client.post("/library/upload/", {
-        "files": [SimpleUploadedFile("a.png", png()), SimpleUploadedFile("b.txt", b"hello"),
-                  SimpleUploadedFile("c.png", png(colour="blue"))],
+        "files": [SimpleUploadedFile("a.png", RED_PNG), SimpleUploadedFile("b.txt", b"hello"),
+                  SimpleUploadedFile("c.png", png_bytes(60, 40, "blue"))],
         "tags": "spring",
     }, headers={"Accept": "application/json"})
     assert response.status_code == 200
@@ -46,20 +36,20 @@ def test_upload_several_files_one_bad(client, people):
 
 def test_viewer_cannot_upload_and_other_workspaces_are_404(client, people):
     mine = services.upload(workspace=people.globex, user=people.bob,
-                           file=SimpleUploadedFile("g.png", png()), filename="g.png")
-    signed_in(client, "charlie@example.com")  # a viewer in Acme
-    response = client.post("/library/upload/", {"files": [SimpleUploadedFile("a.png", png())]})
+                           file=SimpleUploadedFile("g.png", RED_PNG), filename="g.png")
+    signed_in(people.charlie, client=client, password=PASSWORD)  # a viewer in Acme
+    response = client.post("/library/upload/", {"files": [SimpleUploadedFile("a.png", RED_PNG)]})
     assert response.status_code == 403
-    signed_in(client, "alice@example.com")
+    signed_in(people.alice, client=client, password=PASSWORD)
     assert client.get(f"/library/{mine.pk}/").status_code == 404
     assert client.get(f"/library/{mine.pk}/adapted/x/").status_code == 404
 
 
 def test_detail_saves_alt_tags_focal_and_shows_each_networks_file(client, people):
     media = services.upload(workspace=people.acme, user=people.alice,
-                            file=SimpleUploadedFile("wide.png", png(900, 300)),
+                            file=SimpleUploadedFile("wide.png", png_bytes(900, 300, "red")),
                             filename="wide.png")
-    signed_in(client, "alice@example.com")
+    signed_in(people.alice, client=client, password=PASSWORD)
     response = client.post(f"/library/{media.pk}/", {
         "alt_text": "A wide red banner", "tags": "banner, red", "focal_x": "0.8",
         "focal_y": "0.4"})
@@ -78,17 +68,17 @@ def test_detail_saves_alt_tags_focal_and_shows_each_networks_file(client, people
 
 
 def test_guide_lists_sizes_per_platform(client, people):
-    signed_in(client, "alice@example.com")
+    signed_in(people.alice, client=client, password=PASSWORD)
     page = client.get("/library/guide/").content.decode()
     assert "Instagram" in page and "1080×1350" in page
 
 
 def test_use_in_a_new_post_preloads_the_composer(client, people):
     media = services.upload(workspace=people.acme, user=people.alice,
-                            file=SimpleUploadedFile("p.png", png()), filename="p.png")
+                            file=SimpleUploadedFile("p.png", RED_PNG), filename="p.png")
     other = services.upload(workspace=people.globex, user=people.bob,
-                            file=SimpleUploadedFile("q.png", png()), filename="q.png")
-    signed_in(client, "alice@example.com")
+                            file=SimpleUploadedFile("q.png", RED_PNG), filename="q.png")
+    signed_in(people.alice, client=client, password=PASSWORD)
     page = client.get(f"/posts/new/?media={media.pk}&media={other.pk}").content.decode()
     assert f'name="media_id" value="{media.pk}"' in page
     assert f'name="media_id" value="{other.pk}"' not in page

@@ -9,18 +9,13 @@ import pytest
 from PIL import Image
 
 from keryx.links import fetch
-from keryx.links.fetch import PreviewFailed, fetch_card, parse_card
+from keryx.links.fetch import PreviewFailed, decode_html, fetch_card, parse_card
 from keryx.links.models import LinkPreview
 from keryx.links.preview import card_for, external_option
+from tests.support.images import jpeg_bytes
 from tests.support.webpages import Page, WebSite
 
 LOOPBACK = ("127.0.0.1",)
-
-
-def jpeg(size=(1600, 900), colour=(200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 def html(title="Νέα σελίδα", description="Περιγραφή & λεπτομέρειες", image="/og.jpg",
@@ -42,7 +37,7 @@ def site():
 
 def test_a_card_has_title_description_and_a_small_jpeg_thumbnail(site):
     site.pages["/article"] = Page(html())
-    site.pages["/og.jpg"] = Page(jpeg((4000, 3000)), headers={"Content-Type": "image/jpeg"})
+    site.pages["/og.jpg"] = Page(jpeg_bytes(4000, 3000), headers={"Content-Type": "image/jpeg"})
     card = fetch_card(f"{site.url}/article", allow_private=LOOPBACK)
     assert card.title == "Νέα σελίδα"
     assert card.description == "Περιγραφή & λεπτομέρειες"
@@ -111,16 +106,15 @@ def test_a_broken_or_huge_image_leaves_the_card_without_a_thumbnail(site, monkey
     assert fetch_card(f"{site.url}/a", allow_private=LOOPBACK).image == b""
     monkeypatch.setattr(fetch, "MAX_PIXELS", 1000)  # a decompression bomb, in miniature
     site.pages["/b"] = Page(html(image="/big.jpg"))
-    site.pages["/big.jpg"] = Page(jpeg((100, 100)), headers={"Content-Type": "image/jpeg"})
+    site.pages["/big.jpg"] = Page(jpeg_bytes(100, 100), headers={"Content-Type": "image/jpeg"})
     card = fetch_card(f"{site.url}/b", allow_private=LOOPBACK)
     assert card.title and card.image == b""
 
 
 def test_legacy_encodings_are_decoded():
     page = html(title="Καλημέρα", charset="iso-8859-7")
-    from keryx.links.fetch import _decode
-    assert parse_card("https://e.example/", _decode(page, "text/html"))[0] == "Καλημέρα"
-    assert parse_card("https://e.example/", _decode(page, "text/html; charset=bogus-x"))[0]
+    assert parse_card("https://e.example/", decode_html(page, "text/html"))[0] == "Καλημέρα"
+    assert parse_card("https://e.example/", decode_html(page, "text/html; charset=bogus-x"))[0]
 
 
 def test_parse_card_falls_back_and_resolves_image_urls():
@@ -138,7 +132,7 @@ def test_parse_card_falls_back_and_resolves_image_urls():
 def test_cards_are_stored_and_reused(site, people, settings):
     settings.ALLOWED_PRIVATE_HOSTS = list(LOOPBACK)
     site.pages["/p"] = Page(html())
-    site.pages["/og.jpg"] = Page(jpeg(), headers={"Content-Type": "image/jpeg"})
+    site.pages["/og.jpg"] = Page(jpeg_bytes(), headers={"Content-Type": "image/jpeg"})
     url = f"{site.url}/p"
     first = card_for(people.acme, url)
     again = card_for(people.acme, url)

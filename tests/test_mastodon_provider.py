@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from keryx.networks.base import (
     AuthExpired,
@@ -21,6 +20,7 @@ from keryx.networks.base import (
 from keryx.networks.mastodon import MastodonProvider, html_to_text
 from keryx.networks.registry import get_provider_class
 from tests.fixtures.mastodon import LOOPBACK, MastodonMock, MockAccount
+from tests.support.images import image_item
 
 
 def provider(server: MastodonMock, token: str, **settings: object) -> MastodonProvider:
@@ -41,9 +41,8 @@ def account(mastodon: MastodonMock) -> MockAccount:
 
 @pytest.fixture
 def image(tmp_path: Path) -> MediaItem:
-    path = tmp_path / "harbour.png"
-    Image.new("RGB", (64, 48), (20, 120, 200)).save(path)
-    return MediaItem(str(path), "image/png", path.stat().st_size, alt_text="Boats in Piraeus")
+    return image_item(tmp_path / "harbour.png", 64, 48, (20, 120, 200),
+                      alt_text="Boats in Piraeus")
 
 
 def test_verify_reads_account_and_instance_limits(mastodon, account):

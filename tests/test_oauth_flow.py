@@ -1,5 +1,5 @@
 """The generic OAuth 2.0 connect flow, end to end through the web UI (Django test client) against
-a loopback authorization server (tests/networks/loopnet.py) that checks the client credentials,
+a loopback authorization server (tests/support/loopnet.py) that checks the client credentials,
 the redirect URI, single-use codes and the PKCE code_verifier."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from keryx.channels.models import Channel, ChannelStatus, OAuthState
 from keryx.networks import oauth2, registry
-from tests.networks.loopnet import LoopnetProvider, LoopnetServer
+from tests.support.loopnet import LoopnetProvider, LoopnetServer
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from keryx.channels.tokens import refresh_expiring_tokens, token_expiry
 from keryx.networks import registry
 from keryx.publishing import services as publishing
 from keryx.publishing.models import PostTarget, TargetState
-from tests.networks.loopnet import LoopnetProvider, LoopnetServer
 from tests.support.engine import run_due
+from tests.support.loopnet import LoopnetProvider, LoopnetServer
 
 pytestmark = pytest.mark.django_db
 

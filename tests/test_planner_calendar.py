@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,17 +18,12 @@ from keryx.planner.models import Campaign, Label
 from keryx.planner.services import set_planning
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetState
+from tests.support.web import signed_in
 from tests.ui_helpers import mastodon_channel
 
 pytestmark = pytest.mark.django_db
 
 ATHENS = ZoneInfo("Europe/Athens")
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def athens(days: int, hour: int = 9, minute: int = 30) -> datetime:

@@ -15,17 +15,12 @@ from icalendar import Calendar
 from keryx.planner import services as planner
 from keryx.planner.models import CalendarFeed, Campaign
 from keryx.publishing import services
+from tests.support.web import signed_in
 from tests.ui_helpers import mastodon_channel
 
 pytestmark = pytest.mark.django_db
 
 GREEK = "Καλημέρα, κόσμε; νέα σειρά\nδεύτερη γραμμή \\ τέλος " + "ελληνικά " * 12
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def future(days: int) -> datetime:

@@ -12,18 +12,13 @@ from django.utils import timezone
 
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, TargetEvent, TargetState
+from tests.support.web import signed_in
 from tests.ui_helpers import mastodon_channel
 
 pytestmark = pytest.mark.django_db
 
 ATHENS = ZoneInfo("Europe/Athens")
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def athens(days: int, hour: int = 9, minute: int = 30) -> datetime:

@@ -4,20 +4,14 @@ lists and the post page."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from keryx.planner.models import Campaign, Label
 from keryx.publishing.models import Post, PostKind
+from tests.support.web import signed_in
 from tests.ui_helpers import mastodon_channel
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_editor_creates_campaign_and_label_viewer_cannot(people):

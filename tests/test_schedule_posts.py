@@ -7,21 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from keryx.publishing import services, uploads
 from keryx.publishing.delivery import publish_claimed
 from keryx.publishing.models import Media, Post, PostTarget, TargetEvent, TargetState
 from keryx.publishing.scheduler import claim_due
 from tests.support.engine import fast_passwords, loopback, make_channel, run_due  # noqa: F401
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes(size=(40, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def later(hours: int = 3):
@@ -30,15 +24,15 @@ def later(hours: int = 3):
 
 def test_save_media_sniffs_the_real_type(people):
     media = services.save_media(
-        workspace=people.acme, user=people.alice, file=io.BytesIO(png_bytes()),
+        workspace=people.acme, user=people.alice, file=io.BytesIO(png_bytes(40, 30)),
         filename="photo.jpg", alt_text="A red square",
     )
     assert media.mime_type == "image/png"  # from the bytes, not the name
     assert (media.width, media.height) == (40, 30)
-    assert media.size == len(png_bytes()) and len(media.sha256) == 64
+    assert media.size == len(png_bytes(40, 30)) and len(media.sha256) == 64
     assert media.alt_text == "A red square"
     with open(media.file.path, "rb") as stored:
-        assert stored.read() == png_bytes()
+        assert stored.read() == png_bytes(40, 30)
 
 
 def test_a_text_file_posing_as_an_image_is_rejected(people):
@@ -55,21 +49,22 @@ def test_empty_and_truncated_files_are_rejected(people):
                             filename="a.png")
     with pytest.raises(services.MediaRejected, match="not an image"):
         services.save_media(workspace=people.acme, user=people.alice,
-                            file=io.BytesIO(png_bytes()[:60]), filename="cut.png")
+                            file=io.BytesIO(png_bytes(40, 30)[:60]), filename="cut.png")
 
 
 def test_a_file_over_100_mb_is_rejected(people, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_MEDIA_BYTES", 1000)  # the limit the upload reads
     with pytest.raises(services.MediaRejected, match="larger than 100 MB"):
         services.save_media(workspace=people.acme, user=people.alice,
-                            file=io.BytesIO(png_bytes((400, 400))), filename="big.png")
+                            file=io.BytesIO(png_bytes(400, 400)), filename="big.png")
 
 
 def test_create_post_makes_one_target_per_channel_with_media(people, loopback):  # noqa: F811
     one, two = make_channel(people.acme, loopback, "One"), make_channel(people.acme, loopback,
                                                                          "Two")
     media = services.save_media(workspace=people.acme, user=people.alice,
-                                file=io.BytesIO(png_bytes()), filename="p.png", alt_text="alt")
+                                file=io.BytesIO(png_bytes(40, 30)), filename="p.png",
+                                alt_text="alt")
     post = services.create_post(
         workspace=people.acme, author=people.alice, text="With a picture", channels=[one, two],
         media=[media], scheduled_at=later(), actor="alice",
@@ -110,7 +105,7 @@ def test_empty_posts_and_no_channels_are_rejected(people, loopback):  # noqa: F8
 def test_media_of_another_workspace_cannot_be_attached(people, loopback):  # noqa: F811
     channel = make_channel(people.acme, loopback)
     foreign = services.save_media(workspace=people.globex, user=people.bob,
-                                  file=io.BytesIO(png_bytes()), filename="b.png")
+                                  file=io.BytesIO(png_bytes(40, 30)), filename="b.png")
     with pytest.raises(services.PostRejected) as caught:
         services.create_post(workspace=people.acme, author=people.alice, text="hi",
                              channels=[channel], media=[foreign], actor="alice")

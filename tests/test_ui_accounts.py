@@ -11,14 +11,9 @@ from keryx.accounts.models import ApiToken, Invitation, hash_token
 from keryx.core.access import SESSION_WORKSPACE_KEY
 from keryx.core.models import Membership, Role, UserProfile, Workspace
 from tests.fixtures.people import PASSWORD
+from tests.support.web import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_invite_new_person_who_signs_up_and_joins(people):

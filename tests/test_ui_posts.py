@@ -10,19 +10,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from keryx.publishing.models import Media, Post, PostTarget, TargetState
 from tests.fixtures.people import PASSWORD
+from tests.support.images import png_upload
+from tests.support.web import signed_in
 from tests.ui_helpers import mastodon_channel, scheduled_post
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -169,14 +164,6 @@ def test_per_channel_text_override(people):
     assert variant.channel == other and variant.text == "Only for the second"
 
 
-def _png() -> io.BytesIO:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
-    buffer.seek(0)
-    buffer.name = "red.png"
-    return buffer
-
-
 def test_image_with_alt_text_and_a_fake_image_refused(people):
     channel = mastodon_channel(people.acme)
     alice = signed_in(people.alice)
@@ -190,7 +177,7 @@ def test_image_with_alt_text_and_a_fake_image_refused(people):
             "when": "later",
             "date": (timezone.now() + timedelta(days=3)).date().isoformat(),
             "time": "10:30",
-            "image_1": _png(),
+            "image_1": png_upload(),
             "alt_1": "A red square",
             "image_2": fake,
             "action": "submit",
@@ -228,7 +215,7 @@ def test_other_workspaces_media_id_is_ignored(people):
     bob.post(
         reverse("posts:new"),
         {"text": "x", "channels": [globex_channel.pk], "when": "later", "date": "2000-01-01",
-         "time": "09:00", "image_1": _png(), "alt_1": "bob's", "action": "submit"},
+         "time": "09:00", "image_1": png_upload(), "alt_1": "bob's", "action": "submit"},
     )
     bobs_media = Media.objects.get(workspace=people.globex)
     channel = mastodon_channel(people.acme)
@@ -305,7 +292,7 @@ def test_media_served_to_members_only(people):
     bob.post(
         reverse("posts:new"),
         {"text": "x" * 600, "channels": [globex_channel.pk], "when": "now",
-         "image_1": _png(), "alt_1": "red", "action": "submit"},
+         "image_1": png_upload(), "alt_1": "red", "action": "submit"},
     )
     media = Media.objects.get(workspace=people.globex)
     response = bob.get(reverse("posts:media", args=[media.pk]))

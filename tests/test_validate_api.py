@@ -12,7 +12,8 @@ from django.utils import timezone
 from keryx.channels.models import Channel
 from keryx.publishing import services
 from keryx.publishing.models import PostTarget, PostVariant
-from tests.api_support import Caller, mastodon_channel, png_bytes
+from tests.api_support import Caller, mastodon_channel
+from tests.support.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from django.core.management import CommandError, call_command
 
 from keryx.core.models import Membership, Role
 from keryx.publishing.models import Media
-from tests.api_support import Caller, mastodon_channel, png_bytes
+from tests.api_support import Caller, mastodon_channel
+from tests.support.images import png_bytes
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -35,6 +35,7 @@ from keryx.bulk.scheduling import planner_models, run_import
 from keryx.bulk.tasks import schedule_import
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
+from keryx.core.outbound import FetchFailed, fetch_url
 from keryx.core.timeutil import get_zone
 from keryx.publishing import services as publishing
 from keryx.publishing.models import (
@@ -107,10 +108,8 @@ class _Resolver:
                 media.save(update_fields=["alt_text"])
             return media
         if ref.startswith(("http://", "https://")):
-            from keryx.feeds.fetch import FetchFailed, fetch
-
             try:
-                fetched = fetch(ref, max_bytes=publishing.MAX_MEDIA_BYTES, timeout=30)
+                fetched = fetch_url(ref, max_bytes=publishing.MAX_MEDIA_BYTES, timeout=30)
             except FetchFailed as exc:
                 return str(exc)
             name = os.path.basename(fetched.url.split("?", 1)[0]) or "download"

@@ -1,6 +1,6 @@
 """Feeds: follow RSS/Atom sources, keep their new items as suggestions, turn one into a draft.
 
-Fetching goes through keryx.feeds.fetch (private-address guard on every hop, time limit, size
+Fetching goes through keryx.core.outbound (private-address guard on every hop, time limit, size
 cap); parsing is feedparser's, on the bytes we fetched (it never fetches anything itself).
 Items are deduplicated by the entry's id (guid), else its link.
 """
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
-from keryx.feeds.fetch import FetchFailed, fetch
+from keryx.core.outbound import FetchFailed, fetch_url
 from keryx.feeds.models import FeedItem, FeedSource, ItemStatus
 from keryx.publishing.models import Post
 from keryx.publishing.services import create_post
@@ -95,8 +95,8 @@ def refresh(source: FeedSource) -> int:
     if source.last_modified:
         headers["If-Modified-Since"] = source.last_modified
     try:
-        fetched = fetch(source.url, max_bytes=MAX_FEED_BYTES, timeout=FETCH_TIMEOUT,
-                        headers=headers)
+        fetched = fetch_url(source.url, max_bytes=MAX_FEED_BYTES, timeout=FETCH_TIMEOUT,
+                            headers=headers)
         new = 0
         if fetched.status != 304:
             parsed = parse(fetched.content, fetched.content_type)
@@ -126,7 +126,7 @@ def add_source(workspace: Workspace, url: str, *, user: Any = None) -> FeedSourc
     if FeedSource.objects.filter(workspace=workspace, url=url).exists():
         raise FeedError(_("This workspace already follows %(url)s.") % {"url": url})
     try:
-        fetched = fetch(url, max_bytes=MAX_FEED_BYTES, timeout=FETCH_TIMEOUT)
+        fetched = fetch_url(url, max_bytes=MAX_FEED_BYTES, timeout=FETCH_TIMEOUT)
     except FetchFailed as exc:
         raise FeedError(str(exc)) from exc
     parsed = parse(fetched.content, fetched.content_type)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from keryx.core.models import Workspace
 from keryx.library import adapt
 from keryx.library.models import AdaptedFile, FocalPoint, Tag
+from keryx.library.public import public_adapted_url, public_media_url
 from keryx.library.specs import ImageSpec, spec_for
 from keryx.networks import videoprobe
 from keryx.networks.base import MediaItem, Problem, PublishRequest
@@ -294,9 +295,6 @@ def item_for(media: Media, network: str, channel_settings: dict[str, Any] | None
              ) -> MediaItem:
     """What a target on `network` sends for this media: the adapted file where one can be
     made, else the original (the provider's validate then says what is wrong with it)."""
-    from keryx.library.public import public_adapted_url
-    from keryx.publishing.public_media import public_media_url
-
     outcome = adapt_for(media, [network], {network: channel_settings or {}})[network]
     adapted = outcome.adapted
     if adapted is None or adapted.passthrough:

@@ -1,11 +1,12 @@
 """Fetch a web page's card (title, description, image) safely, for networks where the client
 builds the link preview (Bluesky).
 
-The URL comes from a user, so the fetch is a server-side request on their behalf:
-1. every hop (the URL and each redirect) must be http(s) to a public address (networks.netguard),
-   unless the host is listed in `allow_private` (tests, a LAN site the admin trusts);
-2. the whole fetch has one deadline, and bodies are read in chunks up to a byte cap, so a slow
-   or endless response cannot hold a worker;
+The URL comes from a user, so the fetch is a server-side request on their behalf, made by the
+shared outbound fetcher (keryx.networks.fetch):
+1. every hop (the URL and each redirect) must be http(s) to a public address, unless the host
+   is listed in `allow_private` (tests, a LAN site the admin trusts);
+2. the page and its image share one deadline, and bodies are read in chunks up to a byte cap,
+   so a slow or endless response cannot hold a worker;
 3. the image is decoded by Pillow with a pixel cap and re-encoded as a small JPEG, so what is
    uploaded to the network is always a sane image under the network's size limit.
 Pure Python (no Django), like the network layer.
@@ -15,19 +16,29 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-import httpx
-
-from keryx.networks.netguard import BlockedAddress, check_url
+from keryx.networks.fetch import (
+    BadStatus,
+    Blocked,
+    EmptyRedirect,
+    Fetched,
+    Fetcher,
+    TimedOut,
+    TooLarge,
+    TooManyRedirects,
+    Unreachable,
+    WrongType,
+    kind_of,
+)
 
 MAX_HTML_BYTES = 512 * 1024
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 4
 DEFAULT_TIMEOUT = 6.0
+CONNECT_TIMEOUT = 4.0
 # app.bsky.embed.external#external.thumb: an image blob of at most 1,000,000 bytes.
 THUMB_MAX_BYTES = 1_000_000
 THUMB_MAX_SIDE = 1200
@@ -109,69 +120,45 @@ def parse_card(url: str, html: str) -> tuple[str, str, str]:
     return title[:300], description[:1000], image
 
 
-class _Fetcher:
-    def __init__(self, allow_private: tuple[str, ...], timeout: float) -> None:
-        self.allow_private = allow_private
-        self.deadline = time.monotonic() + timeout
-        self.client = httpx.Client(
-            follow_redirects=False,
-            # identity: a compressed body could expand far past the byte cap in one chunk.
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 4.0)),
-        )
+PAGE_TYPES = ("text/html", "application/xhtml+xml")
 
-    def _left(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise PreviewFailed("The site took too long to answer.")
-        return left
 
-    def get(self, url: str, *, accept: str, cap: int) -> tuple[str, str, bytes]:
-        """(final URL, content type, body up to `cap` bytes), each hop checked."""
-        for _hop in range(MAX_REDIRECTS + 1):
-            try:
-                check_url(url, self.allow_private)
-            except BlockedAddress as exc:
-                raise PreviewFailed(str(exc)) from exc
-            try:
-                with self.client.stream(
-                    "GET", url, headers={"Accept": accept},
-                    timeout=httpx.Timeout(self._left(), connect=min(self._left(), 4.0)),
-                ) as response:
-                    if response.is_redirect:
-                        location = response.headers.get("location", "")
-                        if not location:
-                            raise PreviewFailed("The site answered with an empty redirect.")
-                        url = urljoin(url, location)
-                        continue
-                    if response.status_code >= 400:
-                        raise PreviewFailed(f"The site answered HTTP {response.status_code}.")
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > cap:
-                        raise PreviewFailed("The page is too large to preview.")
-                    body = bytearray()
-                    for chunk in response.iter_bytes():
-                        body += chunk
-                        if len(body) > cap:
-                            if accept.startswith("text/html"):
-                                break  # the head is what we want; the rest can go
-                            raise PreviewFailed("The image is too large to preview.")
-                        self._left()
-                    return url, response.headers.get("content-type", ""), bytes(body[:cap])
-            except httpx.TimeoutException as exc:
-                raise PreviewFailed("The site took too long to answer.") from exc
-            except httpx.HTTPError as exc:
-                raise PreviewFailed(f"The site could not be reached: {exc}") from exc
-        raise PreviewFailed("The link redirects too many times.")
+def _is_page(content_type: str) -> bool:
+    """An untyped answer is given the benefit of the doubt: the parser finds no card in it."""
+    kind = kind_of(content_type)
+    return not kind or kind in PAGE_TYPES
 
-    def close(self) -> None:
-        self.client.close()
+
+def _get(fetcher: Fetcher, url: str, *, accept: str, cap: int, page: bool) -> Fetched:
+    """The answer at `url`, through the shared guarded fetcher, or PreviewFailed in our words.
+    A page is cut at `cap` (its head is what a card needs), and anything but a web page is
+    refused before its body is read; an image past `cap` fails."""
+    try:
+        return fetcher.get(url, max_bytes=cap, headers={"Accept": accept}, truncate=page,
+                           accept_type=_is_page if page else None)
+    except WrongType as exc:
+        raise PreviewFailed(f"The link is not a web page ({kind_of(exc.content_type)}).") from exc
+    except Blocked as exc:
+        raise PreviewFailed(str(exc)) from exc
+    except EmptyRedirect as exc:
+        raise PreviewFailed("The site answered with an empty redirect.") from exc
+    except BadStatus as exc:
+        raise PreviewFailed(f"The site answered HTTP {exc.status}.") from exc
+    except TooLarge as exc:
+        raise PreviewFailed("The page is too large to preview." if page
+                            else "The image is too large to preview.") from exc
+    except TimedOut as exc:
+        raise PreviewFailed("The site took too long to answer.") from exc
+    except TooManyRedirects as exc:
+        raise PreviewFailed("The link redirects too many times.") from exc
+    except Unreachable as exc:
+        raise PreviewFailed(f"The site could not be reached: {exc.reason}") from exc
 
 
 _CHARSET = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
-def _decode(body: bytes, content_type: str) -> str:
+def decode_html(body: bytes, content_type: str) -> str:
     """The page as text: the charset from the header, else from a <meta> in the first 2 KiB,
     else UTF-8; bytes that do not decode become U+FFFD rather than an error."""
     found = _CHARSET.search(content_type.encode("latin-1", "ignore")) or _CHARSET.search(
@@ -212,26 +199,22 @@ def fetch_card(url: str, *, allow_private: tuple[str, ...] = (),
                timeout: float = DEFAULT_TIMEOUT) -> Card:
     """The card for `url`, or PreviewFailed. A page without an image still gives a card; an
     image that cannot be fetched or read is left out rather than failing the card."""
-    fetcher = _Fetcher(tuple(allow_private), timeout)
-    try:
-        final, content_type, body = fetcher.get(
-            url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", cap=MAX_HTML_BYTES
-        )
-        kind = content_type.split(";")[0].strip().lower()
-        if kind and kind not in ("text/html", "application/xhtml+xml"):
-            raise PreviewFailed(f"The link is not a web page ({kind}).")
-        title, description, image_url = parse_card(final, _decode(body, content_type))
+    with Fetcher(timeout=timeout, total=timeout, allow_private=tuple(allow_private),
+                 headers={"User-Agent": USER_AGENT}, max_redirects=MAX_REDIRECTS,
+                 connect_timeout=CONNECT_TIMEOUT) as fetcher:
+        page = _get(fetcher, url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+                    cap=MAX_HTML_BYTES, page=True)
+        title, description, image_url = parse_card(page.url,
+                                                   decode_html(page.content, page.content_type))
         if not title and not description:
             raise PreviewFailed("The page has no title or description to show.")
         image = b""
         if image_url:
             try:
-                _final, image_type, data = fetcher.get(image_url, accept="image/*",
-                                                       cap=MAX_IMAGE_BYTES)
-                image = thumbnail(data)
+                fetched = _get(fetcher, image_url, accept="image/*", cap=MAX_IMAGE_BYTES,
+                               page=False)
+                image = thumbnail(fetched.content)
             except PreviewFailed:
                 image = b""
         return Card(url=url, title=title, description=description, image=image,
                     image_mime="image/jpeg" if image else "")
-    finally:
-        fetcher.close()

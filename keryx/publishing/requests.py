@@ -13,10 +13,10 @@ from typing import Any
 from keryx.channels.models import Channel
 from keryx.composer.variants import apply_variant, model_variant
 from keryx.contacts.adapt import adapt
+from keryx.library.public import public_media_url
 from keryx.library.services import item_for
 from keryx.networks.base import MediaItem, PublishRequest
 from keryx.publishing.models import Media, PostMedia, PostTarget, PostVariant
-from keryx.publishing.public_media import public_media_url
 
 
 def media_item(media: Media, channel: Channel | None = None) -> MediaItem:

@@ -4,23 +4,15 @@ then reuse it in the composer."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from keryx.library.models import FocalPoint
 from keryx.publishing.models import Media
 from tests.browser.conftest import screenshot
 from tests.browser.test_ui_browser import sign_in
+from tests.support.images import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def png(width: int, height: int, colour: str) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def test_upload_tag_focal_point_and_reuse(live_server, people, page):
@@ -29,8 +21,8 @@ def test_upload_tag_focal_point_and_reuse(live_server, people, page):
     page.goto(f"{base}/library/")
     page.get_by_label("Tags for these files").fill("launch")
     page.locator("#library-files").set_input_files([
-        {"name": "wide.png", "mimeType": "image/png", "buffer": png(1200, 400, "red")},
-        {"name": "square.png", "mimeType": "image/png", "buffer": png(300, 300, "blue")},
+        {"name": "wide.png", "mimeType": "image/png", "buffer": png_bytes(1200, 400, "red")},
+        {"name": "square.png", "mimeType": "image/png", "buffer": png_bytes(300, 300, "blue")},
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image"},
     ])
     page.get_by_role("button", name="Upload").click()

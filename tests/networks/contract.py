@@ -50,6 +50,7 @@ import httpx
 
 from keryx.networks.base import MediaItem, ProviderContext, PublishRequest
 from keryx.networks.registry import get_provider_class
+from tests.support.images import image_item
 
 # Networks tested against real servers instead of the respx suite.
 REAL_SERVER_NETWORKS = frozenset({"mastodon", "bluesky"})
@@ -91,14 +92,8 @@ def build_provider(kit: Any, credentials: dict[str, Any] | None = None) -> Any:
 
 def jpeg(tmp_path: Path, name: str = "photo.jpg") -> MediaItem:
     """A real 1080x1080 JPEG: within every network's image rules."""
-    from PIL import Image
-
-    path = tmp_path / name
-    Image.new("RGB", (1080, 1080), (200, 120, 40)).save(path, "JPEG", quality=80)
-    return MediaItem(
-        path=str(path), mime_type="image/jpeg", size=path.stat().st_size,
-        alt_text="An orange square", width=1080, height=1080,
-    )
+    return image_item(tmp_path / name, 1080, 1080, (200, 120, 40), alt_text="An orange square",
+                      kind="JPEG", quality=80)
 
 
 def media(kit: Any, tmp_path: Path) -> tuple[MediaItem, ...]:

@@ -19,7 +19,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 from keryx.networks.base import (
@@ -32,6 +31,7 @@ from keryx.networks.base import (
     PublishResult,
 )
 from keryx.networks.http import HttpSeam, raise_for_status
+from tests.support.httpserver import LocalServer, QuietHandler
 
 # ---------------------------------------------------------------------------------------------
 # The server
@@ -58,10 +58,17 @@ class SeenRequest:
     at: float  # time.time() when the request arrived
 
 
-class LoopbackServer:
+class LoopbackServer(LocalServer):
     """Run with `with LoopbackServer() as server:`; `server.url` is its base URL."""
 
     def __init__(self, *, delay: float = 0.0, hold: float = 0.0) -> None:
+        server = self
+
+        class Handler(_Handler):
+            loopback = server
+
+        # Many publishing threads connect at once: a deep listen queue, no refused connects.
+        super().__init__(Handler, backlog=256)
         self.delay = delay  # seconds before every answer (a network that takes its time)
         self.hold = hold  # seconds to hold a POST after storing it (in-flight at a kill)
         self.lock = threading.Lock()
@@ -69,40 +76,6 @@ class LoopbackServer:
         self.posts: dict[str, dict[str, Any]] = {}  # idempotency key -> post
         self.script: list[Scripted] = []
         self.token = "loopback-token"
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> LoopbackServer:
-        server = self
-
-        class Handler(_Handler):
-            loopback = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.request_queue_size = 256
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self) -> LoopbackServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     # -- what tests read ----------------------------------------------------------------------
 
@@ -118,27 +91,13 @@ class LoopbackServer:
             self.script.extend(answers)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     loopback: ClassVar[LoopbackServer]
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        return
-
-    def _send(self, status: int, body: dict[str, Any] | list[Any],
-              headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
     def _authorised(self) -> bool:
         if self.headers.get("Authorization") != f"Bearer {self.loopback.token}":
-            self._send(401, {"error": "The access token is invalid"})
+            self.send_json(401, {"error": "The access token is invalid"})
             return False
         return True
 
@@ -153,14 +112,14 @@ class _Handler(BaseHTTPRequestHandler):
             with server.lock:
                 post = server.posts.get(key)
             if post is None:
-                self._send(404, {"error": "Record not found"})
+                self.send_json(404, {"error": "Record not found"})
             else:
-                self._send(200, post)
+                self.send_json(200, post)
             return
         if self.path == "/me":
-            self._send(200, {"id": "1", "handle": "loop"})
+            self.send_json(200, {"id": "1", "handle": "loop"})
             return
-        self._send(404, {"error": "Not found"})
+        self.send_json(404, {"error": "Not found"})
 
     def do_POST(self) -> None:  # noqa: N802
         server = self.loopback
@@ -172,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             payload = json.loads(raw or b"{}")
         except ValueError:
-            self._send(400, {"error": "Malformed JSON"})
+            self.send_json(400, {"error": "Malformed JSON"})
             return
         key = self.headers.get("Idempotency-Key", "")
         with server.lock:
@@ -185,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
         if server.delay:
             time.sleep(server.delay)
         if scripted is not None and not scripted.store:
-            self._send(scripted.status, scripted.body, scripted.headers)
+            self.send_json(scripted.status, scripted.body, scripted.headers)
             return
         with server.lock:
             post = server.posts.get(key) if key else None
@@ -202,11 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
                 }
                 server.posts[key or remote_id] = post
         if scripted is not None:
-            self._send(scripted.status, scripted.body, scripted.headers)
+            self.send_json(scripted.status, scripted.body, scripted.headers)
             return
         if server.hold:
             time.sleep(server.hold)
-        self._send(200, post)
+        self.send_json(200, post)
 
 
 # ---------------------------------------------------------------------------------------------

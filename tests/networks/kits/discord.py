@@ -4,26 +4,24 @@ tests/networks/fixtures/discord/ (discord.com/developers/docs: Webhook and Messa
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.jsonfiles import fixture_loader
 
 API = "https://discord.com/api/v10"
 WEBHOOK_ID = "223704706495545344"
 TOKEN = "3d89bb7572e0fb30d8128367b3b1b44fecd1726de135cbe28a41f8b2f777c372ba2939e72279b945"
 WEBHOOK_URL = f"https://discord.com/api/webhooks/{WEBHOOK_ID}/{TOKEN}"
 HOOK = f"{API}/webhooks/{WEBHOOK_ID}/{TOKEN}"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "discord"
 RATE_HEADERS = {
     "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "1.337",
     "X-RateLimit-Bucket": "abcd1234", "Retry-After": "2",
 }
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+fixture = fixture_loader("discord")
 
 
 class DiscordKit:

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://graph.facebook.com/v23.0"
 PAGE = "1234567890"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "facebook"
 # What Meta sends with a Page-level throttle: the business-use-case usage, estimate in minutes.
 BUC_HEADER = json.dumps({PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 12,
                                  "total_time": 18, "estimated_time_to_regain_access": 7}]})
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+fixture = fixture_loader("facebook")
 
 
 class FacebookKit:

@@ -5,12 +5,12 @@ Business Information v1 Location, Google's OAuth token endpoint, the google.rpc 
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.jsonfiles import fixture_loader
 
 API = "https://mybusiness.googleapis.com"
 TOKEN_HOST = "https://oauth2.googleapis.com"
@@ -19,11 +19,9 @@ LOCATION = "4455667788990011223"
 PARENT = f"accounts/{ACCOUNT}/locations/{LOCATION}"
 POSTS = f"{API}/v4/{PARENT}/localPosts"
 PUBLIC_IMAGE = "https://keryx.example.org/media/public/abc.jpg"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "google_business"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+fixture = fixture_loader("google_business")
 
 
 def local_post(summary: str, created: datetime | None = None, post_id: str = "") -> dict:

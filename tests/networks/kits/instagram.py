@@ -4,12 +4,12 @@ answers replayed with respx."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "instagram"
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://graph.instagram.com"
 V = f"{API}/v23.0"
 USER = "17841400008460056"
@@ -18,8 +18,7 @@ POST = "17920238422030506"
 PUBLIC_MEDIA = "https://keryx.example.org/media/public/photo.jpg"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+fixture = fixture_loader("instagram")
 
 
 class InstagramKit:

@@ -3,23 +3,21 @@ references (tests/networks/fixtures/linkedin/*.json)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.jsonfiles import fixture_loader
 
 API = "https://api.linkedin.com"
 OAUTH = "https://www.linkedin.com/oauth/v2"
 UPLOADS = "https://www.linkedin.com/dms-uploads"
 ORG = "2414183"
 POST_URN = "urn:li:share:7250000000000000002"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "linkedin"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+fixture = fixture_loader("linkedin")
 
 
 class LinkedInKit:

@@ -1,4 +1,4 @@
-"""Contract kit for the test-only "loopnet" network (tests/networks/loopnet.py): the reference
+"""Contract kit for the test-only "loopnet" network (tests/support/loopnet.py): the reference
 kit a network engineer can copy. Real networks answer with the documented bodies from their
 API references (tests/networks/fixtures/<network>/*.json)."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.networks.loopnet import LoopnetProvider
+from tests.support.loopnet import LoopnetProvider
 
 API = "https://api.loopnet.test"
 AUTH = "https://auth.loopnet.test"

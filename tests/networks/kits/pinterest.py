@@ -3,22 +3,20 @@ OpenAPI description (tests/networks/fixtures/pinterest/)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.jsonfiles import fixture_loader
 
 API = "https://api.pinterest.com/v5"
 AUTH = "https://www.pinterest.com"
 UPLOAD = "https://pinterest-media-upload.s3-accelerate.amazonaws.com/"
 BOARD = "549755885175"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pinterest"
 
 
-def fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+fixture = fixture_loader("pinterest")
 
 
 class PinterestKit:

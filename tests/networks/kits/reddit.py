@@ -5,22 +5,20 @@ tests/networks/fixtures/reddit/."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://oauth.reddit.com"
 AUTH = "https://www.reddit.com"
 S3 = "https://reddit-uploaded-media.s3-accelerate.amazonaws.com"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reddit"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+fixture = fixture_loader("reddit")
 
 
 class RedditKit:

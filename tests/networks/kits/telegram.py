@@ -4,20 +4,18 @@ the {"ok": false, "error_code", "description", "parameters"} error shape)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://api.telegram.org"
 TOKEN = "7012345678:AAFakeTokenForTestsOnly_abcdefghijklmn"
 BOT = f"{API}/bot{TOKEN}"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "telegram"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+fixture = fixture_loader("telegram")
 
 
 class TelegramKit:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "threads"
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://graph.threads.net"
 V = f"{API}/v1.0"
 USER = "1234567"
@@ -17,8 +16,7 @@ POST = "18012345678901234"
 PUBLIC_MEDIA = "https://keryx.example.org/media/public/photo.jpg"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+fixture = fixture_loader("threads")
 
 
 class ThreadsKit:

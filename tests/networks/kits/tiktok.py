@@ -4,21 +4,19 @@ the channel's public media URL prefix, so no upload host is called."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://open.tiktokapis.com"
 AUTH = "https://www.tiktok.com"
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tiktok"
 
 
-def fixture(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+fixture = fixture_loader("tiktok")
 
 
 class TikTokKit:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "x"
+from tests.support.jsonfiles import fixture_loader
+
 API = "https://api.x.com"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+fixture = fixture_loader("x")
 
 
 class XKit:

@@ -4,7 +4,6 @@ upload, channels.list, playlistItems.list, Google OAuth) in tests/networks/fixtu
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -14,17 +13,16 @@ from typing import Any
 import httpx
 
 from keryx.networks.base import MediaItem
+from tests.support.jsonfiles import fixture_loader
 
 API = "https://www.googleapis.com"
 OAUTH = "https://oauth2.googleapis.com"
 UPLOAD = f"{API}/upload/youtube/v3/videos"
 SESSION = f"{UPLOAD}?uploadType=resumable&upload_id=ADPycdvKeryx0001&part=snippet,status"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "youtube"
 TITLE = "Keryx contract video"
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+fixture = fixture_loader("youtube")
 
 
 def small_video(tmp_path: Path, name: str = "clip.mp4", seconds: int = 1) -> MediaItem:

@@ -16,7 +16,6 @@ import json
 import secrets
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -36,6 +35,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.http import HttpSeam
 from keryx.networks.text import graphemes
+from tests.support.httpserver import LocalServer, QuietHandler
 
 TEXT_LIMIT = 280
 
@@ -140,10 +140,16 @@ class LoopnetProvider:
 # -------------------------------------------------------------------------------------------------
 
 
-class LoopnetServer:
+class LoopnetServer(LocalServer):
     """`with LoopnetServer(client_id, client_secret) as server:`; `server.url` is its base."""
 
     def __init__(self, client_id: str, client_secret: str) -> None:
+        server = self
+
+        class Handler(_Handler):
+            owner = server
+
+        super().__init__(Handler)
         self.client_id = client_id
         self.client_secret = client_secret
         self.lock = threading.Lock()
@@ -158,29 +164,6 @@ class LoopnetServer:
         self.posts: list[dict[str, Any]] = []
         # The code exchange answers with a refresh token (some networks send none).
         self.code_refresh = True
-        self._httpd: ThreadingHTTPServer | None = None
-
-    def __enter__(self) -> LoopnetServer:
-        server = self
-
-        class Handler(_Handler):
-            owner = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._httpd is not None
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     def issue_tokens(self, with_refresh: bool = True) -> dict[str, Any]:
         access = "at-" + secrets.token_hex(8)
@@ -207,22 +190,9 @@ class LoopnetServer:
         return f"{params['redirect_uri']}?code={code}&state={params['state']}"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     owner: ClassVar[LoopnetServer]
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
     def _record(self, form: dict[str, str]) -> None:
         with self.owner.lock:
@@ -241,12 +211,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
         if token not in self.owner.access_tokens:
-            self._send(401, {"error": "invalid_token", "error_description": "Token revoked"})
+            self.send_json(401, {"error": "invalid_token", "error_description": "Token revoked"})
             return
         if parts.path == "/me":
-            self._send(200, self.owner.account)
+            self.send_json(200, self.owner.account)
             return
-        self._send(404, {"error": "not_found"})
+        self.send_json(404, {"error": "not_found"})
 
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
@@ -256,55 +226,55 @@ class _Handler(BaseHTTPRequestHandler):
             self._record({})
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in self.owner.access_tokens:
-                self._send(401, {"error": "invalid_token",
+                self.send_json(401, {"error": "invalid_token",
                                  "error_description": "Access token expired"})
                 return
             post_id = secrets.token_hex(4)
             with self.owner.lock:
                 self.owner.posts.append({"id": post_id, **json.loads(raw or "{}")})
-            self._send(201, {"id": post_id, "url": f"https://loopnet.test/p/{post_id}"})
+            self.send_json(201, {"id": post_id, "url": f"https://loopnet.test/p/{post_id}"})
             return
         form = {k: v[0] for k, v in parse_qs(raw).items()}
         self._record(form)
         if path != "/token":
-            self._send(404, {"error": "not_found"})
+            self.send_json(404, {"error": "not_found"})
             return
         owner = self.owner
         expected = "Basic " + base64.b64encode(
             f"{owner.client_id}:{owner.client_secret}".encode()
         ).decode()
         if self.headers.get("Authorization") != expected:
-            self._send(401, {"error": "invalid_client",
+            self.send_json(401, {"error": "invalid_client",
                              "error_description": "Client authentication failed"})
             return
         with owner.lock:
             if form.get("grant_type") == "authorization_code":
                 grant = owner.codes.pop(form.get("code", ""), None)
                 if grant is None:
-                    self._send(400, {"error": "invalid_grant",
+                    self.send_json(400, {"error": "invalid_grant",
                                      "error_description": "Unknown or used code"})
                     return
                 if grant["redirect_uri"] != form.get("redirect_uri"):
-                    self._send(400, {"error": "invalid_grant",
+                    self.send_json(400, {"error": "invalid_grant",
                                      "error_description": "redirect_uri mismatch"})
                     return
                 verifier = form.get("code_verifier", "")
                 if grant["method"] != "S256" or (
                     oauth2.pkce_challenge(verifier) != grant["challenge"]
                 ):
-                    self._send(400, {"error": "invalid_grant",
+                    self.send_json(400, {"error": "invalid_grant",
                                      "error_description": "PKCE verification failed"})
                     return
-                self._send(200, owner.issue_tokens(with_refresh=owner.code_refresh))
+                self.send_json(200, owner.issue_tokens(with_refresh=owner.code_refresh))
                 return
             if form.get("grant_type") == "refresh_token":
                 old = form.get("refresh_token", "")
                 if old not in owner.refresh_tokens:
-                    self._send(400, {"error": "invalid_grant",
+                    self.send_json(400, {"error": "invalid_grant",
                                      "error_description": "Refresh token revoked"})
                     return
                 if owner.rotate_refresh:
                     owner.refresh_tokens.discard(old)
-                self._send(200, owner.issue_tokens(with_refresh=owner.rotate_refresh))
+                self.send_json(200, owner.issue_tokens(with_refresh=owner.rotate_refresh))
                 return
-        self._send(400, {"error": "unsupported_grant_type"})
+        self.send_json(400, {"error": "unsupported_grant_type"})
