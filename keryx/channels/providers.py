@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from keryx.channels.errors import ChannelError
 from keryx.channels.models import Channel
-from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -21,6 +20,7 @@ from keryx.networks.base import (
     ProviderError,
     Transient,
 )
+from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.registry import get_provider_class
 
 

@@ -11,8 +11,8 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from keryx.networks.netguard import BlockedAddress, check_url
 from keryx.networks.http import USER_AGENT
+from keryx.networks.netguard import BlockedAddress, check_url
 
 MAX_REDIRECTS = 5
 
