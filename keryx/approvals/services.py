@@ -41,8 +41,9 @@ from keryx.approvals.models import (
     RequestState,
     Workflow,
 )
-from keryx.core import audit
+from keryx.core import audit, permissions
 from keryx.core.models import Membership, Role, Workspace
+from keryx.core.permissions import Action
 from keryx.networks.base import Problem
 from keryx.publishing import services as publishing
 from keryx.publishing.models import Media, Post, PostMedia, TargetState
@@ -95,8 +96,7 @@ def set_policy(
 ) -> ApprovalPolicy:
     """Change the workflow (admins and owners). The named workflow needs at least one approver,
     each a member of this workspace who may approve (an editor or above, or a client approver)."""
-    if not actor.allows(Role.ADMIN):
-        raise PermissionDenied(_("Only admins and owners change the approval workflow."))
+    permissions.require(actor, Action.MANAGE_SETTINGS)
     Workflow(workflow)
     workspace = actor.workspace
     allowed = {*TEAM_APPROVER_ROLES, Role.CLIENT_APPROVER}
