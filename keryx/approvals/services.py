@@ -469,10 +469,13 @@ def mentioned_in(post: Post, body: str) -> list[Any]:
 
 
 def can_comment(post: Post, user: Any) -> bool:
-    role = _role(post.workspace_id, user)
-    if role == Role.CLIENT_APPROVER:
+    membership = Membership.objects.filter(workspace_id=post.workspace_id,
+                                           user_id=getattr(user, "pk", None)).first()
+    if not permissions.can(membership, Action.COMMENT, post):
+        return False
+    if membership is not None and membership.role == Role.CLIENT_APPROVER:
         return visible_posts(user).filter(pk=post.pk).exists()
-    return role in (Role.CONTRIBUTOR, *TEAM_APPROVER_ROLES)
+    return True
 
 
 def add_comment(post: Post, *, user: Any, body: str) -> Comment:

@@ -34,6 +34,7 @@ class Action(StrEnum):
     RESCHEDULE_POST = "reschedule_post"
     RETRY_POST = "retry_post"
     APPROVE = "approve"
+    COMMENT = "comment"
     UPLOAD_MEDIA = "upload_media"
     SET_ALT_TEXT = "set_alt_text"
     USE_FEEDS = "use_feeds"
@@ -74,6 +75,7 @@ RULES: dict[Action, Rule] = {
                                  own=Role.CONTRIBUTOR),
     Action.RETRY_POST: Rule(Role.EDITOR, gettext_lazy("Retrying a post"), own=Role.CONTRIBUTOR),
     Action.APPROVE: Rule(Role.EDITOR, gettext_lazy("Approving a post"), clients=True),
+    Action.COMMENT: Rule(Role.CONTRIBUTOR, gettext_lazy("Commenting on a post"), clients=True),
     Action.UPLOAD_MEDIA: Rule(Role.CONTRIBUTOR, gettext_lazy("Uploading media")),
     Action.SET_ALT_TEXT: Rule(Role.CONTRIBUTOR, gettext_lazy("Changing alt text")),
     Action.USE_FEEDS: Rule(Role.CONTRIBUTOR, gettext_lazy("Working with feeds")),
