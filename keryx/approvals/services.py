@@ -50,8 +50,10 @@ from keryx.publishing.models import Media, Post, PostMedia, TargetState
 
 logger = logging.getLogger(__name__)
 
-# Roles that approve in the default ("none") and "any" workflows.
-TEAM_APPROVER_ROLES = (Role.EDITOR, Role.ADMIN, Role.OWNER)
+# Roles that approve in the default ("none") and "any" workflows: the team's part of who may
+# approve (keryx.core.permissions); client approvers approve only when named.
+TEAM_APPROVER_ROLES = tuple(r for r in permissions.allowed_roles(Action.APPROVE)
+                            if r != Role.CLIENT_APPROVER)
 
 
 class ApprovalError(Exception):
@@ -99,7 +101,7 @@ def set_policy(
     permissions.require(actor, Action.MANAGE_SETTINGS)
     Workflow(workflow)
     workspace = actor.workspace
-    allowed = {*TEAM_APPROVER_ROLES, Role.CLIENT_APPROVER}
+    allowed = set(permissions.allowed_roles(Action.APPROVE))
     chosen = [m for m in approvers if m.workspace_id == workspace.pk and m.role in allowed]
     if workflow == Workflow.NAMED and not chosen:
         raise ApprovalError(_("Name at least one approver for the named workflow."))
