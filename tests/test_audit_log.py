@@ -78,3 +78,37 @@ def test_the_page_is_for_admins_and_filters(team, django_assert_max_num_queries)
     # Another workspace's owner sees none of Acme's entries.
     assert "By dora" not in signed_in(team.people.bob).get(
         reverse("approvals:audit")).content.decode()
+
+
+def test_alt_text_is_saved_by_one_service_with_an_entry_from_every_front_end(team):
+    """The composer, the library page and the API all change alt text through
+    library.services.set_alt_text, which leaves an audit entry (and none when nothing changed)."""
+    import io
+
+    from keryx.publishing.models import Media
+    from tests.api_support import Caller, png_bytes
+
+    acme = team.people.acme
+
+    def upload() -> Media:
+        return services.save_media(workspace=acme, user=team.erin, file=io.BytesIO(png_bytes()),
+                                   filename="red.png")
+
+    AuditLog.objects.all().delete()
+    by_api, by_page, by_composer = upload(), upload(), upload()
+    response = Caller(team.dora).patch(f"/media/{by_api.pk}", {"alt_text": " A red square "})
+    assert response.status_code == 200 and response.json()["alt_text"] == "A red square"
+    Caller(team.dora).patch(f"/media/{by_api.pk}", {"alt_text": "A red square"})  # no change
+    signed_in(team.erin).post(reverse("library:detail", args=[by_page.pk]),
+                              {"alt_text": "Red", "tags": ""})
+    signed_in(team.dora).post(reverse("posts:new"), {
+        "action": "draft", "text": "Hi", "channels": [team.channel.pk], "when": "now",
+        "media_id": [by_composer.pk], f"media_alt_{by_composer.pk}": "Crimson"})
+    entries = AuditLog.objects.filter(action="media.alt_text_changed").order_by("id")
+    assert [(e.object_id, e.actor, e.data["after"]) for e in entries] == [
+        (str(by_api.pk), team.dora, "A red square"),
+        (str(by_page.pk), team.erin, "Red"),
+        (str(by_composer.pk), team.dora, "Crimson"),
+    ]
+    assert {m.alt_text for m in Media.objects.filter(workspace=acme)} == {
+        "A red square", "Red", "Crimson"}

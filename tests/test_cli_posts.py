@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from keryx.core.cliutil import PERMISSION_DENIED_EXIT
 from keryx.core.models import Membership, Role
 from keryx.publishing.models import Media, Post, PostTarget, TargetState
 from tests.api_support import mastodon_channel
@@ -118,8 +119,11 @@ def test_workspace_choice(admin, people):
 
 
 def test_user_option_and_roles(admin, people):
-    with pytest.raises(CommandError, match="Viewer role or higher|Editor role or higher"):
+    # charlie is a viewer; writing needs a contributor (docs/permissions.md), and a refusal
+    # exits with its own code.
+    with pytest.raises(CommandError, match="Contributor role or higher") as refused:
         run("post", "Hi", "--to", "masto", "--user", "charlie@example.com")
+    assert refused.value.returncode == PERMISSION_DENIED_EXIT
     with pytest.raises(CommandError, match="No active user"):
         run("post", "Hi", "--to", "masto", "--user", "nobody@example.com")
     data = post_json("Hi", "--to", "masto", "--user", "alice@example.com")

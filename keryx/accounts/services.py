@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keryx.accounts.models import ApiToken, Invitation
-from keryx.core import audit
+from keryx.core import audit, permissions
 from keryx.core.models import Membership, Role, UserProfile, Workspace, validate_timezone
+from keryx.core.permissions import Action
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ def set_preferences(
 
 def _check_may_grant(actor: Membership, role: str) -> None:
     """Admins manage members; only owners create or touch owners."""
-    if not actor.allows(Role.ADMIN):
-        raise PermissionDenied(_("Only admins and owners manage members."))
+    permissions.require(actor, Action.MANAGE_MEMBERS)
     if role == Role.OWNER and actor.role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can make someone an owner."))
 

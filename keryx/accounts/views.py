@@ -27,6 +27,7 @@ from keryx.accounts.forms import (
 )
 from keryx.accounts.models import Invitation
 from keryx.core.models import Membership, Role
+from keryx.core.permissions import Action, can
 from keryx.core.web import safe_next, switch_workspace, workspace_view
 
 SESSION_LANGUAGE_KEY = "keryx_language"
@@ -101,7 +102,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @workspace_view()
 def members(request: HttpRequest) -> HttpResponse:
     membership: Membership = request.membership
-    can_manage = membership.allows(Role.ADMIN)
+    can_manage = can(membership, Action.MANAGE_MEMBERS)
     rows = (
         Membership.objects.filter(workspace=membership.workspace)
         .select_related("user")

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from keryx.approvals.models import Workflow
 from keryx.core.audit import ACTIONS
-from keryx.core.models import Membership, Role, Workspace
+from keryx.core.models import Membership, Workspace
+from keryx.core.permissions import Action, allowed_roles
 from keryx.publishing.forms import WhenMixin
 
 
@@ -57,8 +58,8 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kw)
         field = self.fields["approvers"]
         field.queryset = (
-            Membership.objects.filter(workspace=workspace)
-            .exclude(role__in=[Role.VIEWER, Role.CONTRIBUTOR])
+            Membership.objects.filter(workspace=workspace,
+                                      role__in=allowed_roles(Action.APPROVE))
             .select_related("user")
             .order_by("user__email")
         )

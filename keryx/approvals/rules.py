@@ -27,13 +27,17 @@ from keryx.approvals.models import (
     RequestState,
     Workflow,
 )
+from keryx.core import permissions
 from keryx.core.models import Membership, Role, Workspace
+from keryx.core.permissions import Action
 from keryx.networks.base import Problem
 from keryx.publishing.errors import PostRejected
 from keryx.publishing.models import Media, Post, PostMedia
 
 # Roles that approve in the default ("none") and "any" workflows.
-TEAM_APPROVER_ROLES = (Role.EDITOR, Role.ADMIN, Role.OWNER)
+TEAM_APPROVER_ROLES = tuple(
+    r for r in permissions.allowed_roles(Action.APPROVE) if r != Role.CLIENT_APPROVER
+)
 
 
 def policy_for(workspace: Workspace) -> ApprovalPolicy:

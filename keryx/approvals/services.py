@@ -47,13 +47,13 @@ from keryx.approvals.rules import (
     may_decide,
     needs_approval,
     policy_for,
-    role_in,
     visible_media,
     visible_posts,
     waiting_for,
 )
-from keryx.core import audit
+from keryx.core import audit, permissions
 from keryx.core.models import Membership, Role
+from keryx.core.permissions import Action
 from keryx.publishing.errors import PostRejected
 from keryx.publishing.models import Post, TargetState
 from keryx.publishing.transitions import move, nudge_after_commit
@@ -104,11 +104,10 @@ def set_policy(
 ) -> ApprovalPolicy:
     """Change the workflow (admins and owners). The named workflow needs at least one approver,
     each a member of this workspace who may approve (an editor or above, or a client approver)."""
-    if not actor.allows(Role.ADMIN):
-        raise PermissionDenied(_("Only admins and owners change the approval workflow."))
+    permissions.require(actor, Action.MANAGE_SETTINGS)
     Workflow(workflow)
     workspace = actor.workspace
-    allowed = {*TEAM_APPROVER_ROLES, Role.CLIENT_APPROVER}
+    allowed = set(permissions.allowed_roles(Action.APPROVE))
     chosen = [m for m in approvers if m.workspace_id == workspace.pk and m.role in allowed]
     if workflow == Workflow.NAMED and not chosen:
         raise ApprovalError(_("Name at least one approver for the named workflow."))
@@ -351,10 +350,13 @@ def mentioned_in(post: Post, body: str) -> list[Any]:
 
 
 def can_comment(post: Post, user: Any) -> bool:
-    role = role_in(post.workspace_id, user)
-    if role == Role.CLIENT_APPROVER:
+    membership = Membership.objects.filter(workspace_id=post.workspace_id,
+                                           user_id=getattr(user, "pk", None)).first()
+    if not permissions.can(membership, Action.COMMENT, post):
+        return False
+    if membership is not None and membership.role == Role.CLIENT_APPROVER:
         return visible_posts(user).filter(pk=post.pk).exists()
-    return role in (Role.CONTRIBUTOR, *TEAM_APPROVER_ROLES)
+    return True
 
 
 def add_comment(post: Post, *, user: Any, body: str) -> Comment:

@@ -26,7 +26,8 @@ from keryx.approvals.forms import (
 from keryx.approvals.models import ApprovalRequest, Notification, RequestState
 from keryx.core.access import membership_for
 from keryx.core.audit import ACTIONS
-from keryx.core.models import AuditLog, Role
+from keryx.core.models import AuditLog
+from keryx.core.permissions import Action, require
 from keryx.core.timeutil import get_zone
 from keryx.core.web import safe_next, switch_workspace, workspace_view
 from keryx.publishing import services as publishing
@@ -43,13 +44,6 @@ def _post(request: HttpRequest, pk: int) -> Post:
 
 def _back(post: Post) -> HttpResponse:
     return redirect("posts:detail", pk=post.pk)
-
-
-def _may_act(request: HttpRequest, post: Post) -> bool:
-    membership = membership_for(request.user, post.workspace_id)
-    return membership.allows(Role.EDITOR) or (
-        membership.allows(Role.CONTRIBUTOR) and post.author_id == request.user.pk
-    )
 
 
 @workspace_view(clients=True)
@@ -77,6 +71,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @workspace_view(clients=True)
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
+    require(membership_for(request.user, post.workspace_id), Action.APPROVE, post)
     form = NewTimeForm(request.POST, workspace=post.workspace)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -104,6 +99,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view(clients=True)
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
+    require(membership_for(request.user, post.workspace_id), Action.APPROVE, post)
     form = RejectForm(request.POST)
     try:
         if not form.is_valid():
@@ -117,11 +113,10 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view()
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
-    if not _may_act(request, post):
-        raise Http404("No such post")
+    require(membership_for(request.user, post.workspace_id), Action.SUBMIT_FOR_APPROVAL, post)
     form = NewTimeForm(request.POST, workspace=post.workspace)
     if not form.is_valid():
         messages.error(request, _("Check the date and time."))
@@ -138,11 +133,10 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view()
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = _post(request, pk)
-    if not _may_act(request, post):
-        raise Http404("No such post")
+    require(membership_for(request.user, post.workspace_id), Action.EDIT_POST, post)
     form = EditForm(request.POST)
     if form.is_valid():
         try:
@@ -187,7 +181,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     return redirect(safe_next(request, reverse("approvals:notifications")))
 
 
-@workspace_view(Role.ADMIN)
+@workspace_view(Action.MANAGE_SETTINGS)
 def policy_settings(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     policy = services.policy_for(membership.workspace)
@@ -206,7 +200,7 @@ def policy_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "approvals/settings.html", {"form": form})
 
 
-@workspace_view(Role.ADMIN)
+@workspace_view(Action.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     form = AuditFilterForm(request.GET or None)

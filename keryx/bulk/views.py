@@ -16,7 +16,7 @@ from keryx.bulk import services
 from keryx.bulk.forms import ExportForm, ImportForm
 from keryx.bulk.models import ImportJob, ImportStatus, RowStatus
 from keryx.bulk.parsing import MAX_BYTES
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 from keryx.core.timeutil import localize
 from keryx.core.web import workspace_view
 
@@ -28,7 +28,7 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
     return job
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.IMPORT_POSTS)
 def upload(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     form = ImportForm(request.POST or None, request.FILES or None, workspace=workspace)
@@ -55,7 +55,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.IMPORT_POSTS)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     show = request.GET.get("show", "all")
@@ -69,7 +69,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.IMPORT_POSTS)
 def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = _job(request, pk)
     return JsonResponse({
@@ -80,7 +80,7 @@ def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @require_POST
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.IMPORT_POSTS)
 def job_start(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if not job.valid:
@@ -90,7 +90,7 @@ def job_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("bulk:job", pk=job.pk)
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.IMPORT_POSTS)
 def job_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     response = HttpResponse(services.rejected_csv(job), content_type="text/csv; charset=utf-8")

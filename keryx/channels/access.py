@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from keryx.channels.models import Channel
-from keryx.core.access import require_role
+from keryx.core import permissions
 from keryx.core.models import Membership, Role, Workspace
+from keryx.core.permissions import Action
 
 
 def _membership(workspace: Workspace, user: Any) -> Membership:
@@ -24,9 +25,10 @@ def _membership(workspace: Workspace, user: Any) -> Membership:
     return membership
 
 
-def require(workspace: Workspace, user: Any, minimum: str) -> Membership:
+def require(workspace: Workspace, user: Any, action: Action) -> Membership:
+    """The user's membership in `workspace`, if it may do `action` (keryx.core.permissions)."""
     membership = _membership(workspace, user)
-    require_role(membership, minimum)
+    permissions.require(membership, action)
     return membership
 
 

@@ -17,7 +17,8 @@ from keryx.channels.flows import split_values
 from keryx.channels.models import Channel
 from keryx.channels.providers import check_server_url, verify
 from keryx.channels.store import save_connection
-from keryx.core.models import Role, Workspace
+from keryx.core.models import Workspace
+from keryx.core.permissions import Action
 from keryx.networks.registry import get_provider_class
 
 BLUESKY_DEFAULT_SERVICE = "https://bsky.social"
@@ -31,7 +32,7 @@ def connect_bluesky(
     service: str | None = None,
     name: str | None = None,
 ) -> Channel:
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     handle = (handle or "").strip().lstrip("@")
     if not handle:
         raise ChannelError(_("Enter your Bluesky handle, e.g. alice.bsky.social."), "bad_handle")
@@ -66,7 +67,7 @@ def connect_mastodon_token(
     access_token: str,
     name: str | None = None,
 ) -> Channel:
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     instance = mastodon_instance(instance)
     access_token = (access_token or "").strip()
     if not access_token:
@@ -91,7 +92,7 @@ def connect_with_credentials(
     if network == "mastodon":
         return connect_mastodon_token(workspace, user, values.get("instance", ""),
                                       values.get("access_token", ""), name)
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     try:
         get_provider_class(network)
     except KeyError as exc:

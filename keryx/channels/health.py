@@ -12,7 +12,7 @@ from keryx.channels.access import require
 from keryx.channels.errors import ChannelError
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.core import audit
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 
 # Targets still on their way out (failed ones may be retried): deleting their channel would
 # silently drop them. Names of publishing.models.TargetState, which sits above this app.
@@ -29,7 +29,7 @@ def mark_needs_reconnect(channel: Channel, reason: str) -> None:
 
 def disconnect_channel(channel: Channel, user: Any) -> Channel:
     """Forget the credentials but keep the channel and its history."""
-    require(channel.workspace, user, Role.EDITOR)
+    require(channel.workspace, user, Action.CONNECT_CHANNEL)
     channel.credentials = {}
     channel.status = ChannelStatus.DISCONNECTED
     channel.status_message = _("Disconnected by %(user)s.") % {"user": user}
@@ -39,7 +39,7 @@ def disconnect_channel(channel: Channel, user: Any) -> Channel:
 
 def delete_channel(channel: Channel, user: Any) -> None:
     """Delete a channel with its history. Refused while posts are still on their way to it."""
-    require(channel.workspace, user, Role.ADMIN)
+    require(channel.workspace, user, Action.DELETE_CHANNEL)
     pending = channel.targets.filter(state__in=ACTIVE_TARGET_STATES).count()
     if pending:
         raise ChannelError(

@@ -17,7 +17,8 @@ from keryx.channels.models import Channel, OAuthApp, OAuthState
 from keryx.channels.oauth import claim_state, new_state
 from keryx.channels.providers import allow_private, verify
 from keryx.channels.store import clean_name, save_connection
-from keryx.core.models import Role, Workspace
+from keryx.core.models import Workspace
+from keryx.core.permissions import Action
 from keryx.networks.base import ProviderError
 from keryx.networks.registry import get_provider_class
 
@@ -63,7 +64,7 @@ def begin_mastodon_oauth(
     workspace: Workspace, user: Any, instance: str, name: str | None = None
 ) -> str:
     """Start connecting a Mastodon account: the URL to send the user's browser to."""
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     instance = mastodon_instance(instance)
     name = clean_name(name)
     client = _oauth_client(instance)
@@ -98,7 +99,7 @@ def finish_mastodon_oauth(
             _("The server sent no authorization code; start connecting again."), code="no_code"
         )
     workspace = pending.workspace
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     instance = pending.server_url
     client = _oauth_client(instance)
     try:

@@ -16,7 +16,8 @@ from keryx.channels.flows import OWN_FLOWS, docs_hint, oauth_redirect_uri, split
 from keryx.channels.models import Channel, OAuthState
 from keryx.channels.providers import provider_context, verify
 from keryx.channels.store import clean_name, save_connection
-from keryx.core.models import Role, Workspace
+from keryx.core.models import Workspace
+from keryx.core.permissions import Action
 from keryx.networks import oauth2
 from keryx.networks.base import OAuth2Spec, ProviderContext, ProviderError
 from keryx.networks.registry import get_provider_class
@@ -101,7 +102,7 @@ def begin_oauth(
 
     The state and the PKCE verifier are kept (the verifier encrypted) until the user comes
     back; `values` are the network's settings fields (a page id, a board) for the channel."""
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     cls = _oauth_network(network)
     spec: OAuth2Spec = cls.oauth
     context = _oauth_app(network)
@@ -164,7 +165,7 @@ def finish_oauth(
             code="no_code",
         )
     workspace = pending.workspace
-    require(workspace, user, Role.EDITOR)
+    require(workspace, user, Action.CONNECT_CHANNEL)
     stored = dict(pending.secrets)
     channel_settings = dict(stored.get("settings") or {})
     context = _oauth_app(network)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from keryx.channels import access, connect, errors, flows, health, mastodon_oauth, oauth, tokens
 from keryx.channels.forms import BlueskyForm, ConnectFieldsForm, MastodonForm
 from keryx.channels.models import ChannelStatus
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can
 from keryx.core.web import workspace_view
 
 
@@ -33,14 +33,14 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         {
             "channels": channels,
             "workspace": membership.workspace,
-            "can_connect": membership.allows(Role.EDITOR),
-            "can_delete": membership.allows(Role.ADMIN),
+            "can_connect": can(membership, Action.CONNECT_CHANNEL),
+            "can_delete": can(membership, Action.DELETE_CHANNEL),
             "needs_reconnect": ChannelStatus.NEEDS_RECONNECT,
         },
     )
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.CONNECT_CHANNEL)
 def connect_bluesky(request: HttpRequest) -> HttpResponse:
     form = BlueskyForm(request.POST or None, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
@@ -62,7 +62,7 @@ def connect_bluesky(request: HttpRequest) -> HttpResponse:
     return render(request, "channels/connect_bluesky.html", {"form": form})
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.CONNECT_CHANNEL)
 def connect_mastodon(request: HttpRequest) -> HttpResponse:
     form = MastodonForm(request.POST or None, initial=request.GET.dict() or None)
     if request.method == "POST" and form.is_valid():
@@ -102,13 +102,13 @@ def mastodon_callback(request: HttpRequest) -> HttpResponse:
     return redirect("channels:list")
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.CONNECT_CHANNEL)
 def connect_index(request: HttpRequest) -> HttpResponse:
     """Every network Keryx knows, with how it connects."""
     return render(request, "channels/connect.html", {"networks": flows.connect_options()})
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.CONNECT_CHANNEL)
 def connect_network(request: HttpRequest, network: str) -> HttpResponse:
     """One network: a sign-in button (OAuth) and/or the credential form from its fields."""
     if network in flows.OWN_FLOWS:
@@ -175,11 +175,11 @@ def oauth_callback(request: HttpRequest, network: str) -> HttpResponse:
     return redirect("channels:list")
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.CONNECT_CHANNEL)
 def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     """Back to the connect form for this account, prefilled; the same channel row is kept."""
     channel = access.get_channel(request.user, channel_id)
-    access.require(channel.workspace, request.user, Role.EDITOR)
+    access.require(channel.workspace, request.user, Action.CONNECT_CHANNEL)
     if channel.network == "mastodon":
         query = {"instance": channel.settings.get("instance", ""), "name": channel.name}
         return redirect(reverse("channels:connect_mastodon") + "?" + urlencode(query))
@@ -213,7 +213,7 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
 @workspace_view()
 def delete(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = access.get_channel(request.user, channel_id)
-    access.require(channel.workspace, request.user, Role.ADMIN)
+    access.require(channel.workspace, request.user, Action.DELETE_CHANNEL)
     if request.method == "POST":
         try:
             health.delete_channel(channel, request.user)

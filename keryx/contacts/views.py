@@ -21,8 +21,7 @@ from keryx.contacts.services import (
     save_contact,
     unknown_contacts,
 )
-from keryx.core.access import require_role
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can, require
 from keryx.core.web import workspace_view
 
 
@@ -33,7 +32,7 @@ def contacts_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("edit"):
         editing = get_object_or_404(Contact, workspace=workspace, pk=request.GET["edit"])
     if request.method == "POST":
-        require_role(request.membership, Role.EDITOR)
+        require(request.membership, Action.MANAGE_PLANNING)
         if request.POST.get("delete"):
             Contact.objects.filter(workspace=workspace, pk=request.POST["delete"]).delete()
             messages.success(request, _("Contact deleted."))
@@ -57,7 +56,7 @@ def contacts_page(request: HttpRequest) -> HttpResponse:
         "editing": editing,
         "fields": [(net, request.POST.get(f"handle_{net}", current.get(net, "")))
                    for net in HANDLE_NETWORKS],
-        "can_edit": request.membership.allows(Role.EDITOR),
+        "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 
 
@@ -66,7 +65,7 @@ def hashtags_page(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     prefs = settings_for(workspace.pk)
     if request.method == "POST":
-        require_role(request.membership, Role.EDITOR)
+        require(request.membership, Action.MANAGE_PLANNING)
         action = request.POST.get("action")
         if action == "delete":
             HashtagGroup.objects.filter(workspace=workspace, pk=request.POST.get("group")).delete()
@@ -91,11 +90,11 @@ def hashtags_page(request: HttpRequest) -> HttpResponse:
         "groups": HashtagGroup.objects.filter(workspace=workspace),
         "suggestions": hashtags.suggestions(workspace, limit=20),
         "prefs": prefs,
-        "can_edit": request.membership.allows(Role.EDITOR),
+        "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 
 
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.CREATE_DRAFT)
 @require_POST
 def check_json(request: HttpRequest) -> JsonResponse:
     """{"text", "channels": [ids]} -> per-network hashtag advice, and @{Name}s with no contact.

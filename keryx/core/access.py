@@ -1,13 +1,13 @@
-"""Who may touch what. Every view and API endpoint resolves the workspace through here, so no
-query runs unscoped. A module below every app's views, so views never import each other."""
+"""Which workspace a request works in. Every view and API endpoint resolves the workspace
+through here, so no query runs unscoped. A module below every app's views, so views never import
+each other. What a member may do there is keryx.core.permissions' answer."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from keryx.core.models import Membership, Role, Workspace
+from keryx.core.models import Membership, Workspace
 
 SESSION_WORKSPACE_KEY = "keryx_workspace_id"
 
@@ -30,11 +30,6 @@ def membership_for(user: AbstractBaseUser | AnonymousUser, workspace_id: int) ->
         )
     except Membership.DoesNotExist as exc:
         raise Http404("No such workspace") from exc
-
-
-def require_role(membership: Membership, minimum: str | Role) -> None:
-    if not membership.allows(str(minimum)):
-        raise PermissionDenied(f"This needs the {Role(minimum).label} role or higher.")
 
 
 def current_membership(request: HttpRequest) -> Membership | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from keryx.core.access import membership_for, memberships_of, require_role
+from keryx.core.access import membership_for, memberships_of
 from keryx.core.models import Membership, Role
+from keryx.core.permissions import Action, require
 from keryx.core.services import create_workspace
 
 router = Router(tags=["workspaces"])
@@ -61,7 +62,7 @@ def get_workspace(request: HttpRequest, workspace_id: int) -> WorkspaceOut:
             summary="Members of a workspace")
 def list_members(request: HttpRequest, workspace_id: int) -> list[MemberOut]:
     membership = membership_for(request.auth, workspace_id)
-    require_role(membership, Role.VIEWER)  # not client approvers: they see only their posts
+    require(membership, Action.VIEW_WORKSPACE)  # not client approvers: only their posts
     members = (
         Membership.objects.filter(workspace=membership.workspace)
         .select_related("user")

@@ -20,6 +20,7 @@ ACTIONS: dict[str, Any] = {
     "post.edited": _("Post edited"),
     "post.cancelled": _("Post cancelled"),
     "post.rescheduled": _("Post rescheduled"),
+    "media.alt_text_changed": _("Alt text changed"),
     "channel.connected": _("Channel connected"),
     "channel.deleted": _("Channel deleted"),
     "member.invited": _("Member invited"),

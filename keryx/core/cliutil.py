@@ -2,12 +2,15 @@
 
 The CLI acts as `--user EMAIL`, or else as the first superuser (the admin `keryx init` made).
 `--workspace` takes an id, slug or name, and is needed only when that user has several.
-Errors are CommandError with one line, so `keryx` exits non-zero with one line on stderr.
+Errors are CommandError with one line, so `keryx` exits non-zero with one line on stderr; a
+role that may not do the command (keryx.core.permissions) exits with PERMISSION_DENIED_EXIT, so
+scripts can tell "not allowed" from "went wrong".
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,7 +18,12 @@ from django.core.management.base import CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 
+from keryx.core import permissions
 from keryx.core.models import Membership, Workspace
+from keryx.core.permissions import Action
+
+# sysexits.h's EX_NOPERM: "You did not have sufficient permission to perform the operation."
+PERMISSION_DENIED_EXIT = getattr(os, "EX_NOPERM", 77)
 
 
 def add_common_arguments(parser: CommandParser, *, json_output: bool = True) -> None:
@@ -77,6 +85,20 @@ def one_membership(user: Any, value: str | None) -> Membership:
             % {"names": ", ".join(m.workspace.slug for m in mine)}
         )
     return mine[0]
+
+
+def denied(exc: Exception) -> CommandError:
+    """The CLI's answer to a PermissionDenied from a check or a service."""
+    message = one_line(exc) or _("Your role does not allow this.")
+    return CommandError(message, returncode=PERMISSION_DENIED_EXIT)
+
+
+def require(membership: Membership, action: Action, obj: Any = None) -> None:
+    """keryx.core.permissions.require, said as the CLI says errors."""
+    try:
+        permissions.require(membership, action, obj)
+    except permissions.PermissionDenied as exc:
+        raise denied(exc) from exc
 
 
 def one_workspace(user: Any, value: str | None) -> Workspace:

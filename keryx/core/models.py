@@ -27,10 +27,9 @@ class Role(models.TextChoices):
     CLIENT_APPROVER = "client_approver", _("Client approver")
 
 
-# What each role may do. Contributors write drafts and schedule their own posts only after approval
-# (the approvals issue builds on this); viewers only read.
-# Client approvers rank below viewers: every role check refuses them, so they reach only the
-# views that scope to the posts sent to them (keryx.approvals.services.visible_posts).
+# The roles' order. What each role may do is keryx.core.permissions' table (docs/permissions.md).
+# Client approvers rank below viewers and are outside the ladder: the table says per action
+# whether they may, on the posts sent to them (keryx.approvals.services.visible_posts).
 ROLE_RANK = {
     Role.CLIENT_APPROVER: -1, Role.VIEWER: 0, Role.CONTRIBUTOR: 1, Role.EDITOR: 2, Role.ADMIN: 3,
     Role.OWNER: 4,
@@ -70,9 +69,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace} ({self.role})"
-
-    def allows(self, minimum: str) -> bool:
-        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(minimum)]
 
 
 class UserProfile(models.Model):

@@ -18,7 +18,7 @@ from keryx.channels.models import Channel, ChannelStatus
 from keryx.core import services
 from keryx.core.access import membership_for, memberships_of
 from keryx.core.forms import WorkspaceForm
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can
 from keryx.core.web import safe_next, switch_workspace, workspace_view
 from keryx.publishing.models import Post, PostTarget, TargetState
 
@@ -56,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "failures": failures,
             "reconnect": reconnect,
             "has_channels": Channel.objects.filter(workspace=workspace).exists(),
-            "can_write": request.membership.allows(Role.CONTRIBUTOR),
+            "can_write": can(request.membership, Action.CREATE_DRAFT),
         },
     )
 
@@ -90,7 +90,7 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/workspace_form.html", {"form": form, "creating": True})
 
 
-@workspace_view(Role.ADMIN)
+@workspace_view(Action.MANAGE_SETTINGS)
 def workspace_settings(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     form = WorkspaceForm(

@@ -1,5 +1,6 @@
 """Helpers shared by the web views of every app (a module below all of them, so views never
-import each other): resolve the signed-in user's current membership and check the role."""
+import each other): resolve the signed-in user's current membership and ask
+keryx.core.permissions whether it may do the view's action."""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from keryx.core.access import SESSION_WORKSPACE_KEY, current_membership, require_role
+from keryx.core.access import SESSION_WORKSPACE_KEY, current_membership
 from keryx.core.models import Membership, Role
+from keryx.core.permissions import Action, require
 
 View = Callable[..., HttpResponse]
 
 
-def workspace_view(minimum: str | None = None, *, clients: bool = False
+def workspace_view(action: Action | None = None, *, clients: bool = False
                    ) -> Callable[[View], View]:
     """Sign-in required; `request.membership` is the current workspace membership.
 
-    A user with no workspace is sent to create one. With `minimum`, a lower role gets 403.
+    A user with no workspace is sent to create one. With `action`, a role that may not do it
+    gets 403 (keryx.core.permissions.require).
     A client approver (who sees only the posts sent to them) is sent to their review inbox,
     unless the view says `clients=True` and scopes what it shows itself."""
 
@@ -34,8 +37,8 @@ def workspace_view(minimum: str | None = None, *, clients: bool = False
                 return redirect("workspace_create")
             if membership.role == Role.CLIENT_APPROVER and not clients:
                 return redirect("approvals:inbox")
-            if minimum:
-                require_role(membership, minimum)
+            if action is not None:
+                require(membership, action)
             request.membership = membership  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 

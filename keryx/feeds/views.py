@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 from keryx.core.web import workspace_view
 from keryx.feeds import services
 from keryx.feeds.models import FeedItem, FeedSource, ItemStatus
@@ -50,7 +50,7 @@ def _item(request: HttpRequest, pk: int) -> FeedItem:
     return item
 
 
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.USE_FEEDS)
 def feed_list(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     form = SourceForm(request.POST or None)
@@ -70,7 +70,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.USE_FEEDS)
 def source_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     source = _source(request, pk)
     try:
@@ -83,7 +83,7 @@ def source_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _source(request, pk).delete()
     messages.success(request, _("Feed removed."))
@@ -91,13 +91,13 @@ def source_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.USE_FEEDS)
 def item_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     services.dismiss(_item(request, pk))
     return redirect("feeds:list")
 
 
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.USE_FEEDS)
 def item_draft(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     workspace = request.membership.workspace

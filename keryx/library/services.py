@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from keryx.core import audit
 from keryx.core.models import Workspace
 from keryx.library import adapt
 from keryx.library.models import AdaptedFile, FocalPoint, Tag
@@ -178,6 +179,22 @@ def set_focal_point(media: Media, x: float, y: float) -> FocalPoint:
     x, y = min(max(float(x), 0.0), 1.0), min(max(float(y), 0.0), 1.0)
     point, _created = FocalPoint.objects.update_or_create(media=media, defaults={"x": x, "y": y})
     return point
+
+
+def set_alt_text(media: Media, alt_text: str, *, actor: Any) -> Media:
+    """Change what a file's description says, with an audit entry (the web composer, the library
+    page and the API all save alt text here; the caller has checked SET_ALT_TEXT)."""
+    alt_text = (alt_text or "").strip()
+    if alt_text == media.alt_text:
+        return media
+    before = media.alt_text
+    with transaction.atomic():
+        media.alt_text = alt_text
+        media.save(update_fields=["alt_text"])
+        audit.record(media.workspace_id, "media.alt_text_changed", actor=actor, obj=media,
+                     summary=f"{media.original_name}: {alt_text}"[:500],
+                     before=before[:500], after=alt_text[:500])
+    return media
 
 
 def focal_of(media: Media) -> adapt.Focal:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can, require
 from keryx.core.web import workspace_view
 from keryx.library import services
 from keryx.library.models import AdaptedFile, Tag
@@ -49,13 +49,13 @@ def library(request: HttpRequest) -> HttpResponse:
     return render(request, "library/library.html", {
         "items": found, "q": query, "tag": tag, "kind": kind,
         "tags": Tag.objects.filter(workspace=workspace),
-        "can_edit": request.membership.allows(Role.CONTRIBUTOR),
+        "can_edit": can(request.membership, Action.UPLOAD_MEDIA),
         "max_files": MAX_FILES_PER_UPLOAD,
     })
 
 
 @require_POST
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.UPLOAD_MEDIA)
 def upload(request: HttpRequest) -> HttpResponse:
     """Several files at once. Each file is saved or refused on its own (one bad file never
     loses the others); answers JSON to the drag-and-drop script, else back to the page."""
@@ -86,12 +86,11 @@ def upload(request: HttpRequest) -> HttpResponse:
 @workspace_view()
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     media = _media(request, pk)
-    can_edit = request.membership.allows(Role.CONTRIBUTOR)
+    can_edit = can(request.membership, Action.SET_ALT_TEXT, media)
     if request.method == "POST":
-        if not can_edit:
-            raise Http404("No such media")
-        media.alt_text = request.POST.get("alt_text", media.alt_text).strip()
-        media.save(update_fields=["alt_text"])
+        require(request.membership, Action.SET_ALT_TEXT, media)
+        services.set_alt_text(media, request.POST.get("alt_text", media.alt_text),
+                              actor=request.user)
         services.set_tags(media, request.POST.get("tags", ""))
         try:
             x, y = float(request.POST["focal_x"]), float(request.POST["focal_y"])

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keryx.core.access import require_role
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can, require
 from keryx.core.web import workspace_view
 from keryx.links import services
 from keryx.links.models import ShortLink, UtmPreset
@@ -46,7 +45,7 @@ def links_page(request: HttpRequest) -> HttpResponse:
     if preset is not None:
         values = {k: getattr(preset, k) for k in services.UTM_FIELDS}
     if request.method == "POST":
-        require_role(request.membership, Role.EDITOR)
+        require(request.membership, Action.MANAGE_PLANNING)
         values = _utm_values(request.POST)
         action = request.POST.get("action", "build")
         try:
@@ -72,11 +71,11 @@ def links_page(request: HttpRequest) -> HttpResponse:
         "presets": UtmPreset.objects.filter(workspace=workspace),
         "links": [(link, services.short_url(link))
                   for link in ShortLink.objects.filter(workspace=workspace)[:100]],
-        "can_edit": request.membership.allows(Role.EDITOR),
+        "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 @require_POST
 def build_json(request: HttpRequest) -> JsonResponse:
     """{"url", "source", ..., "shorten": bool} -> {"url": tagged or short link}."""
@@ -96,7 +95,7 @@ def build_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"url": url})
 
 
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.CREATE_DRAFT)
 @require_GET
 def preview_json(request: HttpRequest) -> JsonResponse:
     """The card Bluesky will show for ?url=..., fetched (safely) once and then kept."""

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from keryx.core.access import membership_for
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can, require
 from keryx.core.web import safe_next, workspace_view
 from keryx.planner import calendar, services
 from keryx.planner.forms import CampaignForm, LabelForm
@@ -68,7 +67,7 @@ def _context(request: HttpRequest, view: str, days: list[date], *, month: int | 
         "choices": choices,
         "viewer_tz": str(tz),
         "workspace": workspace,
-        "can_write": membership.allows(Role.CONTRIBUTOR),
+        "can_write": can(membership, Action.CREATE_DRAFT),
         "today": today,
         # Cards build their links from these (reverse() per card costs more than the card).
         "posts_base": reverse("posts:list"),
@@ -163,9 +162,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if post is None:
         raise Http404("No such post")
-    membership = membership_for(request.user, post.workspace_id)
-    if not calendar.may_move(membership, post):
-        raise PermissionDenied(_("Your role cannot change this post."))
+    require(membership_for(request.user, post.workspace_id), Action.RESCHEDULE_POST, post)
     try:
         if request.POST.get("slot"):
             try:
@@ -202,7 +199,7 @@ def tags(request: HttpRequest) -> HttpResponse:
     return render(request, "planner/tags.html", {
         "campaigns": Campaign.objects.filter(workspace=workspace),
         "labels": Label.objects.filter(workspace=workspace),
-        "can_edit": request.membership.allows(Role.EDITOR),
+        "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 
 
@@ -225,13 +222,13 @@ def _edit(request: HttpRequest, model: type, form_class: type, pk: int | None,
     }, status=400 if request.method == "POST" else 200)
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return _edit(request, Campaign, CampaignForm, pk,
                  _("Edit campaign") if pk else _("New campaign"))
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 def label_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return _edit(request, Label, LabelForm, pk, _("Edit label") if pk else _("New label"))
 
@@ -241,7 +238,7 @@ def label_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 
 
-@workspace_view(Role.ADMIN)
+@workspace_view(Action.MANAGE_SETTINGS)
 def feed_settings(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     new_url = ""

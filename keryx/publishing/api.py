@@ -1,5 +1,5 @@
-"""Posts and media in the API. Thin: resolve input inside the caller's workspace, check the
-role, call publishing.services, shape the answer with publishing.schemas."""
+"""Posts and media in the API. Thin: resolve input inside the caller's workspace, ask
+keryx.core.permissions, call the services, shape the answer with publishing.schemas."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from keryx.channels.quota import schedule_warnings
 from keryx.composer.schemas import ValidateIn, ValidateOut
 from keryx.composer.services import check as composer_check
 from keryx.contacts.services import composer_warnings
-from keryx.core.access import membership_for, memberships_of, require_role
-from keryx.core.models import Membership, Role
+from keryx.core.access import membership_for, memberships_of
+from keryx.core.models import Membership
+from keryx.core.permissions import Action, require
 from keryx.core.timeutil import InvalidLocalTime, get_zone, parse_local_datetime
+from keryx.library import services as library
 from keryx.publishing import inputs, services
 from keryx.publishing.models import Media, Post, PostTarget, TargetEvent, TargetState
 from keryx.publishing.schemas import (
@@ -80,7 +82,7 @@ def _post_queryset() -> QuerySet[Post]:
     )
 
 
-def _post_for(request: HttpRequest, post_id: int, minimum: Role, *, history: bool = False
+def _post_for(request: HttpRequest, post_id: int, action: Action, *, history: bool = False
               ) -> tuple[Post, Membership]:
     qs = _post_queryset()
     if history:
@@ -91,9 +93,9 @@ def _post_for(request: HttpRequest, post_id: int, minimum: Role, *, history: boo
     if post is None:
         raise Http404(_("No such post"))
     membership = membership_for(request.auth, post.workspace_id)
-    # A client approver reads the posts sent to them (visible_posts), and changes none.
-    if not (minimum == Role.VIEWER and membership.role == Role.CLIENT_APPROVER):
-        require_role(membership, minimum)
+    # A client approver reaches only the posts sent to them (visible_posts); the table says
+    # what they may do with those.
+    require(membership, action, post)
     return post, membership
 
 
@@ -127,7 +129,7 @@ def upload_media(
     alt_text: str = Form(""),  # noqa: B008
 ) -> Status[dict[str, Any]]:
     membership = _membership(request, workspace)
-    require_role(membership, Role.CONTRIBUTOR)
+    require(membership, Action.UPLOAD_MEDIA)
     media = services.save_media(
         workspace=membership.workspace,
         user=request.auth,
@@ -138,26 +140,24 @@ def upload_media(
     return Status(201, media_out(media))
 
 
-def _media_for(request: HttpRequest, media_id: int, minimum: Role) -> Media:
+def _media_for(request: HttpRequest, media_id: int, action: Action) -> Media:
     workspace_ids = [m.workspace_id for m in memberships_of(request.auth)]
     media = Media.objects.filter(pk=media_id, workspace_id__in=workspace_ids).first()
     if media is None:
         raise Http404(_("No such media"))
-    require_role(membership_for(request.auth, media.workspace_id), minimum)
+    require(membership_for(request.auth, media.workspace_id), action, media)
     return media
 
 
 @router.get("/media/{media_id}", response=MediaOut, summary="One uploaded file")
 def get_media(request: HttpRequest, media_id: int) -> dict[str, Any]:
-    return media_out(_media_for(request, media_id, Role.VIEWER))
+    return media_out(_media_for(request, media_id, Action.VIEW_WORKSPACE))
 
 
 @router.patch("/media/{media_id}", response=MediaOut, summary="Change a file's alt text")
 def patch_media(request: HttpRequest, media_id: int, payload: MediaPatch) -> dict[str, Any]:
-    media = _media_for(request, media_id, Role.CONTRIBUTOR)
-    media.alt_text = payload.alt_text.strip()
-    media.save(update_fields=["alt_text"])
-    return media_out(media)
+    media = _media_for(request, media_id, Action.SET_ALT_TEXT)
+    return media_out(library.set_alt_text(media, payload.alt_text, actor=request.auth))
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,10 +224,10 @@ def list_posts(
     return {"count": count, "limit": limit, "offset": offset, "items": items}
 
 
-def _prepare(request: HttpRequest, payload: PostIn, minimum: Role) -> dict[str, Any]:
+def _prepare(request: HttpRequest, payload: PostIn, action: Action) -> dict[str, Any]:
     """The services' keyword arguments from a PostIn, all resolved inside one workspace."""
     membership = _membership(request, payload.workspace)
-    require_role(membership, minimum)
+    require(membership, action)
     workspace = membership.workspace
     try:
         channels = inputs.resolve_channels(workspace, payload.channels)
@@ -253,7 +253,7 @@ def _prepare(request: HttpRequest, payload: PostIn, minimum: Role) -> dict[str, 
 def validate(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
     """The scheduler's own verdicts (services.validate_post) with, per channel, the exact counts,
     where the text stops fitting, a proposed thread split and a preview (keryx.composer)."""
-    kwargs = _prepare(request, payload, Role.VIEWER)
+    kwargs = _prepare(request, payload, Action.VIEW_WORKSPACE)
     result = composer_check(**kwargs, split=payload.split, numbering=payload.numbering)
     result["warnings"] = [
         *schedule_warnings(kwargs["channels"], kwargs["scheduled_at"]),
@@ -269,9 +269,10 @@ router.post("/posts/validate", response=ValidateOut, summary="Check a post (alia
 
 @router.post("/posts", response={201: PostOut}, summary="Create (schedule or publish) a post")
 def create_post(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]:
-    # Contributors may write; whether a post is scheduled or held for approval is the
-    # workspace's approval workflow's call (services.create_post asks it).
-    kwargs = _prepare(request, payload, Role.CONTRIBUTOR)
+    # Whether a post is scheduled or held for approval is the workspace's approval workflow's
+    # call (services.create_post asks it).
+    kwargs = _prepare(request, payload,
+                      Action.CREATE_DRAFT if payload.draft else Action.CREATE_POST)
     post = services.create_post(
         author=request.auth, draft=payload.draft, actor=_actor(request), **kwargs
     )
@@ -285,20 +286,20 @@ def create_post(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]
 
 @router.get("/posts/{post_id}", response=PostOut, summary="A post, per channel, with history")
 def get_post(request: HttpRequest, post_id: int) -> dict[str, Any]:
-    post, _membership_ = _post_for(request, post_id, Role.VIEWER, history=True)
+    post, _membership_ = _post_for(request, post_id, Action.VIEW_POSTS, history=True)
     return post_out(post, history=True)
 
 
 @router.post("/posts/{post_id}/cancel", response=PostOut, summary="Cancel what has not gone out")
 def cancel(request: HttpRequest, post_id: int) -> dict[str, Any]:
-    post, _m = _post_for(request, post_id, Role.EDITOR)
+    post, _m = _post_for(request, post_id, Action.CANCEL_POST)
     _transition(services.cancel_post, post, actor=_actor(request))
     return _reload(post.pk)
 
 
 @router.post("/posts/{post_id}/reschedule", response=PostOut, summary="Move to another time")
 def reschedule(request: HttpRequest, post_id: int, payload: RescheduleIn) -> dict[str, Any]:
-    post, membership = _post_for(request, post_id, Role.EDITOR)
+    post, membership = _post_for(request, post_id, Action.RESCHEDULE_POST)
     try:
         when = inputs.resolve_when(payload.scheduled_at, membership.workspace)
     except inputs.InputError as exc:
@@ -320,7 +321,7 @@ def _target_for(post: Post, target_id: int) -> PostTarget:
 @router.post("/posts/{post_id}/targets/{target_id}/retry", response=PostOut,
              summary="Retry a failed or unknown channel")
 def retry(request: HttpRequest, post_id: int, target_id: int) -> dict[str, Any]:
-    post, _m = _post_for(request, post_id, Role.EDITOR)
+    post, _m = _post_for(request, post_id, Action.RETRY_POST)
     _transition(services.retry_target, _target_for(post, target_id), actor=_actor(request))
     return _reload(post.pk)
 
@@ -328,6 +329,6 @@ def retry(request: HttpRequest, post_id: int, target_id: int) -> dict[str, Any]:
 @router.post("/posts/{post_id}/targets/{target_id}/cancel", response=PostOut,
              summary="Cancel one channel of a post")
 def cancel_target(request: HttpRequest, post_id: int, target_id: int) -> dict[str, Any]:
-    post, _m = _post_for(request, post_id, Role.EDITOR)
+    post, _m = _post_for(request, post_id, Action.CANCEL_POST)
     _transition(services.cancel_target, _target_for(post, target_id), actor=_actor(request))
     return _reload(post.pk)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,8 +22,10 @@ from keryx.approvals.services import visible_media, visible_posts
 from keryx.channels.models import Channel
 from keryx.composer.threads import thread_parts
 from keryx.core.access import membership_for
-from keryx.core.models import Membership, Role
+from keryx.core.models import Membership
+from keryx.core.permissions import Action, can, require
 from keryx.core.web import switch_workspace, workspace_view
+from keryx.library import services as library
 from keryx.networks.registry import get_provider_class
 from keryx.planner.forms import initial_at, planning_data
 from keryx.planner.services import set_planning
@@ -107,13 +108,6 @@ def _actor(request: HttpRequest) -> str:
     return request.user.get_username()
 
 
-def _may_act(membership: Membership, post: Post, user: Any) -> bool:
-    """Editors act on any post; contributors on their own; viewers on none."""
-    if membership.allows(Role.EDITOR):
-        return True
-    return membership.allows(Role.CONTRIBUTOR) and post.author_id == user.pk
-
-
 def _post_for(request: HttpRequest, pk: int) -> tuple[Post, Membership]:
     """The post if it belongs to one of the user's workspaces (which becomes the current one)."""
     # Team members see their workspaces' posts; client approvers only those sent to them.
@@ -182,7 +176,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tab": tab,
             "tabs": [(key, label) for key, (label, _q) in TABS.items()],
-            "can_write": request.membership.allows(Role.CONTRIBUTOR),
+            "can_write": can(request.membership, Action.CREATE_DRAFT),
         },
     )
 
@@ -208,7 +202,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("at", "id")
     )
     local = post.scheduled_at
-    can_act = _may_act(membership, post, request.user)
+    # Which buttons show for the member's role is the template's `can` tag; these say whether
+    # the post's state leaves anything to cancel or reschedule at all.
     return render(
         request,
         "publishing/post_detail.html",
@@ -218,10 +213,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "targets": targets,
             "events": events,
             "media": [pm.media for pm in post.postmedia_set.select_related("media")],
-            "can_act": can_act,
-            "can_cancel": can_act and any(t.can_cancel for t in targets),
-            "can_reschedule": can_act
-            and any(t.state in services.RESCHEDULABLE for t in targets),
+            "cancellable": any(t.can_cancel for t in targets),
+            "reschedulable": any(t.state in services.RESCHEDULABLE for t in targets),
             "reschedule_form": RescheduleForm(
                 workspace=post.workspace, initial=_initial_when(local, post.workspace.timezone)
             ),
@@ -256,11 +249,11 @@ def media_file(request: HttpRequest, pk: int) -> FileResponse:
 # ---------------------------------------------------------------------------------------------
 
 
-def _kept_media(request: HttpRequest, workspace: Any) -> list[Media]:
+def _kept_media(request: HttpRequest, membership: Membership) -> list[Media]:
     """Images uploaded by an earlier submit of this form (kept so a rejected post loses
     nothing). Only ids from this workspace count; alt text edits are applied."""
     ids = [int(v) for v in request.POST.getlist("media_id") if v.isdigit()][:MAX_IMAGES]
-    found = {m.pk: m for m in Media.objects.filter(workspace=workspace, pk__in=ids)}
+    found = {m.pk: m for m in Media.objects.filter(workspace=membership.workspace, pk__in=ids)}
     kept = []
     for media_id in ids:
         media = found.get(media_id)
@@ -268,8 +261,8 @@ def _kept_media(request: HttpRequest, workspace: Any) -> list[Media]:
             continue
         alt = request.POST.get(f"media_alt_{media_id}", media.alt_text).strip()
         if alt != media.alt_text:
-            media.alt_text = alt
-            media.save(update_fields=["alt_text"])
+            require(membership, Action.SET_ALT_TEXT, media)
+            library.set_alt_text(media, alt, actor=request.user)
         kept.append(media)
     return kept
 
@@ -319,7 +312,7 @@ def _variants(request: HttpRequest, channels: list[Channel]) -> dict[int, dict[s
     return variants
 
 
-@workspace_view(Role.CONTRIBUTOR)
+@workspace_view(Action.CREATE_DRAFT)
 def post_new(request: HttpRequest) -> HttpResponse:
     membership: Membership = request.membership
     workspace = membership.workspace
@@ -339,10 +332,12 @@ def post_new(request: HttpRequest) -> HttpResponse:
         found = {m.pk: m for m in Media.objects.filter(workspace=workspace, pk__in=ids)}
         media = [found[i] for i in ids if i in found]
     if request.method == "POST":
-        media = _kept_media(request, workspace)
+        media = _kept_media(request, membership)
         uploaded, media_errors = _upload_media(request, workspace, MAX_IMAGES - len(media))
         media += uploaded
         if form.is_valid() and not media_errors:
+            if not draft:
+                require(membership, Action.CREATE_POST)
             data = form.cleaned_data
             create = services.create_post
             if data.get("when") == "queue" and not draft:
@@ -417,16 +412,11 @@ def _success_message(post: Post, draft: bool) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_act(membership: Membership, post: Post, request: HttpRequest) -> None:
-    if not _may_act(membership, post, request.user):
-        raise PermissionDenied(_("Your role cannot change this post."))
-
-
 @require_POST
 @workspace_view()
 def post_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     post, membership = _post_for(request, pk)
-    _check_act(membership, post, request)
+    require(membership, Action.CANCEL_POST, post)
     try:
         services.cancel_post(post, actor=_actor(request))
         messages.success(request, _("Post cancelled. Nothing more will be published."))
@@ -439,7 +429,7 @@ def post_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view()
 def post_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     post, membership = _post_for(request, pk)
-    _check_act(membership, post, request)
+    require(membership, Action.RESCHEDULE_POST, post)
     form = RescheduleForm(request.POST, workspace=post.workspace)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -458,7 +448,7 @@ def post_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view()
 def target_retry(request: HttpRequest, pk: int) -> HttpResponse:
     target, membership = _target_for(request, pk)
-    _check_act(membership, target.post, request)
+    require(membership, Action.RETRY_POST, target.post)
     try:
         services.retry_target(target, actor=_actor(request))
         messages.success(
@@ -473,7 +463,7 @@ def target_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view()
 def target_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     target, membership = _target_for(request, pk)
-    _check_act(membership, target.post, request)
+    require(membership, Action.CANCEL_POST, target.post)
     try:
         services.cancel_target(target, actor=_actor(request))
         messages.success(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
-from keryx.core.models import Role
+from keryx.core.permissions import Action, can
 from keryx.core.web import workspace_view
 from keryx.publishing.models import Post
 from keryx.publishing.services import PostRejected
@@ -62,11 +62,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
         })
     rules = EvergreenRule.objects.filter(workspace=workspace).select_related("post")
     return render(request, "queues/list.html", {
-        "rows": rows, "rules": rules, "can_edit": request.membership.allows(Role.EDITOR),
+        "rows": rows, "rules": rules, "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _channel(request, pk)
     schedule = services.schedule_for(channel)
@@ -90,7 +90,7 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 def queue_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     channel = _channel(request, pk)
     actor = request.user.get_username()
@@ -114,7 +114,7 @@ def queue_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return redirect("queues:list")
 
 
-@workspace_view(Role.EDITOR)
+@workspace_view(Action.MANAGE_PLANNING)
 def evergreen_edit(request: HttpRequest, post_pk: int) -> HttpResponse:
     post = Post.objects.filter(pk=post_pk, workspace=request.membership.workspace).first()
     if post is None:

@@ -10,6 +10,7 @@ from keryx.approvals import services
 from keryx.approvals.forms import CommentForm, EditForm, NewTimeForm, RejectForm
 from keryx.approvals.models import Comment, RequestState
 from keryx.core.models import Membership, Role
+from keryx.core.permissions import Action, can
 from keryx.publishing.models import TargetState
 
 register = template.Library()
@@ -32,10 +33,6 @@ def approval_panel(context: dict[str, Any], post: Any) -> dict[str, Any]:
     latest = services.latest_request(post)
     decisions = list(latest.decisions.select_related("user")) if latest else []
     states = {t.state for t in post.targets.all()}
-    may_act = membership is not None and (
-        membership.allows(Role.EDITOR)
-        or (membership.allows(Role.CONTRIBUTOR) and post.author_id == user.pk)
-    )
     needs = services.needs_approval(post.workspace, post.author)
     return {
         "request": request,
@@ -45,13 +42,16 @@ def approval_panel(context: dict[str, Any], post: Any) -> dict[str, Any]:
         "pending": latest is not None and latest.state == RequestState.PENDING,
         "recipients": list(latest.recipients.all()) if latest else [],
         "decisions": decisions,
-        "may_decide": services.may_decide(latest, user),
+        "may_decide": can(membership, Action.APPROVE, post)
+        and services.may_decide(latest, user),
         "new_time": request.GET.get("new_time") == "1",
         "time_form": NewTimeForm(workspace=post.workspace),
         "reject_form": RejectForm(),
-        "can_submit": may_act and needs and TargetState.DRAFT in states,
-        "can_edit": may_act and bool(states & {TargetState.DRAFT, TargetState.PENDING_APPROVAL,
-                                              TargetState.SCHEDULED}),
+        "can_submit": can(membership, Action.SUBMIT_FOR_APPROVAL, post) and needs
+        and TargetState.DRAFT in states,
+        "can_edit": can(membership, Action.EDIT_POST, post)
+        and bool(states & {TargetState.DRAFT, TargetState.PENDING_APPROVAL,
+                           TargetState.SCHEDULED}),
         "edit_form": EditForm(initial={"text": post.text}),
         "comments": Comment.objects.filter(post=post).select_related("author"),
         "can_comment": role is not None and services.can_comment(post, user),

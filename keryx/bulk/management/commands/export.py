@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from keryx.bulk import services
 from keryx.channels.models import Channel
-from keryx.core.cliutil import add_common_arguments, one_workspace, resolve_actor
+from keryx.core.cliutil import add_common_arguments, one_membership, require, resolve_actor
+from keryx.core.permissions import Action
 from keryx.core.timeutil import localize
 
 
@@ -38,7 +39,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = resolve_actor(options["user"])
-        workspace = one_workspace(user, options["workspace"])
+        membership = one_membership(user, options["workspace"])
+        require(membership, Action.VIEW_WORKSPACE)  # client approvers see only posts sent to them
+        workspace = membership.workspace
         tz = workspace.timezone
         start = end = None
         if options["start"]:

@@ -17,15 +17,15 @@ from django.utils.translation import gettext as _
 from keryx.bulk import parsing, services
 from keryx.bulk.models import ImportFormat, RowStatus
 from keryx.channels.models import Channel
-from keryx.core.access import require_role
 from keryx.core.cliutil import (
     add_common_arguments,
     one_line,
     one_membership,
+    require,
     resolve_actor,
     to_json,
 )
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 
 
 class _DryRun(Exception):
@@ -60,10 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user = resolve_actor(options["user"])
         membership = one_membership(user, options["workspace"])
-        try:
-            require_role(membership, Role.EDITOR)
-        except Exception as exc:
-            raise CommandError(one_line(exc)) from exc
+        require(membership, Action.IMPORT_POSTS)
         workspace = membership.workspace
         try:
             with open(options["file"], "rb") as handle:

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from keryx.channels import access, connect, errors, flows
 from keryx.core.cliutil import (
     add_common_arguments,
+    denied,
     find_membership,
     one_workspace,
     resolve_actor,
@@ -80,7 +81,7 @@ class Command(BaseCommand):
         except errors.ChannelError as exc:
             raise CommandError(exc.message) from exc
         except PermissionDenied as exc:
-            raise CommandError(str(exc) or "Your role does not allow this.") from exc
+            raise denied(exc) from exc
 
     def _add(self, user: Any, options: dict[str, Any]) -> None:
         workspace = one_workspace(user, options.get("workspace"))

@@ -10,20 +10,19 @@ import argparse
 import os
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from keryx.core.access import require_role
 from keryx.core.cliutil import (
     add_common_arguments,
     one_line,
     one_membership,
+    require,
     resolve_actor,
     to_json,
 )
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 from keryx.publishing import inputs, services
 from keryx.publishing.management.render import post_summary
 from keryx.publishing.models import Media
@@ -74,12 +73,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user = resolve_actor(options["user"])
         membership = one_membership(user, options["workspace"])
-        try:
-            require_role(membership, Role.CONTRIBUTOR if options["draft"] else Role.EDITOR)
-        except PermissionDenied as exc:
-            raise CommandError(one_line(exc)) from exc
+        require(membership, Action.CREATE_DRAFT if options["draft"] else Action.CREATE_POST)
         workspace = membership.workspace
         media_args = options["media"] or []
+        if media_args:
+            require(membership, Action.UPLOAD_MEDIA)
         for item in media_args:
             if not os.path.isfile(item["path"]):
                 raise CommandError(_("No such file: %(path)s") % {"path": item["path"]})

@@ -18,16 +18,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from keryx.core.access import require_role
+from keryx.approvals.services import visible_posts
 from keryx.core.cliutil import (
     add_common_arguments,
+    denied,
     find_membership,
     memberships,
     one_line,
+    require,
     resolve_actor,
     to_json,
 )
-from keryx.core.models import Membership, Role
+from keryx.core.models import Membership
+from keryx.core.permissions import Action
 from keryx.publishing import inputs, services
 from keryx.publishing.management.render import post_detail, post_row
 from keryx.publishing.models import Post, PostTarget, TargetEvent, TargetState
@@ -40,6 +43,15 @@ def _posts() -> QuerySet[Post]:
         Prefetch("targets__events", queryset=TargetEvent.objects.order_by("at", "pk")),
         "media",
     )
+
+
+# What each subcommand on one post asks keryx.core.permissions.
+ACTIONS = {
+    "show": Action.VIEW_POSTS,
+    "cancel": Action.CANCEL_POST,
+    "retry": Action.RETRY_POST,
+    "reschedule": Action.RESCHEDULE_POST,
+}
 
 
 class Command(BaseCommand):
@@ -81,10 +93,10 @@ class Command(BaseCommand):
                 self._list(user, options)
                 return
             post, membership = self._post(user, options["id"], options["workspace"])
+            require(membership, ACTIONS[action], post)
             if action == "show":
                 self._show(post, membership, options)
                 return
-            require_role(membership, Role.EDITOR)
             if action == "cancel":
                 services.cancel_post(post, actor=self.actor)
             elif action == "retry":
@@ -94,8 +106,9 @@ class Command(BaseCommand):
                 if when is None:
                     raise CommandError(_("Give a date and time to reschedule to."))
                 services.reschedule_post(post, when, actor=self.actor)
-        except (PermissionDenied, services.InvalidTransition, services.PostRejected,
-                inputs.InputError) as exc:
+        except PermissionDenied as exc:
+            raise denied(exc) from exc
+        except (services.InvalidTransition, services.PostRejected, inputs.InputError) as exc:
             raise CommandError(one_line(exc)) from exc
         self._show(_posts().get(pk=post.pk), membership, options)
 
@@ -104,7 +117,8 @@ class Command(BaseCommand):
     def _post(self, user: Any, post_id: int, workspace: str | None) -> tuple[Post, Membership]:
         named = find_membership(user, workspace)
         mine = {m.workspace_id: m for m in ([named] if named else memberships(user))}
-        post = _posts().filter(pk=post_id, workspace_id__in=list(mine)).first()
+        # A client approver reaches only the posts sent to them, as in the web UI and the API.
+        post = visible_posts(user, _posts()).filter(pk=post_id, workspace_id__in=list(mine)).first()
         if post is None:
             raise CommandError(_("No such post: %(id)s") % {"id": post_id})
         return post, mine[post.workspace_id]
@@ -113,7 +127,7 @@ class Command(BaseCommand):
         named = find_membership(user, options["workspace"])
         mine = [named] if named else memberships(user)
         zones = {m.workspace_id: m.workspace.timezone for m in mine}
-        qs = _posts().filter(workspace_id__in=list(zones))
+        qs = visible_posts(user, _posts()).filter(workspace_id__in=list(zones))
         if options["state"]:
             qs = qs.filter(targets__state=options["state"]).distinct()
         limit = max(1, options["limit"])
