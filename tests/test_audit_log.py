@@ -86,7 +86,8 @@ def test_alt_text_is_saved_by_one_service_with_an_entry_from_every_front_end(tea
     import io
 
     from keryx.publishing.models import Media
-    from tests.api_support import Caller, png_bytes
+    from tests.api_support import Caller
+    from tests.support.images import png_bytes
 
     acme = team.people.acme
 

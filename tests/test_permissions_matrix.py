@@ -32,7 +32,8 @@ from keryx.core.permissions import RULES, Action, can
 from keryx.core.services import create_workspace
 from keryx.publishing import services
 from keryx.publishing.models import Media, Post, PostTarget, TargetState
-from tests.api_support import API, Caller, mastodon_channel, png_bytes
+from tests.api_support import API, Caller, mastodon_channel
+from tests.support.images import png_bytes
 
 NEXT_YEAR = timezone.now().year + 1
 LATER = datetime(NEXT_YEAR, 3, 1, 9, 0, tzinfo=UTC)
