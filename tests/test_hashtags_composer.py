@@ -8,6 +8,7 @@ import pytest
 from keryx.channels.models import Channel
 from keryx.contacts import hashtags
 from keryx.contacts.models import ComposerSettings, HashtagGroup
+from keryx.networks import registry
 from keryx.publishing import services
 from keryx.publishing.models import Post, PostTarget
 
@@ -26,7 +27,8 @@ def test_advice_warns_above_the_recommended_number(network, count, warned):
     assert bool(problems) is warned
     if warned:
         assert problems[0].code == "many_hashtags"
-        assert problems[0].params == {"count": count, "limit": hashtags.RECOMMENDED[network],
+        assert problems[0].params == {"count": count, "limit": registry.capabilities(
+            network).hashtags_recommended,
                                       "severity": "warning"}
 
 

@@ -17,11 +17,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from keryx.channels.models import Channel
-from keryx.composer import counting, previews
-from keryx.composer.threads import THREAD_NETWORKS, split_thread
-from keryx.composer.variants import LINK_OPTION, deviations, with_link
+from keryx.composer import previews
+from keryx.composer.splitting import split_thread
+from keryx.composer.variants import deviations, link_option, with_link
 from keryx.core.models import Workspace
-from keryx.networks import registry
+from keryx.networks import counting, registry
 from keryx.networks.base import MediaItem, Problem, ProviderContext, PublishRequest
 from keryx.publishing.models import Media
 
@@ -32,13 +32,6 @@ class UnknownNetwork(ValueError):
 
 def _kinds(media: Sequence[Any]) -> list[str]:
     return [str(getattr(m, "mime_type", "")).split("/", 1)[0] for m in media]
-
-
-def _display_name(network: str) -> str:
-    try:
-        return str(registry.get_provider_class(network).display_name)
-    except (KeyError, ImportError, AttributeError):
-        return network
 
 
 def text_report(
@@ -55,10 +48,13 @@ def text_report(
     if variant.get("media") is not None:
         media = variant["media"]
     link = str(variant.get("link") or "")
-    if link and network not in LINK_OPTION:
+    if link and not link_option(network):
         text = with_link(text, link)
     kinds = _kinds(media)
-    cw = content_warning if network == "mastodon" else ""
+    declared = registry.capabilities(network)
+    # Only a network that takes a content warning shows one (and may count it with the text).
+    cw = content_warning if declared is not None and declared.content_warning else ""
+    splits = declared is not None and declared.split_long_text
     measures = counting.measures(text, network, settings, media_kinds=kinds, content_warning=cw)
     thread = [str(p) for p in variant.get("thread") or []]
     report: dict[str, Any] = {
@@ -71,17 +67,17 @@ def text_report(
             for part in thread
         ],
         "overrides": deviations(variant),
-        "supports_thread": network in THREAD_NETWORKS,
+        "supports_thread": splits,
         "suggested_thread": None,
     }
-    if split and network in THREAD_NETWORKS and not report["fits"] and not thread:
+    if split and splits and not report["fits"] and not thread:
         parts = split_thread(
             text, lambda t: counting.fits(t, network, settings, content_warning=cw),
             numbering=numbering,
         )
         report["suggested_thread"] = [p.text for p in parts]
     report["preview"] = previews.preview(
-        network, _display_name(network), text=text, content_warning=cw,
+        network, registry.display_name(network), text=text, content_warning=cw,
         media_count=len(media), thread=thread or report["suggested_thread"] or [],
         first_comment=str(variant.get("first_comment") or ""),
     )

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
 from keryx.contacts import hashtags
-from keryx.contacts.adapt import settings_for
+from keryx.contacts.extras import settings_for
 from keryx.contacts.models import ComposerSettings, Contact, HashtagGroup
 from keryx.contacts.services import (
-    HANDLE_NETWORKS,
     ContactRejected,
+    handle_networks,
     save_contact,
     unknown_contacts,
 )
@@ -41,7 +41,7 @@ def contacts_page(request: HttpRequest) -> HttpResponse:
         if request.POST.get("contact_id"):
             editing = get_object_or_404(Contact, workspace=workspace,
                                         pk=request.POST["contact_id"])
-        handles = {net: request.POST.get(f"handle_{net}", "") for net in HANDLE_NETWORKS}
+        handles = {net: request.POST.get(f"handle_{net}", "") for net in handle_networks()}
         try:
             save_contact(workspace, name=request.POST.get("name", ""), handles=handles,
                          note=request.POST.get("note", ""), contact=editing)
@@ -56,7 +56,7 @@ def contacts_page(request: HttpRequest) -> HttpResponse:
         "contacts": Contact.objects.filter(workspace=workspace).prefetch_related("handles"),
         "editing": editing,
         "fields": [(net, request.POST.get(f"handle_{net}", current.get(net, "")))
-                   for net in HANDLE_NETWORKS],
+                   for net in handle_networks()],
         "can_edit": request.membership.allows(Role.EDITOR),
     })
 

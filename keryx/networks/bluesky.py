@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -168,12 +169,25 @@ class BlueskyProvider:
             max_image_bytes=MAX_IMAGE_BYTES,
             alt_text=True,
             alt_text_max=None,
+            # The app resizes to <= 4000 px; GIFs are shown still, so they are not sent animated.
+            geometry=base.ImageGeometry(max_side=4000),
+            video=base.VideoRules(max_seconds=600),
         ),
         requires_text_or_media=True,
         threads=True,
         first_comment=True,
         idempotent_publish=True,
         connect="app_password",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", graphemes, MAX_GRAPHEMES),
+                    base.TextRule("bytes", utf8_length, MAX_BYTES)),
+        split_long_text=True,
+        preview=base.PreviewRules(link_width=30),
+        extras=base.RequestExtras(link_card_option="external"),
+        mentions=base.MentionRules(
+            pattern=r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$",
+            hint=base.gettext_noop("A Bluesky handle looks like name.bsky.social."),
+            lowercase=True),
     )
     # Capabilities has one text limit; Bluesky has a second one, in bytes.
     text_max_bytes: ClassVar[int] = MAX_BYTES

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import meta, oauth2
+from keryx.networks import base, meta, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -89,12 +89,20 @@ class FacebookProvider:
             alt_text=True,
             alt_text_max=None,
             mix_images_and_video=False,
+            # Photos are not sent animated; no published geometry limit.
+            geometry=base.ImageGeometry(max_side=4096),
+            video=base.VideoRules(max_seconds=4 * 3600),
         ),
         first_comment=True,
         native_scheduling=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", graphemes, TEXT_LIMIT),),
+        preview=base.PreviewRules(fold_at=480),
+        extras=base.RequestExtras(link_option="link"),
+        hashtags_recommended=3,
     )
     default_api_base: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
     default_oauth_base: ClassVar[str] = "https://www.facebook.com"

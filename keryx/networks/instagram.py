@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import meta
+from keryx.networks import base, meta
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -99,12 +99,24 @@ class InstagramProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,  # in carousels
+            # Feed: aspect 4:5 to 1.91:1, width 320-1440 (official).
+            geometry=base.ImageGeometry(min_width=320, max_width=1440, min_aspect=0.8,
+                                        max_aspect=1.91),
+            video=base.VideoRules(min_seconds=3, max_seconds=900, max_width=1920),
         ),
         requires_text_or_media=True,
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", caption_length, CAPTION_LIMIT),),
+        preview=base.PreviewRules(fold_at=125),
+        extras=base.RequestExtras(closing_tags_to_first_comment=True),
+        mentions=base.MentionRules(),
+        # The app has capped posts at five since December 2025; the API still takes 30.
+        hashtags_recommended=5,
+        hashtags_max=MAX_HASHTAGS,
     )
     # content_publishing_limit: 50 API-published posts per 24 hours (older docs said 25).
     daily_post_cap: ClassVar[int | None] = 50

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 import regex
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -169,11 +169,26 @@ class LinkedInProvider:
             alt_text=True,
             alt_text_max=None,
             mix_images_and_video=False,
+            # Fewer than 36,152,320 pixels; GIF up to 250 frames.
+            geometry=base.ImageGeometry(max_pixels=MAX_IMAGE_PIXELS - 1, animated=True),
+            video=base.VideoRules(min_seconds=3, max_seconds=1800),
         ),
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, TEXT_LIMIT),),
+        preview=base.PreviewRules(fold_at=210),
+        extras=base.RequestExtras(link_option="link"),
+        # A mention annotation in LinkedIn's little format, with the member's or page's URN.
+        mentions=base.MentionRules(
+            format="@[{name}]({handle})",
+            pattern=r"^urn:li:(?:person|organization):[A-Za-z0-9_-]+$",
+            hint=base.gettext_noop("A LinkedIn mention needs the member's or page's URN, like "
+                                   "urn:li:person:abc123."),
+            strip_at=False, name_replacements=(("[", "("), ("]", ")"))),
+        hashtags_recommended=5,
     )
     default_api_base: ClassVar[str] = "https://api.linkedin.com"
     default_oauth_base: ClassVar[str] = "https://www.linkedin.com/oauth/v2"

@@ -28,6 +28,7 @@ from urllib.parse import urlencode, urlsplit
 
 import regex
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -137,6 +138,12 @@ def follow_ups(request: PublishRequest) -> list[str]:
     return texts
 
 
+def length_for(settings: Any) -> base.Counter:
+    """Mastodon's count with the server's own link length (learnt at connect time)."""
+    url_length = int(settings.get("characters_reserved_per_url") or DEFAULT_URL_LENGTH)
+    return lambda text: mastodon_length(text, url_length)
+
+
 class MastodonProvider:
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
@@ -152,12 +159,25 @@ class MastodonProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=False,
+            geometry=base.ImageGeometry(max_pixels=33_177_600, animated=True),
+            # The instance tells its own limits at connect time (the channel's settings).
+            image_types_setting="supported_mime_types",
+            image_bytes_setting="image_size_limit",
         ),
         content_warning=True,
         threads=True,
         first_comment=True,
         idempotent_publish=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", mastodon_length, DEFAULT_MAX_CHARACTERS,
+                                  limit_setting="max_characters", counter_for=length_for,
+                                  counts_content_warning=True),),
+        split_long_text=True,
+        preview=base.PreviewRules(link_width=30),
+        mentions=base.MentionRules(
+            pattern=r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$",
+            hint=base.gettext_noop("A Mastodon handle looks like user@instance.social.")),
     )
 
     def __init__(self, context: ProviderContext) -> None:

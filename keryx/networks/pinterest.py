@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -98,11 +98,16 @@ class PinterestProvider:
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=False,
+            geometry=base.ImageGeometry(max_side=4096),
         ),
         metrics=True,
         # API v5 has no endpoint to read or write Pin comments.
         comments=False,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", len, DESCRIPTION_MAX),),
+        extras=base.RequestExtras(link_option="link"),
+        mentions=base.MentionRules(),
     )
 
     media_poll_interval: float = 2.0

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -170,12 +171,19 @@ class TikTokProvider:
             max_video_bytes=VIDEO_MAX_BYTES,
             alt_text=False,
             mix_images_and_video=False,
+            geometry=base.ImageGeometry(max_side=4096),
+            video=base.VideoRules(max_seconds=600),
         ),
         requires_text_or_media=True,
         metrics=True,
         # The Comments API is not available to posting apps.
         comments=False,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, VIDEO_TITLE_MAX,
+                                  limit_with_images=PHOTO_DESCRIPTION_MAX),),
+        mentions=base.MentionRules(),
+        hashtags_recommended=5,
     )
 
     # Status polling: bounded so a post that never finishes processing ends as OutcomeUnknown.

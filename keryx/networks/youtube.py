@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -169,12 +169,16 @@ class YouTubeProvider:
             video_types=VIDEO_TYPES,
             max_video_bytes=MAX_VIDEO_BYTES,
             alt_text=False,
+            video=base.VideoRules(),
         ),
         first_comment=True,
         native_scheduling=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("bytes", utf8_length, DESCRIPTION_LIMIT),),
+        mentions=base.MentionRules(),
     )
     default_api_base: ClassVar[str] = "https://www.googleapis.com"
     default_oauth_base: ClassVar[str] = "https://accounts.google.com"

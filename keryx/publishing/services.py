@@ -259,9 +259,9 @@ def _extras(workspace_id: int, network: str, request: PublishRequest, *,
             fetch: bool = False) -> PublishRequest:
     """The composer's extras (@{Name} mentions, Instagram first-comment hashtags, Bluesky link
     cards): applied when validating and when sending, so both see the same text."""
-    from keryx.contacts.adapt import adapt
+    from keryx.contacts.extras import apply_extras
 
-    return adapt(workspace_id, network, request, fetch=fetch)
+    return apply_extras(workspace_id, network, request, fetch=fetch)
 
 
 def validate_post(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
-from keryx.composer.threads import thread_parts
+from keryx.composer.splitting import thread_parts
 from keryx.core.access import membership_for
 from keryx.core.models import Membership, Role
 from keryx.core.web import switch_workspace, workspace_view
