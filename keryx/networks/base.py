@@ -349,6 +349,18 @@ class ConnectField:
     help: str = ""
     # Where the value is kept: "credentials" (encrypted) or "settings" (plain, non-secret).
     store: str = "credentials"
+    # The credentials/settings key when it is not `name` (stored data keeps its old shape).
+    key: str = ""
+    # The value used when left empty (a network's default server).
+    default: str = ""
+    # Leading characters people type that are not part of the value (the "@" of a handle).
+    lstrip: str = ""
+    # The provider's own check: the value as stored, or ValueError with a readable reason.
+    normalize: Callable[[str], str] | None = None
+    # A server address Keryx will call: refused if private or local (the SSRF guard).
+    server_url: bool = False
+    # What to say when a required value is left empty (English, translated where shown).
+    missing: str = ""
 
 
 @dataclass(frozen=True)

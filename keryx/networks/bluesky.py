@@ -157,9 +157,31 @@ def _looks_like_handle(value: str) -> bool:
     return len(labels) >= 2 and all(labels)
 
 
+def normalize_service(value: str) -> str:
+    """A PDS address as stored: "https://" added when missing, no trailing slash."""
+    service = (value or "").strip().rstrip("/") or DEFAULT_SERVICE
+    if "://" not in service:
+        service = "https://" + service
+    if not service.startswith(("https://", "http://")):
+        raise ValueError(base.gettext_noop("The server address must start with https://."))
+    return service
+
+
 class BlueskyProvider:
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
+    connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
+        base.ConnectField("handle", "Handle", key="identifier", lstrip="@",
+                          help="e.g. alice.bsky.social",
+                          missing=base.gettext_noop(
+                              "Enter your Bluesky handle, e.g. alice.bsky.social.")),
+        base.ConnectField("app_password", "App password", secret=True,
+                          missing=base.gettext_noop(
+                              "Enter an app password (Settings → App passwords).")),
+        base.ConnectField("service", "Server", required=False, store="settings",
+                          default=DEFAULT_SERVICE, normalize=normalize_service, server_url=True,
+                          help="PDS URL (default bsky.social)"),
+    )
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=MAX_GRAPHEMES,
         counting="bluesky",

@@ -147,6 +147,14 @@ def length_for(settings: Any) -> base.Counter:
 class MastodonProvider:
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
+    # Without a browser: a token made on the server (Preferences → Development), read+write.
+    connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
+        base.ConnectField("instance", "Server", store="settings",
+                          normalize=normalize_instance_url, server_url=True,
+                          help="server URL, e.g. mastodon.social"),
+        base.ConnectField("access_token", "Access token", secret=True,
+                          missing=base.gettext_noop("Paste an access token.")),
+    )
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=DEFAULT_MAX_CHARACTERS,
         counting="mastodon",
