@@ -31,6 +31,17 @@ def settings_for(workspace_id: int) -> ComposerSettings:
     return found or ComposerSettings(workspace_id=workspace_id)
 
 
+def networks_offering(extra: str) -> list[str]:
+    """The display names of the networks declaring this extra ("closing_tags_to_first_comment",
+    "link_card_option"), for the preferences page."""
+    found = []
+    for network in registry.in_form_order():
+        declared = registry.capabilities(network)
+        if declared is not None and getattr(declared.extras, extra):
+            found.append(registry.display_name(network))
+    return found
+
+
 def card_link(request: PublishRequest) -> str:
     """The link a card is made for: the post's own link option, else the first URL."""
     link = request.options.get("link")
@@ -52,8 +63,7 @@ def apply_extras(workspace_id: int, network: str, request: PublishRequest, *,
     prefs: ComposerSettings | None = None
     if extras.closing_tags_to_first_comment:
         prefs = settings_for(workspace_id)
-        # The preference is stored under the one network that offers this today.
-        if prefs.instagram_tags_in_first_comment:
+        if prefs.closing_tags_in_first_comment:
             text, tags = hashtags.split_closing_tags(text)
             if tags:
                 existing = str(options.get("first_comment") or "").strip()
@@ -62,7 +72,7 @@ def apply_extras(workspace_id: int, network: str, request: PublishRequest, *,
     if card_option and fetch and not request.media and card_option not in options:
         prefs = prefs or settings_for(workspace_id)
         link = card_link(dataclasses.replace(request, text=text))
-        if prefs.bluesky_link_cards and link:
+        if prefs.link_cards and link:
             from keryx.links.preview import card_for, external_option
 
             try:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
 from keryx.contacts import hashtags
-from keryx.contacts.extras import settings_for
+from keryx.contacts.extras import networks_offering, settings_for
 from keryx.contacts.models import ComposerSettings, Contact, HashtagGroup
 from keryx.contacts.services import (
     ContactRejected,
@@ -72,9 +72,9 @@ def hashtags_page(request: HttpRequest) -> HttpResponse:
             HashtagGroup.objects.filter(workspace=workspace, pk=request.POST.get("group")).delete()
         elif action == "settings":
             ComposerSettings.objects.update_or_create(workspace=workspace, defaults={
-                "instagram_tags_in_first_comment": bool(
-                    request.POST.get("instagram_tags_in_first_comment")),
-                "bluesky_link_cards": bool(request.POST.get("bluesky_link_cards")),
+                "closing_tags_in_first_comment": bool(
+                    request.POST.get("closing_tags_in_first_comment")),
+                "link_cards": bool(request.POST.get("link_cards")),
             })
             messages.success(request, _("Preferences saved."))
         else:
@@ -91,6 +91,8 @@ def hashtags_page(request: HttpRequest) -> HttpResponse:
         "groups": HashtagGroup.objects.filter(workspace=workspace),
         "suggestions": hashtags.suggestions(workspace, limit=20),
         "prefs": prefs,
+        "tag_networks": networks_offering("closing_tags_to_first_comment"),
+        "card_networks": networks_offering("link_card_option"),
         "can_edit": request.membership.allows(Role.EDITOR),
     })
 
