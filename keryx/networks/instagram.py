@@ -62,6 +62,8 @@ CAPTION_LIMIT = 2200
 MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
 CAROUSEL_MAX = 10
+# Feed images: 4:5 (portrait) to 1.91:1 (landscape), width / height.
+MIN_ASPECT, MAX_ASPECT = 0.8, 1.91
 ALT_TEXT_MAX = 1000
 # The API takes JPEG only for feed images (the app converts others; the API does not).
 IMAGE_TYPES = frozenset({"image/jpeg"})
@@ -100,8 +102,8 @@ class InstagramProvider:
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,  # in carousels
             # Feed: aspect 4:5 to 1.91:1, width 320-1440 (official).
-            geometry=base.ImageGeometry(min_width=320, max_width=1440, min_aspect=0.8,
-                                        max_aspect=1.91),
+            geometry=base.ImageGeometry(min_width=320, max_width=1440, min_aspect=MIN_ASPECT,
+                                        max_aspect=MAX_ASPECT),
             video=base.VideoRules(min_seconds=3, max_seconds=900, max_width=1920),
         ),
         requires_text_or_media=True,
@@ -226,7 +228,7 @@ class InstagramProvider:
                     field="media", params={"index": index, "size": item.size, "limit": limit}))
             if item.width and item.height and item.mime_type in IMAGE_TYPES:
                 ratio = item.width / item.height
-                if not 0.8 - 1e-3 <= ratio <= 1.91 + 1e-3:
+                if not MIN_ASPECT - 1e-3 <= ratio <= MAX_ASPECT + 1e-3:
                     problems.append(Problem(
                         "aspect_ratio",
                         f"{name} is {item.width}x{item.height}; Instagram feed images must be "
