@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from keryx.networks import counting
-from keryx.networks import registry
+from keryx.networks import counting, registry
 from keryx.networks.base import ProviderContext, PublishRequest
 
 FAMILY = "👩\u200d👩\u200d👧"  # 3 people joined by ZWJ: 5 code points, 18 bytes, 8 UTF-16 units

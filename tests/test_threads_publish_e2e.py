@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.channels.providers import provider_for
-from keryx.networks import counting
 from keryx.composer.splitting import split_thread
+from keryx.networks import counting
 from keryx.networks.bluesky import MAX_FOLLOW_UPS, BlueskyProvider, follow_up_key, new_tid
 from keryx.networks.mastodon import MastodonProvider
 from keryx.publishing import services
