@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from keryx.networks.registry import PROVIDERS
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -213,10 +215,7 @@ KERYX_HTTP_TIMEOUT = envfloat("KERYX_HTTP_TIMEOUT", 30.0)
 # Per-network endpoints and the self-hoster's own app credentials, e.g. KERYX_X_API_BASE,
 # KERYX_X_OAUTH_BASE, KERYX_X_CLIENT_ID, KERYX_X_CLIENT_SECRET. Empty = the provider's default
 # official host / not configured. Tests point API bases at loopback servers.
-KERYX_NETWORKS = (
-    "x", "mastodon", "bluesky", "threads", "instagram", "facebook", "linkedin", "youtube",
-    "tiktok", "pinterest", "telegram", "discord", "reddit", "google_business",
-)
+KERYX_NETWORKS = tuple(PROVIDERS)
 KERYX_NETWORK_CONFIG = {
     name: {
         key: env(f"KERYX_{name.upper()}_{key.upper()}")

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "keryx"
 
 
@@ -139,8 +137,6 @@ def test_no_private_name_imported_from_another_module() -> None:
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=False, reason="networks/http.py still imports the private-address "
-                   "guard from keryx.core; being moved under keryx.networks (issue 8)")
 def test_networks_import_only_networks() -> None:
     bad = [f"{i.source}:{i.line} imports {i.target}" for i in imports()
            if i.source.startswith("keryx.networks") and not i.target.startswith("keryx.networks")]

@@ -1,14 +1,13 @@
 """Counting per network, table-driven: emoji sequences (ZWJ, skin tones, flags, keycaps),
 combining marks, Greek with accents and final sigma, CJK, RTL and URLs with Unicode. Each row
-is what the network's own rule gives; the composer's counters (keryx.composer.counting) and the
+is what the network's own rule gives; the composer's counters (keryx.networks.counting) and the
 providers' validate() must agree with it and with each other."""
 
 from __future__ import annotations
 
 import pytest
 
-from keryx.composer import counting
-from keryx.networks import registry
+from keryx.networks import counting, registry
 from keryx.networks.base import ProviderContext, PublishRequest
 
 FAMILY = "👩\u200d👩\u200d👧"  # 3 people joined by ZWJ: 5 code points, 18 bytes, 8 UTF-16 units

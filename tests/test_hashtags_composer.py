@@ -8,6 +8,7 @@ import pytest
 from keryx.channels.models import Channel
 from keryx.contacts import hashtags
 from keryx.contacts.models import ComposerSettings, HashtagGroup
+from keryx.networks import registry
 from keryx.publishing import services
 from keryx.publishing.models import Post, PostTarget
 
@@ -26,7 +27,8 @@ def test_advice_warns_above_the_recommended_number(network, count, warned):
     assert bool(problems) is warned
     if warned:
         assert problems[0].code == "many_hashtags"
-        assert problems[0].params == {"count": count, "limit": hashtags.RECOMMENDED[network],
+        assert problems[0].params == {"count": count, "limit": registry.capabilities(
+            network).hashtags_recommended,
                                       "severity": "warning"}
 
 
@@ -83,8 +85,8 @@ def test_instagram_gets_its_closing_hashtags_in_the_first_comment_when_asked(peo
                .select_related("channel")}
     # Off by default: the caption keeps its hashtags.
     assert services.request_for(targets["instagram"]).text == text
-    ComposerSettings.objects.create(workspace=people.acme, instagram_tags_in_first_comment=True,
-                                    bluesky_link_cards=False)
+    ComposerSettings.objects.create(workspace=people.acme, closing_tags_in_first_comment=True,
+                                    link_cards=False)
     sent = services.request_for(targets["instagram"])
     assert sent.text == "Sunset at the port."
     assert sent.options["first_comment"] == "#athens #greece"
@@ -102,7 +104,7 @@ def test_validation_judges_the_caption_and_the_first_comment_as_they_will_be_sen
         return [p.field for p in problems[insta] if p.code == "too_many_hashtags"]
 
     assert hashtag_fields() == ["text"]
-    ComposerSettings.objects.create(workspace=people.acme, instagram_tags_in_first_comment=True)
+    ComposerSettings.objects.create(workspace=people.acme, closing_tags_in_first_comment=True)
     assert hashtag_fields() == ["first_comment"]
 
 
@@ -118,3 +120,15 @@ def test_the_check_endpoint_gives_advice_and_unknown_contacts(client, people):
     assert list(answer["advice"]) == ["instagram"]
     assert client.post("/contacts/check.json", b"{not json", content_type="application/json"
                        ).status_code == 400
+
+
+def test_preferences_page_names_the_networks_that_declare_each_extra(people, client):
+    client.force_login(people.alice)
+    page = client.get("/contacts/hashtags/").content.decode()
+    assert "On Instagram, move the closing hashtags into the first comment" in page
+    assert "On Bluesky, show a preview card for the first link" in page
+    response = client.post("/contacts/hashtags/", {
+        "action": "settings", "closing_tags_in_first_comment": "1"})
+    assert response.status_code == 302
+    prefs = ComposerSettings.objects.get(workspace=people.acme)
+    assert prefs.closing_tags_in_first_comment is True and prefs.link_cards is False

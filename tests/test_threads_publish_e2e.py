@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from keryx.channels.connect import connect_bluesky, connect_mastodon_token
 from keryx.channels.providers import provider_for
-from keryx.composer import counting
-from keryx.composer.threads import split_thread
+from keryx.composer.splitting import split_thread
+from keryx.networks import counting
 from keryx.networks.bluesky import (
     MAX_FOLLOW_UPS,
     BlueskyProvider,

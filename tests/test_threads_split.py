@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keryx.composer import counting
-from keryx.composer.threads import split_thread
+from keryx.composer.splitting import split_thread
+from keryx.networks import counting
 
 PIECES = ["Hello", " ", "world", ".", "!", "?", ";", "…", "\n", "\n\n", "Καλημέρα", "κόσμε",
           "👩‍👩‍👧", "e\u0301", "日本語。", "שלום", "https://example.com/" + "p" * 30, "🇬🇷",

@@ -47,7 +47,9 @@ def connect_fields(network: str) -> tuple[ConnectField, ...]:
     cls = get_provider_class(network)
     own = tuple(getattr(cls, "connect_fields", ()) or ())
     names = {f.name for f in own}
-    tokens = tuple(f for f in TOKEN_FIELDS if f.name not in names)
+    # A network connected with an app password takes no tokens made elsewhere.
+    takes_tokens = cls.capabilities.connect != "app_password"
+    tokens = tuple(f for f in TOKEN_FIELDS if f.name not in names and takes_tokens)
     if getattr(cls, "oauth", None) is not None and "access_token" not in names:
         # An OAuth network connected headless needs at least the access token.
         tokens = tuple(

@@ -11,12 +11,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from keryx.networks import registry
+from keryx.networks.base import PreviewRules
 from keryx.networks.text import Span, find_hashtags, find_mentions, find_urls
 
-# Where the app hides the rest of a long text behind "more" (characters shown).
-FOLD_AT = {"instagram": 125, "linkedin": 210, "facebook": 480, "threads": 500}
-# Networks that show a link shortened to its host and first characters of the path.
-SHORT_LINKS = {"x": 23, "mastodon": 30, "bluesky": 30, "threads": 30}
+
+def _rules(network: str) -> PreviewRules:
+    """Where the network's app folds a long text, how it shortens links (declared by it)."""
+    declared = registry.capabilities(network)
+    return declared.preview if declared is not None else PreviewRules()
 
 
 def _display_url(url: str, width: int | None) -> str:
@@ -38,6 +41,7 @@ def _entities(text: str) -> tuple[tuple[int, int, str, Span], ...]:
 def segments(text: str, network: str) -> list[dict[str, Any]]:
     """The text as [{"kind": "text"|"link"|"mention"|"tag", "text", "href"?}], in order."""
     spans = _entities(text)
+    link_width = _rules(network).link_width
     out: list[dict[str, Any]] = []
     cursor = 0
     for start, end, kind, span in spans:
@@ -46,8 +50,7 @@ def segments(text: str, network: str) -> list[dict[str, Any]]:
         if start > cursor:
             out.append({"kind": "text", "text": text[cursor:start]})
         if kind == "link":
-            out.append({"kind": "link", "text": _display_url(span.value,
-                                                              SHORT_LINKS.get(network)),
+            out.append({"kind": "link", "text": _display_url(span.value, link_width),
                         "href": span.value})
         else:
             out.append({"kind": kind, "text": span.text})
@@ -66,7 +69,7 @@ def preview(network: str, display_name: str, *, text: str, content_warning: str 
         "name": display_name,
         "content_warning": content_warning,
         "media_count": media_count,
-        "fold_at": FOLD_AT.get(network),
+        "fold_at": _rules(network).fold_at,
         "parts": [{"segments": segments(part, network), "length": len(part)} for part in parts],
         "first_comment": first_comment,
     }

@@ -10,6 +10,14 @@ from keryx.publishing.schemas import PostIn, ProblemOut, WarningOut
 
 
 class ValidateIn(PostIn):
+    channels: list[int | str] = Field(
+        default_factory=list, description="Channel ids or names in the workspace (or networks)."
+    )
+    networks: list[str] = Field(
+        default_factory=list,
+        description="Instead of channels: network identifiers (x, instagram, …), each checked on "
+                    "its default settings, media adapted as a channel of it would send them.",
+    )
     split: bool = Field(
         False, description="Propose a thread split for channels whose network has threads and "
                            "whose text is too long."

@@ -2,14 +2,17 @@
 also guards scheduling) with, per channel, the exact counts, which part is over and by how much,
 the overrides the channel makes, a proposed thread split and a preview.
 
-`check_networks` answers the same for networks without a connected channel (the CLI's
-`--network`), with each provider's own validate() on default settings.
+`check_networks` answers the same for networks without a connected channel (the CLI's and the
+API's `--network` / "networks"), with each provider's own validate() on default settings, after
+the same media adaptation a channel's target gets: a user is never refused what Keryx fixes
+when it sends (a PNG for Instagram goes out as JPEG, so it is not refused here either).
 """
 
 from __future__ import annotations
 
 import mimetypes
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,11 +20,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from keryx.channels.models import Channel
-from keryx.composer import counting, previews
-from keryx.composer.threads import THREAD_NETWORKS, split_thread
-from keryx.composer.variants import LINK_OPTION, deviations, with_link
+from keryx.composer import previews
+from keryx.composer.splitting import split_thread
+from keryx.composer.variants import deviations, link_option, with_link
 from keryx.core.models import Workspace
-from keryx.networks import registry
+from keryx.library import adapt
+from keryx.library.services import item_for
+from keryx.library.specs import spec_for
+from keryx.networks import counting, registry
 from keryx.networks.base import MediaItem, Problem, ProviderContext, PublishRequest
 from keryx.publishing.models import Media
 from keryx.publishing.uploads import sniff_type
@@ -33,13 +39,6 @@ class UnknownNetwork(ValueError):
 
 def _kinds(media: Sequence[Any]) -> list[str]:
     return [str(getattr(m, "mime_type", "")).split("/", 1)[0] for m in media]
-
-
-def _display_name(network: str) -> str:
-    try:
-        return str(registry.get_provider_class(network).display_name)
-    except (KeyError, ImportError, AttributeError):
-        return network
 
 
 def text_report(
@@ -56,10 +55,13 @@ def text_report(
     if variant.get("media") is not None:
         media = variant["media"]
     link = str(variant.get("link") or "")
-    if link and network not in LINK_OPTION:
+    if link and not link_option(network):
         text = with_link(text, link)
     kinds = _kinds(media)
-    cw = content_warning if network == "mastodon" else ""
+    declared = registry.capabilities(network)
+    # Only a network that takes a content warning shows one (and may count it with the text).
+    cw = content_warning if declared is not None and declared.content_warning else ""
+    splits = declared is not None and declared.split_long_text
     measures = counting.measures(text, network, settings, media_kinds=kinds, content_warning=cw)
     thread = [str(p) for p in variant.get("thread") or []]
     report: dict[str, Any] = {
@@ -72,17 +74,17 @@ def text_report(
             for part in thread
         ],
         "overrides": deviations(variant),
-        "supports_thread": network in THREAD_NETWORKS,
+        "supports_thread": splits,
         "suggested_thread": None,
     }
-    if split and network in THREAD_NETWORKS and not report["fits"] and not thread:
+    if split and splits and not report["fits"] and not thread:
         parts = split_thread(
             text, lambda t: counting.fits(t, network, settings, content_warning=cw),
             numbering=numbering,
         )
         report["suggested_thread"] = [p.text for p in parts]
     report["preview"] = previews.preview(
-        network, _display_name(network), text=text, content_warning=cw,
+        network, registry.display_name(network), text=text, content_warning=cw,
         media_count=len(media), thread=thread or report["suggested_thread"] or [],
         first_comment=str(variant.get("first_comment") or ""),
     )
@@ -166,29 +168,56 @@ def media_from_path(path: str) -> MediaItem:
                      height=height)
 
 
+def adapted_file(item: MediaItem, network: str, directory: str) -> MediaItem:
+    """A local file as `network` would get it: adapted with the library's own adapter and the
+    network's declared spec (written into `directory`), or the file itself where nothing needs
+    changing or nothing can be done (the provider's validate then says what is wrong)."""
+    spec = spec_for(network) if item.mime_type.startswith("image/") else None
+    if spec is None:
+        return item
+    target = os.path.join(directory, f"{network}-{len(os.listdir(directory))}")
+    with open(target, "w+b") as handle:
+        result = adapt.adapt_many(item.path, item.size, [spec], adapt.Focal(),
+                                  lambda _spec: handle)[network]
+    if isinstance(result, adapt.AdaptationRefused) or result.passthrough:
+        return item
+    path = f"{target}.{adapt.extension(result.mime_type)}"
+    os.replace(target, path)
+    return MediaItem(path=path, mime_type=result.mime_type, size=result.size,
+                     alt_text=item.alt_text, width=result.width, height=result.height)
+
+
 def check_networks(
     networks: Sequence[str], *, text: str, media: Sequence[MediaItem] = (),
-    content_warning: str = "",
+    uploads: Sequence[Media] = (), content_warning: str = "",
 ) -> dict[str, Any]:
-    """Each network's verdict on its default settings (no account needed: validate() is pure)."""
+    """Each network's verdict on its default settings (no account needed: validate() is pure).
+
+    `media` are local files (the CLI), `uploads` the workspace's stored media (the API); both
+    are adapted for each network first, as publishing to a channel of it would."""
     rows = []
-    for network in networks:
-        try:
-            provider_class = registry.get_provider_class(network)
-        except (KeyError, ImportError) as exc:
-            raise UnknownNetwork(
-                _("Keryx does not support the network %(name)s (known: %(known)s).")
-                % {"name": network, "known": ", ".join(registry.names())}
-            ) from exc
-        provider = provider_class(ProviderContext(credentials={}))
-        request = PublishRequest(text=text, media=tuple(media), content_warning=content_warning)
-        found: list[Problem] = list(provider.validate(request))
-        report = text_report(network, {}, text=text, content_warning=content_warning, media=media)
-        report.update({
-            "channel_id": None, "channel": network, "valid": not found,
-            "problems": [{"code": p.code, "message": str(p.message), "field": p.field,
-                          "params": _plain(p.params)} for p in found],
-        })
-        rows.append(report)
+    with tempfile.TemporaryDirectory(prefix="keryx-validate-") as scratch:
+        for network in networks:
+            try:
+                provider_class = registry.get_provider_class(network)
+            except (KeyError, ImportError) as exc:
+                raise UnknownNetwork(
+                    _("Keryx does not support the network %(name)s (known: %(known)s).")
+                    % {"name": network, "known": ", ".join(registry.names())}
+                ) from exc
+            items = (*(adapted_file(m, network, scratch) for m in media),
+                     *(item_for(u, network) for u in uploads))
+            provider = provider_class(ProviderContext(credentials={}))
+            request = PublishRequest(text=text, media=items, content_warning=content_warning)
+            found: list[Problem] = list(provider.validate(request))
+            report = text_report(network, {}, text=text, content_warning=content_warning,
+                                 media=items)
+            report.update({
+                "channel_id": None, "channel": network, "valid": not found,
+                "problems": [{"code": p.code, "message": str(p.message), "field": p.field,
+                              "params": _plain(p.params)} for p in found],
+            })
+            rows.append(report)
     return {"valid": all(r["valid"] for r in rows), "channels": rows,
-            "problems": [{"channel": r["channel"], **p} for r in rows for p in r["problems"]]}
+            "problems": [{"channel": r["channel"], "channel_id": None, **p}
+                         for r in rows for p in r["problems"]]}

@@ -13,11 +13,17 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from keryx.networks import registry
 from keryx.networks.base import MediaItem, PublishRequest
 
-# Networks that take a link as its own field (a link card) rather than in the text.
-LINK_OPTION = {"facebook": "link", "pinterest": "link", "reddit": "url", "linkedin": "link"}
 VARIANT_FIELDS = ("text", "content_warning", "media", "link", "first_comment", "thread")
+
+
+def link_option(network: str) -> str:
+    """The request option carrying a link as its own field (a link card) on this network, or ""
+    where the link goes into the text (declared by the provider: RequestExtras.link_option)."""
+    declared = registry.capabilities(network)
+    return declared.extras.link_option if declared is not None else ""
 
 
 def with_link(text: str, link: str) -> str:
@@ -46,8 +52,8 @@ def apply_variant(
     options = dict(request.options)
     link = str(variant.get("link") or "").strip()
     if link:
-        if network in LINK_OPTION:
-            options[LINK_OPTION[network]] = link
+        if link_option(network):
+            options[link_option(network)] = link
         else:
             text = with_link(text, link)
     if variant.get("first_comment"):

@@ -1,8 +1,9 @@
 """Hashtags: per-network advice, saved groups, suggestions from the workspace's own posts, and
-moving the closing hashtags of an Instagram caption into the first comment.
+moving the closing hashtags of a caption into the first comment.
 
 Hard limits stay with the providers' validate() (Instagram refuses more than 30); this module
-adds the softer advice the composer shows as warnings.
+adds the softer advice the composer shows as warnings, from what each network declares
+(Capabilities.hashtags_recommended / hashtags_max).
 """
 
 from __future__ import annotations
@@ -15,14 +16,10 @@ from django.utils.translation import gettext as _
 
 from keryx.contacts.models import HashtagGroup
 from keryx.core.models import Workspace
+from keryx.networks import registry
 from keryx.networks.base import Problem
-from keryx.networks.registry import display_name
 from keryx.networks.text import find_hashtags
 
-# How many hashtags each network's own guidance suggests (Instagram's app has capped posts at
-# five since December 2025 though its API still takes 30; Threads uses only one topic tag).
-RECOMMENDED = {"instagram": 5, "threads": 1, "x": 2, "linkedin": 5, "tiktok": 5, "facebook": 3}
-HARD_LIMIT = {"instagram": 30}
 # How far back suggestions look: recent habits matter, and the query stays bounded.
 HISTORY_POSTS = 500
 
@@ -34,14 +31,16 @@ def tags_in(text: str) -> list[str]:
 def advice(text: str, network: str) -> list[Problem]:
     """Warnings (not refusals) about the number of hashtags on this network."""
     count = len(tags_in(text))
-    limit = RECOMMENDED.get(network)
-    hard = HARD_LIMIT.get(network)
+    declared = registry.capabilities(network)
+    if declared is None:
+        return []
+    limit, hard = declared.hashtags_recommended, declared.hashtags_max
     if limit is None or count <= limit or (hard is not None and count > hard):
         return []  # over the hard limit the provider's own error says it
     return [Problem(
         "many_hashtags",
         _("%(count)d hashtags: %(network)s recommends at most %(limit)d.")
-        % {"count": count, "network": display_name(network), "limit": limit},
+        % {"count": count, "network": registry.display_name(network), "limit": limit},
         params={"count": count, "limit": limit, "severity": "warning"},
     )]
 

@@ -71,9 +71,9 @@ class ComposerSettings(models.Model):
     workspace = models.OneToOneField(
         Workspace, on_delete=models.CASCADE, related_name="composer_settings"
     )
-    instagram_tags_in_first_comment = models.BooleanField(
-        _("On Instagram, move the closing hashtags into the first comment"), default=False
+    # Where a network declares it takes them (RequestExtras.closing_tags_to_first_comment and
+    # .link_card_option): the setting is the workspace's, the networks are the providers' say.
+    closing_tags_in_first_comment = models.BooleanField(
+        _("Move the closing hashtags into the first comment"), default=False
     )
-    bluesky_link_cards = models.BooleanField(
-        _("On Bluesky, show a preview card for the first link"), default=True
-    )
+    link_cards = models.BooleanField(_("Show a preview card for the first link"), default=True)

@@ -1,13 +1,10 @@
 """The contact book and `@{Name}` mentions.
 
-`@{Name}` in a post names a contact; each network gets the mention it understands:
-
-    bluesky   @alice.bsky.social   (the provider turns it into a mention facet with the DID)
-    mastodon  @alice@mastodon.social
-    linkedin  @[Alice](urn:li:person:abc)   (a mention annotation in LinkedIn's little format)
-    reddit    u/alice
-    x, threads, instagram, tiktok, telegram, pinterest, youtube   @alice
-    otherwise the plain name, as it is when the contact has no handle on that network.
+`@{Name}` in a post names a contact; each network gets the mention it understands, as it
+declares it (Capabilities.mentions: "@alice.bsky.social", "@alice@mastodon.social",
+"@[Alice](urn:li:person:abc)", "u/alice" …); otherwise the plain name, as it is when the contact
+has no handle on that network. The network's own provider then turns a mention into whatever
+it needs (Bluesky: a facet with the DID).
 """
 
 from __future__ import annotations
@@ -23,20 +20,21 @@ from django.utils.translation import gettext as _
 from keryx.contacts import hashtags
 from keryx.contacts.models import Contact, ContactHandle
 from keryx.core.models import Workspace
+from keryx.networks import registry
+from keryx.networks.base import MentionRules
 
 # @{Name}: anything but braces and line breaks, trimmed; names are matched case-insensitively.
 PLACEHOLDER = re.compile(r"@\{([^{}\n]{1,100})\}")
 
-AT_HANDLE_NETWORKS = frozenset(
-    {"x", "threads", "instagram", "tiktok", "telegram", "pinterest", "youtube"}
-)
-# The networks a contact can have a handle on, in the order the forms show them.
-HANDLE_NETWORKS = ("bluesky", "mastodon", "x", "threads", "instagram", "linkedin", "tiktok",
-                   "youtube", "pinterest", "telegram", "reddit")
-_MASTODON = re.compile(r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_BLUESKY = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$")
-_LINKEDIN = re.compile(r"^urn:li:(?:person|organization):[A-Za-z0-9_-]+$")
-_PLAIN = re.compile(r"^[A-Za-z0-9_.]{1,100}$")
+
+def handle_networks() -> list[str]:
+    """The networks a contact can have a handle on (those declaring mentions), in form order."""
+    return [name for name in registry.in_form_order() if _mentions(name) is not None]
+
+
+def _mentions(network: str) -> MentionRules | None:
+    declared = registry.capabilities(network)
+    return declared.mentions if declared is not None else None
 
 
 class ContactRejected(ValueError):
@@ -46,39 +44,29 @@ class ContactRejected(ValueError):
 def normalise_handle(network: str, handle: str) -> str:
     """The handle as stored (no leading @ or u/), or ContactRejected if it cannot be right for
     that network."""
+    rules = _mentions(network) or MentionRules()
     value = (handle or "").strip()
-    if network == "reddit" and value.lower().startswith(("u/", "/u/")):
-        value = value.split("/", 2)[-1] if value.startswith("/") else value[2:]
-    if network != "linkedin":
+    prefix = next((p for p in rules.strip_prefixes if value.lower().startswith(p)), "")
+    value = value[len(prefix):]
+    if rules.strip_at:
         value = value.lstrip("@")
     if not value:
         raise ContactRejected(_("Enter a handle."))
-    checks = {
-        "mastodon": (_MASTODON, _("A Mastodon handle looks like user@instance.social.")),
-        "bluesky": (_BLUESKY, _("A Bluesky handle looks like name.bsky.social.")),
-        "linkedin": (_LINKEDIN, _("A LinkedIn mention needs the member's or page's URN, like "
-                                  "urn:li:person:abc123.")),
-    }
-    pattern, message = checks.get(network, (_PLAIN, _("A handle has letters, digits, dots "
-                                                      "and underscores only.")))
-    if not pattern.match(value):
-        raise ContactRejected(message)
-    return value.lower() if network == "bluesky" else value
+    if not re.match(rules.pattern, value):
+        # The hint is the provider's English, translated here (its catalogue entry is marked
+        # with base.gettext_noop where it is declared).
+        raise ContactRejected(_(rules.hint))
+    return value.lower() if rules.lowercase else value
 
 
 def mention(network: str, name: str, handle: str | None) -> str:
     """How `@{name}` reads on `network`, given the contact's handle there (or None)."""
-    if not handle:
+    rules = _mentions(network)
+    if not handle or rules is None:
         return name
-    if network in ("bluesky", "mastodon") or network in AT_HANDLE_NETWORKS:
-        return f"@{handle}"
-    if network == "linkedin":
-        # Brackets in the name would end the annotation early.
-        clean = name.replace("[", "(").replace("]", ")")
-        return f"@[{clean}]({handle})"
-    if network == "reddit":
-        return f"u/{handle}"
-    return name
+    for old, new in rules.name_replacements:
+        name = name.replace(old, new)
+    return rules.format.format(handle=handle, name=name)
 
 
 @dataclass(frozen=True)

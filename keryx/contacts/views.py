@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from keryx.channels.models import Channel
 from keryx.contacts import hashtags
-from keryx.contacts.adapt import settings_for
+from keryx.contacts.extras import networks_offering, settings_for
 from keryx.contacts.models import ComposerSettings, Contact, HashtagGroup
 from keryx.contacts.services import (
-    HANDLE_NETWORKS,
     ContactRejected,
+    handle_networks,
     save_contact,
     unknown_contacts,
 )
@@ -40,7 +40,7 @@ def contacts_page(request: HttpRequest) -> HttpResponse:
         if request.POST.get("contact_id"):
             editing = get_object_or_404(Contact, workspace=workspace,
                                         pk=request.POST["contact_id"])
-        handles = {net: request.POST.get(f"handle_{net}", "") for net in HANDLE_NETWORKS}
+        handles = {net: request.POST.get(f"handle_{net}", "") for net in handle_networks()}
         try:
             save_contact(workspace, name=request.POST.get("name", ""), handles=handles,
                          note=request.POST.get("note", ""), contact=editing)
@@ -55,7 +55,7 @@ def contacts_page(request: HttpRequest) -> HttpResponse:
         "contacts": Contact.objects.filter(workspace=workspace).prefetch_related("handles"),
         "editing": editing,
         "fields": [(net, request.POST.get(f"handle_{net}", current.get(net, "")))
-                   for net in HANDLE_NETWORKS],
+                   for net in handle_networks()],
         "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 
@@ -71,9 +71,9 @@ def hashtags_page(request: HttpRequest) -> HttpResponse:
             HashtagGroup.objects.filter(workspace=workspace, pk=request.POST.get("group")).delete()
         elif action == "settings":
             ComposerSettings.objects.update_or_create(workspace=workspace, defaults={
-                "instagram_tags_in_first_comment": bool(
-                    request.POST.get("instagram_tags_in_first_comment")),
-                "bluesky_link_cards": bool(request.POST.get("bluesky_link_cards")),
+                "closing_tags_in_first_comment": bool(
+                    request.POST.get("closing_tags_in_first_comment")),
+                "link_cards": bool(request.POST.get("link_cards")),
             })
             messages.success(request, _("Preferences saved."))
         else:
@@ -90,6 +90,8 @@ def hashtags_page(request: HttpRequest) -> HttpResponse:
         "groups": HashtagGroup.objects.filter(workspace=workspace),
         "suggestions": hashtags.suggestions(workspace, limit=20),
         "prefs": prefs,
+        "tag_networks": networks_offering("closing_tags_to_first_comment"),
+        "card_networks": networks_offering("link_card_option"),
         "can_edit": can(request.membership, Action.MANAGE_PLANNING),
     })
 

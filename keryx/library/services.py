@@ -371,34 +371,15 @@ def provider_media_problems(media: Media, network: str) -> list[Problem]:
     return found
 
 
-@dataclass(frozen=True)
-class VideoRule:
-    """platform-rules.json, "media" -> video / reels: what a network's video must be."""
-
-    min_seconds: float | None = None
-    max_seconds: float | None = None
-    max_width: int | None = None
-    codecs: tuple[str, ...] = ()
-
-
-VIDEO_RULES: dict[str, VideoRule] = {
-    "x": VideoRule(0.5, 140, codecs=("h264",)),
-    "bluesky": VideoRule(None, 600),
-    "threads": VideoRule(None, 300, max_width=1920),
-    "instagram": VideoRule(3, 900, max_width=1920),
-    "facebook": VideoRule(None, 4 * 3600),
-    "linkedin": VideoRule(3, 1800),
-    "tiktok": VideoRule(None, 600),
-    "youtube": VideoRule(None, None),
-}
-
-
 def video_problems(media: Media, network: str) -> list[Problem]:
-    """Duration, width and codec against the network's rules, measured by ffprobe. Each
-    message says what the file is and what the network wants."""
+    """Duration, width and codec against the network's declared rules (MediaRules.video),
+    measured by ffprobe. Each message says what the file is and what the network wants."""
     if not media.mime_type.startswith("video/"):
         return []
-    rule = VIDEO_RULES.get(network)
+    try:
+        rule = get_provider_class(network).capabilities.media.video
+    except (KeyError, ImportError, AttributeError):
+        return []
     if rule is None:
         return []
     info = videoprobe.probe(media.file.path)

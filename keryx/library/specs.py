@@ -1,9 +1,9 @@
 """What each network accepts for a still image, as one ImageSpec the adapter can aim at.
 
-Accepted types and the byte cap come from the provider's own Capabilities (so the adapter and
-provider.validate() can never disagree); geometry the providers do not declare comes from
-/work/shared/reference/platform-rules.json (official figures, see platform-rules.md), copied
-into GEOMETRY below. No Django imports: the benchmark and the property tests use this directly.
+Everything comes from the provider's own declarations (Capabilities.media: accepted types, the
+byte cap, the geometry, the channel settings that override them), so the adapter and
+provider.validate() can never disagree. No Django imports: the benchmark and the property tests
+use this directly.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from keryx.networks.registry import get_provider_class
+from keryx.networks import registry
+from keryx.networks.base import DEFAULT_GEOMETRY
 
 # Bumped when the adapter's output changes for the same input, so cached files are redone.
 ADAPTER_VERSION = 1
@@ -76,55 +77,31 @@ class ImageSpec:
         return found
 
 
-# Geometry per network (platform-rules.json, "media"). Where the rules give none, a long side
-# of 4096 px keeps uploads sane: every network downsizes beyond that anyway.
-GEOMETRY: dict[str, dict[str, Any]] = {
-    "x": {"max_side": 4096, "animated": True, "animated_max_bytes": 15 * 1024 * 1024},
-    # Mastodon: image max_pixels 33,177,600 (mastodon media attachment rules).
-    "mastodon": {"max_pixels": 33_177_600, "animated": True},
-    # Bluesky's app resizes to <= 4000 px; GIFs are shown still, so they are not sent animated.
-    "bluesky": {"max_side": 4000},
-    # Threads: width 320-1440, aspect up to 10:1 (official).
-    "threads": {"min_width": 320, "max_width": 1440, "min_aspect": 0.1, "max_aspect": 10.0},
-    # Instagram feed: aspect 4:5 to 1.91:1, width 320-1440 (official).
-    "instagram": {"min_width": 320, "max_width": 1440, "min_aspect": 0.8, "max_aspect": 1.91},
-    # Facebook photos: not animated; no published geometry limit.
-    "facebook": {"max_side": 4096},
-    # LinkedIn: fewer than 36,152,320 pixels; GIF up to 250 frames.
-    "linkedin": {"max_pixels": 36_152_319, "animated": True},
-    "tiktok": {"max_side": 4096},
-    "pinterest": {"max_side": 4096},
-    # Telegram photos: width + height <= 10000, side ratio <= 20.
-    "telegram": {"max_w_plus_h": 10_000, "min_aspect": 1 / 20, "max_aspect": 20.0},
-    "discord": {"max_side": 4096, "animated": True},
-    "reddit": {"max_side": 4096, "animated": True},
-    # Google Business Profile: at least 250 px on the short side.
-    "google_business": {"min_side": 250, "max_side": 4096},
-}
-
-
 def spec_for(network: str, channel_settings: dict[str, Any] | None = None) -> ImageSpec | None:
     """The spec for still images on this network, or None when it takes no images (YouTube)."""
-    try:
-        capabilities = get_provider_class(network).capabilities
-    except (KeyError, ImportError, AttributeError):
+    capabilities = registry.capabilities(network)
+    if capabilities is None:
         return None
     rules = capabilities.media
     types = frozenset(rules.image_types)
     max_bytes = int(rules.max_image_bytes)
     settings = channel_settings or {}
-    if network == "mastodon":
-        # An instance tells its own limits at connect time (stored in the channel's settings).
-        if settings.get("supported_mime_types"):
-            types = frozenset(t for t in settings["supported_mime_types"]
-                              if str(t).startswith("image/"))
-        if settings.get("image_size_limit"):
-            max_bytes = int(settings["image_size_limit"])
+    # A server that tells its own limits at connect time (stored in the channel's settings).
+    if rules.image_types_setting and settings.get(rules.image_types_setting):
+        types = frozenset(t for t in settings[rules.image_types_setting]
+                          if str(t).startswith("image/"))
+    if rules.image_bytes_setting and settings.get(rules.image_bytes_setting):
+        max_bytes = int(settings[rules.image_bytes_setting])
     if not types or max_bytes <= 0 or not (types & set(STILL_FORMATS)):
         return None
-    geometry = dict(GEOMETRY.get(network, {"max_side": 4096}))
-    if geometry.get("animated") and "image/gif" not in types:
+    geometry = asdict(rules.geometry or DEFAULT_GEOMETRY)
+    if geometry["animated"] and "image/gif" not in types:
         geometry["animated"] = False
+    # A side ratio is an aspect range either way round, which is what the adapter aims at.
+    ratio = geometry.pop("max_side_ratio")
+    if ratio:
+        geometry["min_aspect"] = max(geometry["min_aspect"] or 0.0, 1 / ratio)
+        geometry["max_aspect"] = min(geometry["max_aspect"] or float(ratio), float(ratio))
     return ImageSpec(network=network, types=types, max_bytes=max_bytes, **geometry)
 
 

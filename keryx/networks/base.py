@@ -8,7 +8,7 @@ seam (networks/http.py) and answers with a PublishResult or raises one of the er
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -93,6 +93,50 @@ class CannotReconcile(ProviderError):
 # ---------------------------------------------------------------------------------------------
 
 
+def gettext_noop(message: str) -> str:
+    """Marks an English message a provider declares for the translation catalogue (makemessages
+    knows this name); the app translates it when it shows it. Pure: no Django here."""
+    return message
+
+
+@dataclass(frozen=True)
+class ImageGeometry:
+    """What a still image must measure (width / height and pixels, inclusive; None: no limit).
+    A network that declares none gets a long side of 4096 px (see DEFAULT_GEOMETRY).
+
+    The library's adapter aims at all of these. networks/mediacheck.py refuses what the
+    network itself refuses: the aspect, the short side, pixels, width + height and the side
+    ratio; the width and the long side are only targets (the network scales the image)."""
+
+    min_aspect: float | None = None
+    max_aspect: float | None = None
+    min_width: int | None = None
+    max_width: int | None = None
+    min_side: int | None = None
+    max_side: int | None = None
+    max_pixels: int | None = None
+    max_w_plus_h: int | None = None
+    # Long side / short side, either way round (Telegram photos: 20).
+    max_side_ratio: float | None = None
+    # Animated images (GIF, APNG, animated WebP) are sent as they are where this is True.
+    animated: bool = False
+    animated_max_bytes: int | None = None
+
+
+# Where a network publishes no geometry: every network downsizes beyond this anyway.
+DEFAULT_GEOMETRY = ImageGeometry(max_side=4096)
+
+
+@dataclass(frozen=True)
+class VideoRules:
+    """What a network's video must be, checked against ffprobe's facts (None: no limit)."""
+
+    min_seconds: float | None = None
+    max_seconds: float | None = None
+    max_width: int | None = None
+    codecs: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class MediaRules:
     max_items: int = 4
@@ -103,7 +147,8 @@ class MediaRules:
     alt_text: bool = True
     alt_text_max: int | None = None
     mix_images_and_video: bool = False
-    # What networks/mediacheck.py reads besides the above (defaults: no such rule).
+    # What networks/mediacheck.py reads besides the above and `geometry` / `video` below
+    # (defaults: no such rule).
     # Fewer items than this is refused ("media_required"; "video_required" on video-only networks).
     min_items: int = 0
     # Kinds ("video", "document") or MIME types ("image/gif") that must be a post's only item.
@@ -117,17 +162,81 @@ class MediaRules:
     max_document_bytes: int = 0
     # How alt text is counted against alt_text_max: "chars", "graphemes" or "utf16".
     alt_text_counting: str = "chars"
-    # Image geometry, checked when the item's width and height are known.
-    min_image_side: int | None = None
-    max_image_pixels: int | None = None  # refused at this many pixels or more
-    max_image_side_sum: int | None = None  # width + height
-    max_image_side_ratio: float | None = None  # long side / short side
-    image_aspect: tuple[float, float] | None = None  # width / height, inclusive
-    # Videos are read by ffprobe (networks/videoprobe.py): unreadable files, duration, container.
+    # Videos are read by ffprobe (networks/videoprobe.py): unreadable files, container, and the
+    # duration in `video` below.
     probe_video: bool = False
     video_containers: frozenset[str] = frozenset()  # empty: any container ffprobe can read
-    min_video_seconds: float | None = None
-    max_video_seconds: float | None = None
+    # Still images, aimed at by the library's adapter (None: DEFAULT_GEOMETRY).
+    geometry: ImageGeometry | None = None
+    # Video duration, width and codec (None: only the types and size above are checked).
+    video: VideoRules | None = None
+    # Channel settings that replace image_types / max_image_bytes when present (a server that
+    # tells its own limits at connect time).
+    image_types_setting: str = ""
+    image_bytes_setting: str = ""
+
+
+Counter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """One limit on a post's main text, counted the network's way. The composer's counters and
+    thread splitter read these (networks.counting.rules resolves them for one channel)."""
+
+    unit: str  # "characters" | "weighted" | "bytes" | "utf16"
+    count: Counter
+    limit: int
+    # The channel setting holding the account's or server's own limit, used when present.
+    limit_setting: str = ""
+    # The limit when media are attached: any video / other media only (None: `limit`).
+    limit_with_video: int | None = None
+    limit_with_images: int | None = None
+    # A counter made from the channel's settings (a server's own link length); wins over count.
+    counter_for: Callable[[Mapping[str, Any]], Counter] | None = None
+    # The content warning shares the budget: it is counted with the text.
+    counts_content_warning: bool = False
+
+
+@dataclass(frozen=True)
+class PreviewRules:
+    """How the network's app shows a post, for the composer's preview."""
+
+    # Characters shown before the rest folds behind "… more" (None: never folds).
+    fold_at: int | None = None
+    # Links shown shortened to this many characters of host and path (None: in full).
+    link_width: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestExtras:
+    """What Keryx adds to a request for this network beyond the post's own text and media."""
+
+    # The request option that carries a link as its own field (a link card); "" = in the text.
+    link_option: str = ""
+    # The request option a link card fetched by Keryx goes in, for posts without media (media
+    # take the embed); "" = the network draws its own cards. A workspace may turn cards off.
+    link_card_option: str = ""
+    # The caption's closing hashtags may go into the first comment (a workspace preference).
+    closing_tags_to_first_comment: bool = False
+
+
+@dataclass(frozen=True)
+class MentionRules:
+    """How `@{Name}` reads on this network given a contact's handle, and what a handle looks
+    like (checked when a contact is saved). Networks without these show the plain name."""
+
+    # {handle} and {name} are filled in: "@{handle}", "u/{handle}", "@[{name}]({handle})".
+    format: str = "@{handle}"
+    pattern: str = r"^[A-Za-z0-9_.]{1,100}$"
+    hint: str = gettext_noop("A handle has letters, digits, dots and underscores only.")
+    # Prefixes people type that are not part of the stored handle (first match removed, any
+    # case), then leading "@" unless strip_at is False.
+    strip_prefixes: tuple[str, ...] = ()
+    strip_at: bool = True
+    lowercase: bool = False
+    # Characters replaced in the name (brackets would end LinkedIn's annotation early).
+    name_replacements: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +257,17 @@ class Capabilities:
     # (Mastodon Idempotency-Key, Bluesky record key). Others are looked up before any retry.
     idempotent_publish: bool = False
     connect: str = "oauth2"  # "oauth2" | "app_password" | "access_token" | "bot_token" | "webhook"
+    # How the main text is counted and limited (empty: no text limit the composer knows).
+    text_rules: tuple[TextRule, ...] = ()
+    # The composer offers to split a text too long for one post into a thread.
+    split_long_text: bool = False
+    preview: PreviewRules = field(default_factory=PreviewRules)
+    extras: RequestExtras = field(default_factory=RequestExtras)
+    mentions: MentionRules | None = None
+    # Hashtags the network's guidance suggests at most (a warning), and its hard limit (the
+    # provider's validate refuses more; no warning is given then).
+    hashtags_recommended: int | None = None
+    hashtags_max: int | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,6 +374,18 @@ class ConnectField:
     help: str = ""
     # Where the value is kept: "credentials" (encrypted) or "settings" (plain, non-secret).
     store: str = "credentials"
+    # The credentials/settings key when it is not `name` (stored data keeps its old shape).
+    key: str = ""
+    # The value used when left empty (a network's default server).
+    default: str = ""
+    # Leading characters people type that are not part of the value (the "@" of a handle).
+    lstrip: str = ""
+    # The provider's own check: the value as stored, or ValueError with a readable reason.
+    normalize: Callable[[str], str] | None = None
+    # A server address Keryx will call: refused if private or local (the SSRF guard).
+    server_url: bool = False
+    # What to say when a required value is left empty (English, translated where shown).
+    missing: str = ""
 
 
 @dataclass(frozen=True)

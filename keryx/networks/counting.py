@@ -1,4 +1,12 @@
-"""Fast, exact text measures: grapheme clusters and X's weighted length.
+"""Counting, in one place: the measures (grapheme clusters, UTF-8 / UTF-16 lengths, X's weighted
+length), each network's declared text rules resolved for one channel, and where a text stops
+fitting ("over by N from here" in the composer, the thread splitter's test).
+
+The verdicts themselves come from each provider's validate(); tests/test_counting_networks.py
+checks that both count the same.
+
+Fast paths
+----------
 
 The composer validates a post for every network on each keystroke (and `POST /api/v1/validate`
 for all networks at once), so these run often on long texts. The straightforward versions are
@@ -15,9 +23,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 import regex
+
+from keryx.networks import registry
+from keryx.networks.base import Counter, TextRule
 
 # ---------------------------------------------------------------------------------------------
 # Grapheme clusters
@@ -70,14 +84,22 @@ def _windows(text: str, triggers: frozenset[str]) -> list[tuple[int, int]]:
 
 
 def graphemes(text: str) -> int:
-    r"""User-perceived characters (extended grapheme clusters), as `len(regex.findall(r"\X"))`,
-    segmenting only around joiners."""
+    r"""User-perceived characters (extended grapheme clusters): 👩‍👩‍👧 is one, é as e + ◌́ is one.
+    The same answer as `len(regex.findall(r"\X"))`, segmenting only around joiners."""
     if text.isascii() and "\r" not in text:
         return len(text)
     joins = 0
     for start, end in _windows(text, _joiner_chars()):
         joins += (end - start) - len(_CLUSTER.findall(text, start, end))
     return len(text) - joins
+
+
+def utf8_length(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 @cache
@@ -241,3 +263,123 @@ def twitter_weighted_length(text: str, options: dict) -> int:
         total += replacement - weight(start, end)
         covered = end
     return total // scale
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules: what each network counts, against which limit (declared in Capabilities.text_rules)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One limit on one text. `overflow_at` is the code-point index from which the text no
+    longer fits (None when it fits): the composer marks text[overflow_at:] as the part over."""
+
+    unit: str  # "characters" | "weighted" | "bytes" | "utf16"
+    count: int
+    limit: int
+    overflow_at: int | None = None
+
+    @property
+    def over_by(self) -> int:
+        return max(self.count - self.limit, 0)
+
+    @property
+    def fits(self) -> bool:
+        return self.count <= self.limit
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit, "count": self.count, "limit": self.limit,
+            "remaining": self.limit - self.count, "over_by": self.over_by,
+            "overflow_at": self.overflow_at,
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A TextRule resolved for one channel and one post: a counter and a limit."""
+
+    unit: str
+    count: Counter
+    limit: int
+
+
+def _resolve(rule: TextRule, settings: Mapping[str, Any], media_kinds: Sequence[str],
+             content_warning: str) -> Rule:
+    limit = rule.limit
+    if "video" in media_kinds:
+        limit = rule.limit if rule.limit_with_video is None else rule.limit_with_video
+    elif media_kinds and rule.limit_with_images is not None:
+        limit = rule.limit_with_images
+    if rule.limit_setting and settings.get(rule.limit_setting):
+        limit = int(settings[rule.limit_setting])
+    count = rule.counter_for(settings) if rule.counter_for else rule.count
+    if rule.counts_content_warning and content_warning:
+        warning = count(content_warning)
+        base = count
+        return Rule(rule.unit, lambda text: warning + base(text), limit)
+    return Rule(rule.unit, count, limit)
+
+
+def rules(
+    network: str,
+    settings: Mapping[str, Any] | None = None,
+    *,
+    media_kinds: Sequence[str] = (),
+    content_warning: str = "",
+) -> list[Rule]:
+    """The text limits `network` applies to a post's main text, given the channel's settings
+    (a Mastodon server's own limit, X's premium length) and the kinds of attached media
+    ("image", "video"), which change the limit on some networks (Telegram captions, TikTok
+    photo posts). Unknown networks get no rule."""
+    declared = registry.capabilities(network)
+    if declared is None:
+        return []
+    return [_resolve(rule, settings or {}, media_kinds, content_warning)
+            for rule in declared.text_rules]
+
+
+def _cluster_start(text: str, index: int) -> int:
+    """Move index back to the start of the grapheme cluster it falls in, so the highlight never
+    cuts an emoji or an accented letter in two."""
+    while 0 < index < len(text) and graphemes(text[index - 1 : index + 1]) == 1:
+        index -= 1
+    return index
+
+
+def overflow_at(text: str, rule: Rule) -> int | None:
+    """The shortest prefix that no longer fits, as a code-point index; None if the text fits.
+
+    Exponential then binary search over prefixes: limits are small next to long texts, so the
+    prefixes counted stay short and the search is cheap even on 5,000 characters."""
+    if rule.count(text) <= rule.limit:
+        return None
+    low, high = 0, max(rule.limit, 1)
+    while high < len(text) and rule.count(text[:high]) <= rule.limit:
+        low, high = high, high * 2
+    high = min(high, len(text))
+    # Invariant: text[:low] fits, text[:high] does not.
+    while high - low > 1:
+        middle = (low + high) // 2
+        if rule.count(text[:middle]) <= rule.limit:
+            low = middle
+        else:
+            high = middle
+    return _cluster_start(text, low)
+
+
+def measure(text: str, rule: Rule) -> Measure:
+    count = rule.count(text)
+    return Measure(rule.unit, count, rule.limit,
+                   overflow_at(text, rule) if count > rule.limit else None)
+
+
+def measures(text: str, network: str, settings: Mapping[str, Any] | None = None, *,
+             media_kinds: Sequence[str] = (), content_warning: str = "") -> list[Measure]:
+    return [measure(text, rule) for rule in rules(network, settings, media_kinds=media_kinds,
+                                                  content_warning=content_warning)]
+
+
+def fits(text: str, network: str, settings: Mapping[str, Any] | None = None, **kw: Any) -> bool:
+    return all(rule.count(text) <= rule.limit for rule in rules(network, settings, **kw))

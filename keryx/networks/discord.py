@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -139,9 +140,12 @@ class DiscordProvider(BaseProvider):
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,
             alt_text_counting="utf16",
+            geometry=base.ImageGeometry(max_side=4096, animated=True),
         ),
         idempotent_publish=False,
         connect="webhook",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, TEXT_LIMIT),),
     )
     default_api_base: ClassVar[str] = DEFAULT_API_BASE
     default_oauth_base: ClassVar[str] = ""

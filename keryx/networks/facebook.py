@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import meta, oauth2
+from keryx.networks import base, meta, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -88,13 +88,21 @@ class FacebookProvider(BaseProvider):
             mix_images_and_video=False,
             alone=frozenset({"video"}),
             probe_video=True,
-            max_video_seconds=MAX_VIDEO_SECONDS,
+            # Photos are not sent animated; no published geometry limit.
+            geometry=base.ImageGeometry(max_side=4096),
+            # Keryx's own upload limit (see MAX_VIDEO_SECONDS), below the network's 4 h.
+            video=base.VideoRules(max_seconds=MAX_VIDEO_SECONDS),
         ),
         first_comment=True,
         native_scheduling=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", graphemes, TEXT_LIMIT),),
+        preview=base.PreviewRules(fold_at=480),
+        extras=base.RequestExtras(link_option="link"),
+        hashtags_recommended=3,
     )
     default_api_base: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
     default_oauth_base: ClassVar[str] = "https://www.facebook.com"

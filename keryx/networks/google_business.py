@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -129,10 +129,13 @@ class GoogleBusinessProvider(BaseProvider):
             image_types=PHOTO_TYPES,
             max_image_bytes=MAX_PHOTO_BYTES,
             alt_text=False,  # local posts have no alt text
-            min_image_side=MIN_PHOTO_SIDE,
+            # At least 250 px on the short side.
+            geometry=base.ImageGeometry(min_side=MIN_PHOTO_SIDE, max_side=4096),
         ),
         idempotent_publish=False,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, SUMMARY_LIMIT),),
     )
     default_api_base: ClassVar[str] = DEFAULT_API_BASE
     default_oauth_base: ClassVar[str] = DEFAULT_OAUTH_BASE

@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from keryx.networks import meta
+from keryx.networks import base, meta
 from keryx.networks.base import (
     AccountInfo,
     BadContent,
@@ -59,6 +59,8 @@ CAPTION_LIMIT = 2200
 MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
 CAROUSEL_MAX = 10
+# Feed images: 4:5 (portrait) to 1.91:1 (landscape), width / height.
+MIN_ASPECT, MAX_ASPECT = 0.8, 1.91
 ALT_TEXT_MAX = 1000
 # The API takes JPEG only for feed images (the app converts others; the API does not).
 IMAGE_TYPES = frozenset({"image/jpeg"})
@@ -94,13 +96,24 @@ class InstagramProvider(GraphContainerProvider):
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,  # in carousels
             min_items=1,
-            image_aspect=(0.8, 1.91),  # 4:5 (portrait) to 1.91:1 (landscape), feed images
+            # Feed: aspect 4:5 to 1.91:1, width 320-1440 (official).
+            geometry=base.ImageGeometry(min_width=320, max_width=1440, min_aspect=MIN_ASPECT,
+                                        max_aspect=MAX_ASPECT),
+            video=base.VideoRules(min_seconds=3, max_seconds=900, max_width=1920),
         ),
         requires_text_or_media=True,
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", caption_length, CAPTION_LIMIT),),
+        preview=base.PreviewRules(fold_at=125),
+        extras=base.RequestExtras(closing_tags_to_first_comment=True),
+        mentions=base.MentionRules(),
+        # The app has capped posts at five since December 2025; the API still takes 30.
+        hashtags_recommended=5,
+        hashtags_max=MAX_HASHTAGS,
     )
     # content_publishing_limit: 50 API-published posts per 24 hours (older docs said 25).
     daily_post_cap: ClassVar[int | None] = 50

@@ -1,7 +1,8 @@
 """docs/networks.md: the capability matrix, generated from what each provider declares.
 
 Run `keryx networks matrix --write` after changing a provider's capabilities; a test fails when
-the committed file differs from what this renders. Pure Python: reads the registry only.
+the committed file differs from what this renders. Pure Python: reads the registry only (the
+providers' declarations in Capabilities and MediaRules).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from keryx.networks import registry
+from keryx.networks.base import DEFAULT_GEOMETRY
 
 HEADER = """# Networks: what each one supports
 
@@ -66,6 +68,43 @@ def _cap(cls: Any) -> str:
     return str(cap) if cap else "—"
 
 
+def _video_length(cls: Any) -> str:
+    rule = cls.capabilities.media.video
+    if rule is None or (rule.min_seconds is None and rule.max_seconds is None):
+        return "—"
+    low = f"{rule.min_seconds:g}" if rule.min_seconds is not None else "0"
+    high = f"{rule.max_seconds:g}" if rule.max_seconds is not None else "∞"
+    return f"{low}–{high} s"
+
+
+def _geometry(cls: Any) -> str:
+    media = cls.capabilities.media
+    if not media.image_types:
+        return "—"
+    shape = media.geometry or DEFAULT_GEOMETRY
+    parts = []
+    if shape.min_aspect is not None or shape.max_aspect is not None:
+        parts.append(f"aspect {shape.min_aspect or 0:.3g}–{shape.max_aspect or 0:.3g}")
+    if shape.min_width or shape.max_width:
+        parts.append(f"width {shape.min_width or 0}–{shape.max_width or '∞'}")
+    if shape.min_side:
+        parts.append(f"side ≥ {shape.min_side}")
+    if shape.max_side:
+        parts.append(f"side ≤ {shape.max_side}")
+    if shape.max_pixels:
+        parts.append(f"≤ {shape.max_pixels:,} px")
+    if shape.max_w_plus_h:
+        parts.append(f"w + h ≤ {shape.max_w_plus_h}")
+    if shape.max_side_ratio:
+        parts.append(f"side ratio ≤ {shape.max_side_ratio:g}")
+    return ", ".join(parts) or "—"
+
+
+def _mention(cls: Any) -> str:
+    rules = cls.capabilities.mentions
+    return f"`{rules.format}`" if rules is not None else "—"
+
+
 ROWS: list[tuple[str, Callable[[Any], str]]] = [
     ("Connect", _connect),
     ("Headless fields", _fields),
@@ -78,10 +117,17 @@ ROWS: list[tuple[str, Callable[[Any], str]]] = [
     ("Video types", lambda c: ", ".join(
         sorted(t.split("/")[1] for t in c.capabilities.media.video_types)) or "—"),
     ("Max video", lambda c: _mb(c.capabilities.media.max_video_bytes)),
+    ("Video length", _video_length),
+    ("Image geometry", _geometry),
     ("Alt text", lambda c: _yes(c.capabilities.media.alt_text)),
     ("Content warning", lambda c: _yes(c.capabilities.content_warning)),
     ("Threads / reply chains", lambda c: _yes(c.capabilities.threads)),
     ("First comment", lambda c: _yes(c.capabilities.first_comment)),
+    ("Split offered for long text", lambda c: _yes(c.capabilities.split_long_text)),
+    ("Link as its own field", lambda c: f"`{c.capabilities.extras.link_option}`"
+     if c.capabilities.extras.link_option else "—"),
+    ("Mention", _mention),
+    ("Hashtags advised", lambda c: str(c.capabilities.hashtags_recommended or "—")),
     ("Native scheduling", lambda c: _yes(c.capabilities.native_scheduling)),
     ("Metrics", lambda c: _yes(c.capabilities.metrics)),
     ("Comments and replies", lambda c: _yes(c.capabilities.comments)),

@@ -134,38 +134,41 @@ def _size_problems(network: str, rules: MediaRules, name: str, kind: str, item: 
 def _geometry_problems(network: str, rules: MediaRules, name: str, item: MediaItem,
                        params: dict[str, object]) -> list[Problem]:
     width, height = item.width, item.height
-    if not width or not height:
+    geometry = rules.geometry
+    if not width or not height or geometry is None:
         return []
     problems: list[Problem] = []
     size = {**params, "width": width, "height": height}
-    if rules.max_image_pixels and width * height >= rules.max_image_pixels:
+    if geometry.max_pixels and width * height > geometry.max_pixels:
         problems.append(Problem(
-            "image_too_large", f"{name} has {width}×{height} pixels; {network} takes fewer "
-            f"than {rules.max_image_pixels:,}.", field="media", params=size))
-    if rules.min_image_side and min(width, height) < rules.min_image_side:
+            "image_too_large", f"{name} has {width}×{height} pixels; {network} takes at most "
+            f"{geometry.max_pixels:,}.", field="media", params=size))
+    if geometry.min_side and min(width, height) < geometry.min_side:
         problems.append(Problem(
             "media_dimensions", f"{name} is {width}×{height}; {network} wants at least "
-            f"{rules.min_image_side} px on each side.", field="media", params=size))
+            f"{geometry.min_side} px on each side.", field="media", params=size))
     long_side, short_side = max(width, height), min(width, height)
-    too_big = bool(rules.max_image_side_sum and width + height > rules.max_image_side_sum)
-    too_thin = bool(rules.max_image_side_ratio
-                    and long_side > rules.max_image_side_ratio * short_side)
+    too_big = bool(geometry.max_w_plus_h and width + height > geometry.max_w_plus_h)
+    too_thin = bool(geometry.max_side_ratio
+                    and long_side > geometry.max_side_ratio * short_side)
     if too_big or too_thin:
         wanted = []
-        if rules.max_image_side_sum:
-            wanted.append(f"width + height ≤ {rules.max_image_side_sum}")
-        if rules.max_image_side_ratio:
-            wanted.append(f"a side ratio of at most {rules.max_image_side_ratio:g}")
+        if geometry.max_w_plus_h:
+            wanted.append(f"width + height ≤ {geometry.max_w_plus_h}")
+        if geometry.max_side_ratio:
+            wanted.append(f"a side ratio of at most {geometry.max_side_ratio:g}")
         problems.append(Problem(
             "media_dimensions", f"{name} is {width}×{height}; {network} images need "
             f"{' and '.join(wanted)}.", field="media", params=size))
-    if rules.image_aspect:
-        low, high = rules.image_aspect
-        if not low - 1e-3 <= width / height <= high + 1e-3:
+    low, high = geometry.min_aspect, geometry.max_aspect
+    if low is not None or high is not None:
+        aspect = width / height
+        if (low is not None and aspect < low - 1e-3) or (high is not None
+                                                        and aspect > high + 1e-3):
             problems.append(Problem(
                 "aspect_ratio", f"{name} is {width}×{height}; {network} images must be between "
-                f"{low:g}:1 (portrait) and {high:g}:1 (landscape), width to height.",
-                field="media", params=size))
+                f"{low or 0:g}:1 (portrait) and {high or float('inf'):g}:1 (landscape), width "
+                "to height.", field="media", params=size))
     return problems
 
 
@@ -183,19 +186,20 @@ def _video_problems(network: str, rules: MediaRules, name: str, params: dict[str
         return [Problem("media_type", f"{name} is not a(n) {wanted} file.", field="media",
                         params=params)]
     duration = info.duration
-    if duration is None:
+    if duration is None or rules.video is None:
         return []
+    min_seconds, max_seconds = rules.video.min_seconds, rules.video.max_seconds
     timing = {**params, "duration": duration}
-    if rules.max_video_seconds is not None and duration > rules.max_video_seconds:
+    if max_seconds is not None and duration > max_seconds:
         return [Problem(
             "video_too_long", f"{name} lasts {_duration(duration)}; {network} takes videos up "
-            f"to {_duration(rules.max_video_seconds)}.", field="media",
-            params={**timing, "limit": rules.max_video_seconds})]
-    if rules.min_video_seconds is not None and duration < rules.min_video_seconds:
+            f"to {_duration(max_seconds)}.", field="media",
+            params={**timing, "limit": max_seconds})]
+    if min_seconds is not None and duration < min_seconds:
         return [Problem(
             "video_too_short", f"{name} lasts {_duration(duration)}; {network} takes videos "
-            f"of at least {_duration(rules.min_video_seconds)}.", field="media",
-            params={**timing, "limit": rules.min_video_seconds})]
+            f"of at least {_duration(min_seconds)}.", field="media",
+            params={**timing, "limit": min_seconds})]
     return []
 
 

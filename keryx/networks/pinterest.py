@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -99,11 +99,16 @@ class PinterestProvider(BaseProvider):
             mix_images_and_video=False,
             min_items=1,
             alone=frozenset({"video"}),
+            geometry=base.ImageGeometry(max_side=4096),
         ),
         metrics=True,
         # API v5 has no endpoint to read or write Pin comments.
         comments=False,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", len, DESCRIPTION_MAX),),
+        extras=base.RequestExtras(link_option="link"),
+        mentions=base.MentionRules(),
     )
 
     media_poll_interval: float = 2.0

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import httpx
 import regex
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -111,11 +112,16 @@ class RedditProvider(BaseProvider):
             video_types=frozenset(),
             max_video_bytes=0,
             alt_text=False,
+            geometry=base.ImageGeometry(max_side=4096, animated=True),
         ),
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", len, TEXT_MAX),),
+        extras=base.RequestExtras(link_option="url"),
+        mentions=base.MentionRules(format="u/{handle}", strip_prefixes=("u/", "/u/")),
     )
 
     # Finding an image post after submitting it: a few reads, a moment apart.

@@ -5,23 +5,28 @@ network module directly."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from keryx.networks.base import Capabilities
+
+# In the order forms list networks (a contact's handles, for one).
 PROVIDERS: dict[str, str] = {
-    "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "bluesky": "keryx.networks.bluesky:BlueskyProvider",
+    "mastodon": "keryx.networks.mastodon:MastodonProvider",
     "x": "keryx.networks.x:XProvider",
     "threads": "keryx.networks.threads:ThreadsProvider",
     "instagram": "keryx.networks.instagram:InstagramProvider",
-    "facebook": "keryx.networks.facebook:FacebookProvider",
     "linkedin": "keryx.networks.linkedin:LinkedInProvider",
-    "youtube": "keryx.networks.youtube:YouTubeProvider",
-    "telegram": "keryx.networks.telegram:TelegramProvider",
     "tiktok": "keryx.networks.tiktok:TikTokProvider",
-    "discord": "keryx.networks.discord:DiscordProvider",
+    "youtube": "keryx.networks.youtube:YouTubeProvider",
     "pinterest": "keryx.networks.pinterest:PinterestProvider",
-    "google_business": "keryx.networks.google_business:GoogleBusinessProvider",
+    "telegram": "keryx.networks.telegram:TelegramProvider",
     "reddit": "keryx.networks.reddit:RedditProvider",
+    "facebook": "keryx.networks.facebook:FacebookProvider",
+    "discord": "keryx.networks.discord:DiscordProvider",
+    "google_business": "keryx.networks.google_business:GoogleBusinessProvider",
 }
 
 # Extra providers registered at run time (tests and benchmarks register a loopback network).
@@ -36,8 +41,35 @@ def unregister(name: str) -> None:
     _extra.pop(name, None)
 
 
+@contextmanager
+def registered(name: str, provider_class: Any) -> Iterator[Any]:
+    """`provider_class` known as `name` for the duration of the block (a test's own network),
+    then forgotten again, whatever happens inside."""
+    if name in PROVIDERS or name in _extra:
+        raise ValueError(f"The network {name!r} is already registered")
+    register(name, provider_class)
+    try:
+        yield provider_class
+    finally:
+        unregister(name)
+
+
 def names() -> list[str]:
     return sorted(set(PROVIDERS) | set(_extra))
+
+
+def in_form_order() -> list[str]:
+    """Every network, built-in ones in PROVIDERS order, then those registered at run time."""
+    return [*PROVIDERS, *(name for name in _extra if name not in PROVIDERS)]
+
+
+def capabilities(name: str) -> Capabilities | None:
+    """What `name` declares (keryx.networks.base.Capabilities), or None for a network that is
+    unknown or cannot load: callers then apply no network rule at all."""
+    try:
+        return get_provider_class(name).capabilities
+    except (KeyError, ImportError, AttributeError):
+        return None
 
 
 def get_provider_class(name: str) -> Any:

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -132,12 +133,17 @@ class TelegramProvider(BaseProvider):
             max_video_bytes=FILE_MAX_BYTES,
             alt_text=False,  # the Bot API has no alt text for photos
             mix_images_and_video=True,  # an album may mix photos and videos
-            max_image_side_sum=PHOTO_MAX_SIDES,
-            max_image_side_ratio=PHOTO_MAX_RATIO,
+            # Photos: width + height <= 10000, side ratio <= 20.
+            geometry=base.ImageGeometry(max_w_plus_h=PHOTO_MAX_SIDES,
+                                        max_side_ratio=PHOTO_MAX_RATIO),
         ),
         threads=True,  # as replies (reply_parameters) to the first message
         idempotent_publish=False,
         connect="bot_token",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, TEXT_LIMIT, limit_with_video=CAPTION_LIMIT,
+                                  limit_with_images=CAPTION_LIMIT),),
+        mentions=base.MentionRules(),
     )
     default_api_base: ClassVar[str] = DEFAULT_API_BASE
     default_oauth_base: ClassVar[str] = ""

@@ -1,4 +1,4 @@
-"""Unicode-correct text measures and entity extraction shared by providers and the composer.
+"""Entity extraction shared by providers and the composer: links, mentions, hashtags.
 
 Offsets returned here are Python string indices (code points). Networks that want other units
 convert: Bluesky facets use UTF-8 byte offsets (`utf8_offset`), Telegram UTF-16 code units.
@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import regex
+
+# Measures live in counting.py (the one counting home); providers read them from here too.
+from keryx.networks.counting import graphemes, utf8_length, utf16_length
+
+__all__ = ["Span", "find_hashtags", "find_mentions", "find_urls", "graphemes", "utf8_length",
+           "utf8_offset", "utf16_length"]
 
 # A URL as people type it: scheme, then anything but whitespace; trailing punctuation that ends a
 # sentence is not part of it (twitter-text and Mastodon do the same).
@@ -32,23 +38,6 @@ class Span:
     text: str
     value: str  # the URL, the handle without "@", the tag without "#"
     domain: str = ""
-
-
-def graphemes(text: str) -> int:
-    r"""User-perceived characters (extended grapheme clusters): 👩‍👩‍👧 is one, é as e + ◌́ is one.
-
-    Same answer as len(regex.findall(r"\X", text)), much faster on long texts (counting.py)."""
-    from keryx.networks.counting import graphemes as fast_graphemes
-
-    return fast_graphemes(text)
-
-
-def utf8_length(text: str) -> int:
-    return len(text.encode("utf-8"))
-
-
-def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def utf8_offset(text: str, index: int) -> int:

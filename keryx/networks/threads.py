@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     Capabilities,
@@ -88,12 +89,22 @@ class ThreadsProvider(GraphContainerProvider):
             alt_text=True,
             alt_text_max=ALT_TEXT_MAX,
             mix_images_and_video=True,  # carousels mix them
+            # Width 320-1440, aspect up to 10:1 (official).
+            geometry=base.ImageGeometry(min_width=320, max_width=1440, min_aspect=0.1,
+                                        max_aspect=10.0),
+            video=base.VideoRules(max_seconds=300, max_width=1920),
         ),
         threads=True,
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", threads_length, TEXT_LIMIT),),
+        split_long_text=True,
+        preview=base.PreviewRules(fold_at=500, link_width=30),
+        mentions=base.MentionRules(),
+        hashtags_recommended=1,
     )
     # "250 API-published posts within a 24-hour moving period" (threads_publishing_limit).
     daily_post_cap: ClassVar[int | None] = 250

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import httpx
 from twitter_text.config import config as twitter_text_config
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -192,12 +192,22 @@ class XProvider(BaseProvider):
             # 1-4 photos, or one GIF, or one video on its own.
             alone=frozenset({"video", "image/gif"}),
             type_max_bytes=(("image/gif", GIF_MAX_BYTES),),
+            geometry=base.ImageGeometry(max_side=4096, animated=True,
+                                        animated_max_bytes=GIF_MAX_BYTES),
+            video=base.VideoRules(min_seconds=0.5, max_seconds=140, codecs=("h264",)),
         ),
         threads=True,
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("weighted", weighted_length, MAX_WEIGHTED_LENGTH,
+                                  limit_setting="max_weighted_length"),),
+        split_long_text=True,
+        preview=base.PreviewRules(link_width=23),
+        mentions=base.MentionRules(),
+        hashtags_recommended=2,
     )
     # X publishes no fixed daily post cap for API users (2,400/day is an unverified figure).
     daily_post_cap: ClassVar[int | None] = None

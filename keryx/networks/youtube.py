@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from keryx.networks import oauth2
+from keryx.networks import base, oauth2
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -171,13 +171,16 @@ class YouTubeProvider(BaseProvider):
             min_items=1,
             any_video_type=True,
             probe_video=True,
-            max_video_seconds=MAX_VIDEO_SECONDS,
+            video=base.VideoRules(max_seconds=MAX_VIDEO_SECONDS),
         ),
         first_comment=True,
         native_scheduling=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("bytes", utf8_length, DESCRIPTION_LIMIT),),
+        mentions=base.MentionRules(),
     )
     default_api_base: ClassVar[str] = "https://www.googleapis.com"
     default_oauth_base: ClassVar[str] = "https://accounts.google.com"

@@ -16,6 +16,7 @@ from keryx.api_errors import ApiError
 from keryx.approvals.services import visible_posts
 from keryx.channels.quota import schedule_warnings
 from keryx.composer.schemas import ValidateIn, ValidateOut
+from keryx.composer.services import UnknownNetwork, check_networks
 from keryx.composer.services import check as composer_check
 from keryx.contacts.services import composer_warnings
 from keryx.core.access import membership_for, memberships_of
@@ -253,6 +254,8 @@ def _prepare(request: HttpRequest, payload: PostIn, action: Action) -> dict[str,
 def validate(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
     """The scheduler's own verdicts (services.validate_post) with, per channel, the exact counts,
     where the text stops fitting, a proposed thread split and a preview (keryx.composer)."""
+    if payload.networks:
+        return _validate_networks(request, payload)
     kwargs = _prepare(request, payload, Action.VIEW_WORKSPACE)
     result = composer_check(**kwargs, split=payload.split, numbering=payload.numbering)
     result["warnings"] = [
@@ -260,6 +263,24 @@ def validate(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
         *composer_warnings(kwargs["workspace"], kwargs["text"], kwargs["channels"]),
     ]
     return result
+
+
+def _validate_networks(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
+    """Without channels: each network's verdict on its defaults, the media adapted as a channel
+    of that network would send them (composer.services.check_networks)."""
+    membership = _membership(request, payload.workspace)
+    require(membership, Action.VIEW_WORKSPACE)
+    try:
+        media = inputs.resolve_media(membership.workspace, payload.media)
+    except inputs.InputError as exc:
+        raise _input_error(exc) from exc
+    names = [name.strip().lower() for name in payload.networks if name.strip()]
+    try:
+        result = check_networks(names, text=payload.text, uploads=media,
+                                content_warning=payload.content_warning)
+    except UnknownNetwork as exc:
+        raise ApiError(422, "unknown_network", str(exc), {"field": "networks"}) from exc
+    return {**result, "warnings": []}
 
 
 # The first home of validation, kept for existing scripts.

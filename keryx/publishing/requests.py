@@ -12,7 +12,7 @@ from typing import Any
 
 from keryx.channels.models import Channel
 from keryx.composer.variants import apply_variant, model_variant
-from keryx.contacts.adapt import adapt
+from keryx.contacts.extras import apply_extras
 from keryx.library.public import public_media_url
 from keryx.library.services import item_for
 from keryx.networks.base import MediaItem, PublishRequest
@@ -47,10 +47,10 @@ def variant_for(variants: Mapping[Any, Mapping[str, Any]] | None, channel: Chann
 
 def with_extras(workspace_id: int, network: str, request: PublishRequest, *,
                 fetch: bool = False) -> PublishRequest:
-    """The composer's extras (@{Name} mentions, Instagram first-comment hashtags, Bluesky link
-    cards): applied when validating and when sending, so both see the same text. fetch=True
-    (publishing only) may fetch a link card from the web."""
-    return adapt(workspace_id, network, request, fetch=fetch)
+    """The composer's extras (@{Name} mentions, closing hashtags in a first comment, link cards,
+    as each network declares them): applied when validating and when sending, so both see the
+    same text. fetch=True (publishing only) may fetch a link card from the web."""
+    return apply_extras(workspace_id, network, request, fetch=fetch)
 
 
 _UNREAD: Any = object()

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 
 from keryx.approvals.services import visible_media, visible_posts
 from keryx.channels.models import Channel
-from keryx.composer.threads import thread_parts
+from keryx.composer.splitting import thread_parts
 from keryx.core.access import membership_for
 from keryx.core.models import Membership
 from keryx.core.permissions import Action, can, require
 from keryx.core.web import switch_workspace, workspace_view
 from keryx.library import services as library
-from keryx.networks.registry import get_provider_class
+from keryx.networks import counting, registry
 from keryx.planner.forms import initial_at, planning_data
 from keryx.planner.services import set_planning
 from keryx.publishing import services
@@ -133,14 +133,13 @@ def _target_for(request: HttpRequest, pk: int) -> tuple[PostTarget, Membership]:
 def channel_limits(channel: Channel) -> dict[str, Any]:
     """What the composer's live counter needs: limit and counting rule. Rough by design: the
     server's validation decides."""
-    try:
-        caps = get_provider_class(channel.network).capabilities
-        limit, counting = caps.text_limit, caps.counting
-        content_warning = caps.content_warning
-    except (KeyError, ImportError, AttributeError):
-        limit, counting, content_warning = 500, "chars", False
-    limit = int(channel.settings.get("max_characters") or limit)
-    return {"limit": limit, "counting": counting, "content_warning": content_warning}
+    caps = registry.capabilities(channel.network)
+    rules = counting.rules(channel.network, channel.settings or {})
+    if caps is None or not rules:
+        return {"limit": 500, "counting": "chars", "content_warning": False}
+    # The first declared rule, with the channel's own limit (a Mastodon server's) where set.
+    return {"limit": rules[0].limit, "counting": caps.counting,
+            "content_warning": caps.content_warning}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 
+from keryx.library.specs import spec_for
 from keryx.networks import registry
-from keryx.networks.base import MediaItem, MediaRules, ProviderContext, PublishRequest
+from keryx.networks.base import (
+    ImageGeometry,
+    MediaItem,
+    MediaRules,
+    ProviderContext,
+    PublishRequest,
+)
 from keryx.networks.mediacheck import kind_of, media_problems
 
 PHOTOS = MediaRules(max_items=4, image_types=frozenset({"image/jpeg", "image/png"}),
@@ -66,13 +73,14 @@ def test_what_must_stay_alone_and_mixing() -> None:
 
 
 def test_image_geometry() -> None:
-    rules = dataclasses.replace(PHOTOS, image_aspect=(0.8, 1.91), min_image_side=250,
-                                max_image_pixels=1_000_000)
+    rules = dataclasses.replace(PHOTOS, geometry=ImageGeometry(
+        min_aspect=0.8, max_aspect=1.91, min_side=250, max_pixels=999_999))
     assert codes(rules, item(width=1000, height=1000)) == ["image_too_large"]
     assert codes(rules, item(width=800, height=800)) == []
     assert codes(rules, item(width=2000, height=1000)) == ["image_too_large", "aspect_ratio"]
     assert codes(rules, item(width=200, height=200)) == ["media_dimensions"]
-    telegram = dataclasses.replace(PHOTOS, max_image_side_sum=10_000, max_image_side_ratio=20)
+    telegram = dataclasses.replace(PHOTOS, geometry=ImageGeometry(max_w_plus_h=10_000,
+                                                                 max_side_ratio=20))
     [problem] = media_problems("Net", telegram, [item(width=2100, height=100)])
     assert problem.code == "media_dimensions"
     assert "width + height ≤ 10000 and a side ratio of at most 20" in problem.message
@@ -97,3 +105,15 @@ def test_every_provider_checks_media_through_its_declared_rules() -> None:
         provider = cls(ProviderContext(credentials={}, settings={}))
         found = {p.code for p in provider.validate(PublishRequest(text="x", media=media))}
         assert "too_many_media" in found, name
+
+
+def test_one_geometry_declaration_feeds_the_check_and_the_adapter() -> None:
+    # Telegram declares its photo rules once (MediaRules.geometry): the media check refuses
+    # what breaks them and the library's adapter aims inside them.
+    rules = registry.get_provider_class("telegram").capabilities.media
+    [problem] = media_problems("Telegram", rules, [item(width=2100, height=100)])
+    assert problem.code == "media_dimensions"
+    spec = spec_for("telegram")
+    assert spec is not None
+    assert (spec.min_aspect, spec.max_aspect, spec.max_w_plus_h) == (0.05, 20.0, 10_000)
+    assert spec.problems(2100, 100, 100, "image/jpeg") != []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     BadContent,
@@ -16,6 +17,7 @@ from keryx.networks.base import (
 from keryx.networks.bluesky.keys import follow_up_key, follow_ups, new_tid
 from keryx.networks.bluesky.lexicon import (
     APP_URL,
+    DEFAULT_SERVICE,
     IMAGE_TYPES,
     MAX_BYTES,
     MAX_GRAPHEMES,
@@ -26,6 +28,7 @@ from keryx.networks.bluesky.lexicon import (
     split_uri,
 )
 from keryx.networks.bluesky.records import BlueskyRecords
+from keryx.networks.bluesky.session import normalize_service
 from keryx.networks.bluesky.validation import content_problems, follow_up_problems
 from keryx.networks.text import graphemes, utf8_length
 
@@ -33,6 +36,18 @@ from keryx.networks.text import graphemes, utf8_length
 class BlueskyProvider(BlueskyRecords):
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
+    connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
+        base.ConnectField("handle", "Handle", key="identifier", lstrip="@",
+                          help="e.g. alice.bsky.social",
+                          missing=base.gettext_noop(
+                              "Enter your Bluesky handle, e.g. alice.bsky.social.")),
+        base.ConnectField("app_password", "App password", secret=True,
+                          missing=base.gettext_noop(
+                              "Enter an app password (Settings → App passwords).")),
+        base.ConnectField("service", "Server", required=False, store="settings",
+                          default=DEFAULT_SERVICE, normalize=normalize_service, server_url=True,
+                          help="PDS URL (default bsky.social)"),
+    )
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=MAX_GRAPHEMES,
         counting="bluesky",
@@ -42,12 +57,25 @@ class BlueskyProvider(BlueskyRecords):
             max_image_bytes=MAX_IMAGE_BYTES,
             alt_text=True,
             alt_text_max=None,
+            # The app resizes to <= 4000 px; GIFs are shown still, so they are not sent animated.
+            geometry=base.ImageGeometry(max_side=4000),
+            video=base.VideoRules(max_seconds=600),
         ),
         requires_text_or_media=True,
         threads=True,
         first_comment=True,
         idempotent_publish=True,
         connect="app_password",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", graphemes, MAX_GRAPHEMES),
+                    base.TextRule("bytes", utf8_length, MAX_BYTES)),
+        split_long_text=True,
+        preview=base.PreviewRules(link_width=30),
+        extras=base.RequestExtras(link_card_option="external"),
+        mentions=base.MentionRules(
+            pattern=r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$",
+            hint=base.gettext_noop("A Bluesky handle looks like name.bsky.social."),
+            lowercase=True),
     )
     # Capabilities has one text limit; Bluesky has a second one, in bytes.
     text_max_bytes: ClassVar[int] = MAX_BYTES

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from keryx.networks.base import AuthExpired, Disconnected, ProviderContext
+from keryx.networks.base import AuthExpired, Disconnected, ProviderContext, gettext_noop
 from keryx.networks.bluesky.lexicon import DEFAULT_SERVICE
 from keryx.networks.common import BaseProvider
 from keryx.networks.http import error_message, raise_for_status
@@ -26,6 +26,16 @@ def xrpc_error(response: httpx.Response) -> str:
     except ValueError:
         return ""
     return body.get("error", "") if isinstance(body, dict) else ""
+
+
+def normalize_service(value: str) -> str:
+    """A PDS address as stored: "https://" added when missing, no trailing slash."""
+    service = (value or "").strip().rstrip("/") or DEFAULT_SERVICE
+    if "://" not in service:
+        service = "https://" + service
+    if not service.startswith(("https://", "http://")):
+        raise ValueError(gettext_noop("The server address must start with https://."))
+    return service
 
 
 class XrpcSession(BaseProvider):

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import regex
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -70,16 +71,28 @@ class LinkedInProvider(LinkedInUploads):
             min_video_bytes=MIN_VIDEO_BYTES,
             document_types=DOCUMENT_TYPES,
             max_document_bytes=MAX_DOCUMENT_BYTES,
-            max_image_pixels=MAX_IMAGE_PIXELS,
             probe_video=True,
             video_containers=frozenset({"mp4"}),
-            min_video_seconds=MIN_VIDEO_SECONDS,
-            max_video_seconds=MAX_VIDEO_SECONDS,
+            # Fewer than 36,152,320 pixels; GIF up to 250 frames.
+            geometry=base.ImageGeometry(max_pixels=MAX_IMAGE_PIXELS - 1, animated=True),
+            video=base.VideoRules(min_seconds=MIN_VIDEO_SECONDS, max_seconds=MAX_VIDEO_SECONDS),
         ),
         first_comment=True,
         metrics=True,
         comments=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, TEXT_LIMIT),),
+        preview=base.PreviewRules(fold_at=210),
+        extras=base.RequestExtras(link_option="link"),
+        # A mention annotation in LinkedIn's little format, with the member's or page's URN.
+        mentions=base.MentionRules(
+            format="@[{name}]({handle})",
+            pattern=r"^urn:li:(?:person|organization):[A-Za-z0-9_-]+$",
+            hint=base.gettext_noop("A LinkedIn mention needs the member's or page's URN, like "
+                                   "urn:li:person:abc123."),
+            strip_at=False, name_replacements=(("[", "("), ("]", ")"))),
+        hashtags_recommended=5,
     )
     default_api_base: ClassVar[str] = "https://api.linkedin.com"
     default_oauth_base: ClassVar[str] = "https://www.linkedin.com/oauth/v2"

@@ -4,10 +4,11 @@ sent text and a shown one have in common (to recognise our own statuses)."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import regex
 
-from keryx.networks.base import PublishRequest
+from keryx.networks.base import Counter, PublishRequest
 from keryx.networks.mastodon.server import DEFAULT_URL_LENGTH
 from keryx.networks.text import find_mentions, find_urls, graphemes
 
@@ -33,6 +34,12 @@ def mastodon_length(text: str, url_length: int = DEFAULT_URL_LENGTH) -> int:
 _TAG = regex.compile(r"<[^>]*>")
 _BREAK = regex.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", regex.IGNORECASE)
 
+
+
+def length_for(settings: Any) -> Counter:
+    """Mastodon's count with the server's own link length (learnt at connect time)."""
+    url_length = int(settings.get("characters_reserved_per_url") or DEFAULT_URL_LENGTH)
+    return lambda text: mastodon_length(text, url_length)
 
 def html_to_text(content: str) -> str:
     """A status's HTML as plain text: Mastodon wraps paragraphs, links mentions and hides

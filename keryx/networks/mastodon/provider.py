@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     Capabilities,
@@ -15,7 +16,7 @@ from keryx.networks.base import (
     PublishRequest,
     Transient,
 )
-from keryx.networks.mastodon.content import mastodon_length
+from keryx.networks.mastodon.content import length_for, mastodon_length
 from keryx.networks.mastodon.oauth import MastodonApp
 from keryx.networks.mastodon.server import (
     ALT_TEXT_MAX,
@@ -27,6 +28,7 @@ from keryx.networks.mastodon.server import (
     DEFAULT_VIDEO_TYPES,
     instance_settings,
     json_body,
+    normalize_instance_url,
     server_limits,
 )
 from keryx.networks.mastodon.statuses import MastodonStatuses
@@ -35,6 +37,14 @@ from keryx.networks.mastodon.statuses import MastodonStatuses
 class MastodonProvider(MastodonApp, MastodonStatuses):
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
+    # Without a browser: a token made on the server (Preferences → Development), read+write.
+    connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
+        base.ConnectField("instance", "Server", store="settings",
+                          normalize=normalize_instance_url, server_url=True,
+                          help="server URL, e.g. mastodon.social"),
+        base.ConnectField("access_token", "Access token", secret=True,
+                          missing=base.gettext_noop("Paste an access token.")),
+    )
     capabilities: ClassVar[Capabilities] = Capabilities(
         text_limit=DEFAULT_MAX_CHARACTERS,
         counting="mastodon",
@@ -49,12 +59,25 @@ class MastodonProvider(MastodonApp, MastodonStatuses):
             mix_images_and_video=False,
             alone=frozenset({"video"}),
             alt_text_counting="graphemes",
+            geometry=base.ImageGeometry(max_pixels=33_177_600, animated=True),
+            # The instance tells its own limits at connect time (the channel's settings).
+            image_types_setting="supported_mime_types",
+            image_bytes_setting="image_size_limit",
         ),
         content_warning=True,
         threads=True,
         first_comment=True,
         idempotent_publish=True,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("characters", mastodon_length, DEFAULT_MAX_CHARACTERS,
+                                  limit_setting="max_characters", counter_for=length_for,
+                                  counts_content_warning=True),),
+        split_long_text=True,
+        preview=base.PreviewRules(link_width=30),
+        mentions=base.MentionRules(
+            pattern=r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$",
+            hint=base.gettext_noop("A Mastodon handle looks like user@instance.social.")),
     )
 
     # -- validation (pure) -----------------------------------------------------------------

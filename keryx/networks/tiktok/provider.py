@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     BadContent,
@@ -93,12 +94,19 @@ class TikTokProvider(TikTokPosting):
             # One video, or up to 35 photos.
             min_items=1,
             alone=frozenset({"video"}),
+            geometry=base.ImageGeometry(max_side=4096),
+            video=base.VideoRules(max_seconds=600),
         ),
         requires_text_or_media=True,
         metrics=True,
         # The Comments API is not available to posting apps.
         comments=False,
         connect="oauth2",
+        # Declarations read through the registry (composer, library, contacts).
+        text_rules=(base.TextRule("utf16", utf16_length, VIDEO_TITLE_MAX,
+                                  limit_with_images=PHOTO_DESCRIPTION_MAX),),
+        mentions=base.MentionRules(),
+        hashtags_recommended=5,
     )
 
     # -- validation (pure) -----------------------------------------------------------------

@@ -1,9 +1,9 @@
 """`keryx channels add <network> …` and `keryx channels list [--json]`.
 
 Every network in the registry gets `add <network>` with --access-token, --refresh-token,
---expires-at, --name and one flag per field the network declares (`page_id` -> --page-id), so
-`keryx channels add <network> --help` lists what it needs. Bluesky and Mastodon keep their own
-forms (app password; instance + token).
+--expires-at (where the network takes tokens), --name and one flag per field the network declares
+(`page_id` -> --page-id, `app_password` -> --app-password), so `keryx channels add <network>
+--help` lists what it needs.
 
 Acts as --user EMAIL, or as the first superuser. --workspace takes an id, slug or name and is
 needed only when that user belongs to several workspaces."""
@@ -35,20 +35,7 @@ class Command(BaseCommand):
 
         add = sub.add_parser("add", help="connect an account")
         networks = add.add_subparsers(dest="network", required=True)
-        bluesky = networks.add_parser("bluesky", help="connect with a handle and app password")
-        bluesky.add_argument("--handle", required=True)
-        bluesky.add_argument("--app-password", required=True)
-        bluesky.add_argument("--service", default=None, help="PDS URL (default bsky.social)")
-        bluesky.add_argument("--name", default=None)
-        add_common_arguments(bluesky)
-        mastodon = networks.add_parser("mastodon", help="connect with an access token")
-        mastodon.add_argument("--instance", required=True, help="server URL, e.g. mastodon.social")
-        mastodon.add_argument("--access-token", required=True)
-        mastodon.add_argument("--name", default=None)
-        add_common_arguments(mastodon)
         for network in registry.names():
-            if network in flows.OWN_FLOWS:
-                continue
             try:
                 fields = flows.connect_fields(network)
                 display = registry.get_provider_class(network).display_name
@@ -85,24 +72,13 @@ class Command(BaseCommand):
 
     def _add(self, user: Any, options: dict[str, Any]) -> None:
         workspace = one_workspace(user, options.get("workspace"))
-        if options["network"] == "bluesky":
-            channel = connect.connect_bluesky(
-                workspace, user, options["handle"], options["app_password"],
-                service=options["service"], name=options["name"],
-            )
-        elif options["network"] == "mastodon":
-            channel = connect.connect_mastodon_token(
-                workspace, user, options["instance"], options["access_token"],
-                name=options["name"],
-            )
-        else:
-            values = {
-                key.removeprefix("field_"): value
-                for key, value in options.items() if key.startswith("field_") and value
-            }
-            channel = connect.connect_with_credentials(
-                workspace, user, options["network"], values, name=options["name"]
-            )
+        values = {
+            key.removeprefix("field_"): value
+            for key, value in options.items() if key.startswith("field_") and value
+        }
+        channel = connect.connect_with_credentials(
+            workspace, user, options["network"], values, name=options["name"]
+        )
         if options["json"]:
             self.stdout.write(to_json(access.describe_channel(channel)))
         else:

@@ -22,9 +22,6 @@ _SENTENCE_END = regex.compile(
 _WORD_END = regex.compile(r"\s+")
 _CLUSTER = regex.compile(r"\X")
 
-# The networks where a post can be a thread of replies (provider capability `threads`).
-THREAD_NETWORKS = ("x", "bluesky", "mastodon", "threads")
-
 
 def thread_parts(value: str) -> list[str]:
     """The composer's thread field: replies separated by a line holding only ---."""
