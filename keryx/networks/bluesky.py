@@ -28,13 +28,17 @@ from typing import Any, ClassVar
 
 import httpx
 
+from keryx.networks import bluesky_metrics
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
     BadContent,
     Capabilities,
+    ChannelMetrics,
     Disconnected,
     MediaRules,
+    PostGone,
+    PostMetrics,
     Problem,
     ProviderContext,
     PublishRequest,
@@ -173,6 +177,7 @@ class BlueskyProvider:
         threads=True,
         first_comment=True,
         idempotent_publish=True,
+        metrics=True,
         connect="app_password",
     )
     # Capabilities has one text limit; Bluesky has a second one, in bytes.
@@ -655,6 +660,14 @@ class BlueskyProvider:
                 continue  # The lexicon would refuse the whole post; the word stays plain text.
             add(span.start, span.end, {"$type": "app.bsky.richtext.facet#tag", "tag": tag})
         return [facet for _, facet in sorted(facets, key=lambda pair: pair[0])]
+
+    # -- metrics (keryx.networks.bluesky_metrics) --------------------------------------------
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        return bluesky_metrics.fetch_post_metrics(self._call, remote_id)
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        return bluesky_metrics.fetch_channel_metrics(self._call, self.did)
 
 
 def _signature_matches(mime_type: str, head: bytes) -> bool:

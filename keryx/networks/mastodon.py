@@ -28,13 +28,17 @@ from urllib.parse import urlencode, urlsplit
 
 import regex
 
+from keryx.networks import mastodon_metrics
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
     BadContent,
     Capabilities,
+    ChannelMetrics,
     Disconnected,
     MediaRules,
+    PostGone,
+    PostMetrics,
     Problem,
     ProviderContext,
     PublishRequest,
@@ -157,6 +161,7 @@ class MastodonProvider:
         threads=True,
         first_comment=True,
         idempotent_publish=True,
+        metrics=True,
         connect="oauth2",
     )
 
@@ -630,3 +635,11 @@ class MastodonProvider:
         if not token:
             raise BadContent("The server did not return an access token.")
         return {"access_token": str(token)}
+
+    # -- metrics (keryx.networks.mastodon_metrics) -------------------------------------------
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        return mastodon_metrics.fetch_post_metrics(self._call, remote_id)
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        return mastodon_metrics.fetch_channel_metrics(self._call)
