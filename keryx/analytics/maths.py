@@ -99,7 +99,8 @@ def average_rate(rates: Sequence[Rate]) -> AverageRate:
     groups: dict[str, list[float]] = {}
     for r in known:
         groups.setdefault(r.formula, []).append(float(r.value or 0.0))
-    by_formula = tuple(FormulaAverage(f, sum(v) / len(v), len(v)) for f, v in sorted(groups.items()))
+    by_formula = tuple(FormulaAverage(f, sum(v) / len(v), len(v))
+                       for f, v in sorted(groups.items()))
     if len(groups) > 1:
         return AverageRate(None, "", len(known), without,
                            "the posts' engagement is counted differently (see each formula)",

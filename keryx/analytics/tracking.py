@@ -27,7 +27,8 @@ POST_SCHEDULE = (
 CHANNEL_EVERY = timedelta(days=1)
 
 
-def next_step(published_at: datetime, now: datetime, after: int = -1) -> tuple[int, datetime] | None:
+def next_step(published_at: datetime, now: datetime,
+              after: int = -1) -> tuple[int, datetime] | None:
     """The first reading after step `after` that is still ahead of `now` (a late worker skips
     readings whose time has passed rather than taking them all at once). None: no more."""
     for index in range(after + 1, len(POST_SCHEDULE)):
