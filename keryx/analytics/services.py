@@ -117,16 +117,16 @@ def public_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _followers_at(channel_ids: list[int], at: datetime,
-                  first_after: datetime | None = None) -> dict[int, int]:
-    """Each channel's last follower reading at or before `at` (or, with first_after, its first
-    reading from then on when there is none before)."""
+                  or_first_until: datetime | None = None) -> dict[int, int]:
+    """Each channel's last follower reading at or before `at`; with or_first_until, when there
+    is none before, its first reading between `at` and then (a channel measured only since)."""
     found: dict[int, int] = {}
     for channel_id in channel_ids:
         readings = ChannelSnapshot.objects.filter(channel_id=channel_id,
                                                   followers__isnull=False)
         last = readings.filter(taken_at__lte=at).order_by("-taken_at", "-pk").first()
-        if last is None and first_after is not None:
-            last = readings.filter(taken_at__gte=first_after, taken_at__lte=at) \
+        if last is None and or_first_until is not None:
+            last = readings.filter(taken_at__gte=at, taken_at__lte=or_first_until) \
                 .order_by("taken_at", "pk").first()
         if last is not None and last.followers is not None:
             found[channel_id] = last.followers
@@ -154,8 +154,9 @@ def summary(workspace: Workspace, when: Period,
     averages = {key: maths.average_rate([r["_rates"][key] for r in rows])
                 for key in ("by_followers", "by_reach", "by_impressions")}
     ids = _channel_ids(workspace, channels)
-    start = _followers_at(ids, when.start, first_after=when.start)
-    end = _followers_at(ids, min(when.end, timezone.now()))
+    until = min(when.end, timezone.now())
+    start = _followers_at(ids, when.start, or_first_until=until)
+    end = _followers_at(ids, until)
     both = sorted(set(start) & set(end))
     growth = maths.follower_growth(
         sum(start[c] for c in both) if both else None,
