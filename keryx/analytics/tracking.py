@@ -29,12 +29,16 @@ CHANNEL_EVERY = timedelta(days=1)
 
 def next_step(published_at: datetime, now: datetime,
               after: int = -1) -> tuple[int, datetime] | None:
-    """The first reading after step `after` that is still ahead of `now` (a late worker skips
-    readings whose time has passed rather than taking them all at once). None: no more."""
+    """The first reading after step `after` that is still ahead of `now`: a late worker skips
+    readings whose time has passed, since the reading it just took stands for them. A post
+    never read yet (after = -1) whose every time has passed gets one reading, at once.
+    None: no more readings."""
     for index in range(after + 1, len(POST_SCHEDULE)):
         due = published_at + POST_SCHEDULE[index]
-        if due > now or index == len(POST_SCHEDULE) - 1:
+        if due > now:
             return index, due
+    if after == -1:
+        return len(POST_SCHEDULE) - 1, now
     return None
 
 
