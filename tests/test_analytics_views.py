@@ -1,0 +1,130 @@
+"""The analytics page (English and Greek), its CSV export and the REST API, scoped by workspace."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
+from keryx.analytics.services import CSV_COLUMNS
+from keryx.channels.models import Channel
+from keryx.publishing.models import Post, PostTarget, TargetState
+from tests.api_support import Caller
+
+NOW = timezone.now().replace(microsecond=0)
+
+
+def measured(channel: Channel, remote_id: str, at: datetime, followers: int | None,
+             **counts: int | None) -> TrackedPost:
+    post = Post.objects.create(workspace=channel.workspace, text=f"Ανάρτηση {remote_id}",
+                               scheduled_at=at)
+    target = PostTarget.objects.create(
+        post=post, channel=channel, workspace=channel.workspace, state=TargetState.PUBLISHED,
+        remote_id=remote_id, remote_url=f"https://masto.example/@acme/{remote_id}",
+        published_at=at)
+    tracked = TrackedPost.objects.create(target=target, workspace=channel.workspace,
+                                         channel=channel, published_at=at,
+                                         followers_at_publish=followers)
+    snap = MetricSnapshot.objects.create(tracked=tracked, taken_at=at + timedelta(hours=1),
+                                         **counts)
+    TrackedPost.objects.filter(pk=tracked.pk).update(latest=snap)
+    return tracked
+
+
+@pytest.fixture
+def data(people):
+    toot = Channel.objects.create(workspace=people.acme, network="mastodon", name="Toot")
+    ChannelSnapshot.objects.create(channel=toot, workspace=people.acme,
+                                   taken_at=NOW - timedelta(days=6), followers=100)
+    ChannelSnapshot.objects.create(channel=toot, workspace=people.acme,
+                                   taken_at=NOW - timedelta(days=1), followers=120)
+    measured(toot, "1", NOW - timedelta(days=5), 100, likes=6, comments=2, shares=2)  # 10 %
+    measured(toot, "2", NOW - timedelta(days=2), 120, likes=3, comments=0, shares=3)  # 5 %
+    measured(toot, "3", NOW - timedelta(days=2), 0, likes=1, comments=0, shares=0)  # no rate
+    # Another workspace's post never shows in Acme's figures.
+    other = Channel.objects.create(workspace=people.globex, network="mastodon", name="Other")
+    measured(other, "x", NOW - timedelta(days=1), 10, likes=9, comments=9, shares=9)
+    return toot
+
+
+def test_the_page_shows_figures_with_their_formulas_charts_and_heatmap(people, data, client):
+    client.force_login(people.alice)
+    page = client.get("/analytics/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="/analytics/" aria-current="page"' in html  # in the navigation
+    assert "7.50 %" in html  # (10 + 5) / 2; the post with 0 followers has no rate
+    assert "average over posts of (likes+comments+shares) / followers at publish time × 100" \
+        in html
+    assert "1 post without a rate" in html
+    assert "100 → 120" in html and "(20.0 %)" in html
+    assert html.count("<svg class=\"chart\"") == 2
+    assert 'id="heatmap"' in html and "too few" in html
+    assert "Ανάρτηση 1" in html and "Ανάρτηση x" not in html
+
+
+def test_the_page_in_greek(people, data, client):
+    client.force_login(people.alice)
+    html = client.get("/analytics/", HTTP_ACCEPT_LANGUAGE="el").content.decode()
+    assert "Αναλυτικά στοιχεία" in html
+    assert "Ποσοστό αλληλεπίδρασης ως προς τους ακολούθους" in html
+    assert "Καλύτερη ώρα δημοσίευσης" in html
+
+
+def test_an_empty_period_says_so(people, data, client):
+    client.force_login(people.charlie)  # a viewer may read the figures
+    html = client.get("/analytics/", {"from": "2020-01-01", "until": "2020-01-31"}).content
+    assert 'id="empty-period"' in html.decode()
+
+
+def test_csv_has_one_row_per_post_with_every_metric_and_the_formula(people, data, client):
+    client.force_login(people.alice)
+    response = client.get("/analytics/export.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert [r["remote_id"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["engagement_rate_by_followers"] == "10.0"
+    assert rows[0]["engagement_rate_by_followers_formula"] == (
+        "(likes+comments+shares) / followers at publish time × 100")
+    assert rows[0]["saves"] == "" and rows[0]["engagements_missing"] == "saves"
+    assert rows[2]["engagement_rate_by_followers"] == ""
+
+
+def test_api_posts_and_summary_are_scoped_by_workspace(people, data):
+    alice = Caller(people.alice)
+    posts = alice.get("/analytics/posts").json()
+    assert [p["remote_id"] for p in posts] == ["1", "2", "3"]
+    assert posts[0]["engagement_rate"] == {"by_followers": 10.0, "by_reach": None,
+                                           "by_impressions": None}
+    assert posts[2]["engagement_rate_reason"]["by_followers"].startswith("followers at publish")
+    summary = alice.get("/analytics/summary", channel="Toot").json()
+    assert summary["posts"] == 3 and summary["engagement_rate_by_followers"] == 7.5
+    assert (summary["followers_start"], summary["followers_end"],
+            summary["follower_growth"]) == (100, 120, 20)
+    assert "from" in summary
+    empty = alice.get("/analytics/summary", **{"from": "2020-01-01",
+                                                "until": "2020-01-02"}).json()
+    assert empty["posts"] == 0 and empty["empty"] is True
+
+    unknown = alice.get("/analytics/posts", channel="Other")  # Globex's channel
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_channel"
+    assert alice.get("/analytics/posts", workspace=people.globex.pk).status_code == 404
+    bob = Caller(people.bob)
+    assert [p["remote_id"] for p in bob.get("/analytics/posts").json()] == ["x"]
+
+
+def test_cli_summary_json_for_a_period(people, data, capsys):
+    first = (NOW - timedelta(days=3)).astimezone(UTC).date().isoformat()
+    call_command("analytics", "summary", "--user", "alice@example.com", "--from", first,
+                 "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["posts"] == 2  # posts 2 and 3
+    assert summary["engagement_rate_by_followers"] == 5.0
