@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from keryx.analytics.models import CollectionJob, JobKind, TrackedPost
 from keryx.publishing.models import PostTarget, TargetState
+from keryx.publishing.scheduler import engine_write
 
 logger = logging.getLogger(__name__)
 
@@ -42,57 +42,58 @@ def next_step(published_at: datetime, now: datetime,
     return None
 
 
-def ensure_channel_job(channel_id: int, due_at: datetime) -> None:
-    """A channel's job, made due no later than `due_at`."""
-    updated = CollectionJob.objects.filter(
-        kind=JobKind.CHANNEL, channel_id=channel_id, due_at__gt=due_at
-    ).update(due_at=due_at)
-    if updated or CollectionJob.objects.filter(kind=JobKind.CHANNEL,
-                                               channel_id=channel_id).exists():
+def ensure_channel_jobs(channel_ids: Iterable[int], due_at: datetime) -> None:
+    """Each channel's job, made due no later than `due_at` (a few queries for any number)."""
+    ids = sorted(set(channel_ids))
+    if not ids:
         return
-    try:
-        with transaction.atomic():
-            CollectionJob.objects.create(kind=JobKind.CHANNEL, channel_id=channel_id,
-                                         due_at=due_at)
-    except IntegrityError:
-        pass  # another process made it first
+    CollectionJob.objects.filter(kind=JobKind.CHANNEL, channel_id__in=ids,
+                                 due_at__gt=due_at).update(due_at=due_at)
+    have = set(CollectionJob.objects.filter(kind=JobKind.CHANNEL, channel_id__in=ids)
+               .values_list("channel_id", flat=True))
+    # ignore_conflicts: another process may make the same channel's job meanwhile.
+    CollectionJob.objects.bulk_create(
+        [CollectionJob(kind=JobKind.CHANNEL, channel_id=c, due_at=due_at)
+         for c in ids if c not in have], ignore_conflicts=True)
 
 
 def ensure_tracked(targets: Iterable[PostTarget], *, now: datetime | None = None) -> int:
     """TrackedPost and a reading schedule for each published target not tracked yet (also
-    those published before analytics existed). Returns how many were added."""
+    those published before analytics existed), in a few queries for the whole batch (this
+    runs after every publishing batch). Returns how many were added."""
     now = now or timezone.now()
     targets = [t for t in targets if t.state == TargetState.PUBLISHED and t.remote_id]
+    if not targets:
+        return 0
     known = set(TrackedPost.objects.filter(target__in=[t.pk for t in targets])
                 .values_list("target_id", flat=True))
-    added = 0
-    for target in targets:
-        if target.pk in known:
-            continue
-        published_at = target.published_at or now
-        try:
-            with transaction.atomic():
-                tracked = TrackedPost.objects.create(
-                    target=target, workspace_id=target.workspace_id,
-                    channel_id=target.channel_id, published_at=published_at,
-                )
-                step = next_step(published_at, now)
-                CollectionJob.objects.create(
-                    kind=JobKind.POST, channel_id=target.channel_id, tracked=tracked,
-                    step=step[0] if step else len(POST_SCHEDULE),
-                    due_at=step[1] if step else None,
-                )
-        except IntegrityError:
-            continue  # tracked meanwhile by another process
-        added += 1
-        ensure_channel_job(target.channel_id, now)
-    return added
+    fresh = [t for t in targets if t.pk not in known]
+    if not fresh:
+        return 0
+    TrackedPost.objects.bulk_create(
+        [TrackedPost(target=t, workspace_id=t.workspace_id, channel_id=t.channel_id,
+                     published_at=t.published_at or now) for t in fresh],
+        ignore_conflicts=True)
+    made = list(TrackedPost.objects.filter(target__in=[t.pk for t in fresh], job__isnull=True))
+    jobs = []
+    for tracked in made:
+        step = next_step(tracked.published_at, now)
+        jobs.append(CollectionJob(
+            kind=JobKind.POST, channel_id=tracked.channel_id, tracked=tracked,
+            step=step[0] if step else len(POST_SCHEDULE), due_at=step[1] if step else None))
+    CollectionJob.objects.bulk_create(jobs, ignore_conflicts=True)
+    # The channel's reading at once: its followers now are the new posts' followers at
+    # publish time.
+    ensure_channel_jobs((t.channel_id for t in fresh), now)
+    return len(made)
 
 
 def on_targets_published(sender: Any, target_ids: list[int], **kwargs: Any) -> None:
     """publishing.signals.targets_published: start measuring. Never fails the publish."""
     try:
-        ensure_tracked(PostTarget.objects.filter(pk__in=target_ids))
+        # On SQLite, one writer of the engine at a time (publishing.scheduler.engine_write).
+        with engine_write():
+            ensure_tracked(PostTarget.objects.filter(pk__in=target_ids))
     except Exception:
         logger.exception("could not start measuring targets %s", target_ids)
         raise
