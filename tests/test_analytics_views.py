@@ -75,6 +75,8 @@ def test_the_page_in_greek(people, data, client):
     assert "Αναλυτικά στοιχεία" in html
     assert "Ποσοστό αλληλεπίδρασης ως προς τους ακολούθους" in html
     assert "Καλύτερη ώρα δημοσίευσης" in html
+    # Greek formats numbers with a decimal comma; the heatmap's CSS colours must not.
+    assert "rgba(50,87,214,1.0)" in html
 
 
 def test_an_empty_period_says_so(people, data, client):
