@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
@@ -130,3 +130,17 @@ def test_cli_summary_json_for_a_period(people, data, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["posts"] == 2  # posts 2 and 3
     assert summary["engagement_rate_by_followers"] == 5.0
+
+
+def test_keryx_report_writes_the_csv_and_refuses_pdf_for_now(people, data, tmp_path):
+    out = tmp_path / "report.csv"
+    first = (NOW - timedelta(days=10)).date().isoformat()
+    last = (NOW + timedelta(days=1)).date().isoformat()
+    call_command("report", "--user", "alice@example.com", "--from", first, "--until", last,
+                 "--channel", "Toot", "--format", "csv", "--output", str(out),
+                 stdout=io.StringIO())
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["remote_id"] for r in rows] == ["1", "2", "3"]
+    with pytest.raises(CommandError, match="PDF reports are not built yet"):
+        call_command("report", "--user", "alice@example.com", "--from", first, "--until", last,
+                     "--format", "pdf", "--output", str(tmp_path / "r.pdf"))

@@ -6,11 +6,12 @@ All functions take a workspace (every query is scoped by it) and a Period.
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -267,3 +268,12 @@ def csv_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
             flat[f"engagement_rate_{key}_formula"] = r["engagement_rate_formula"][key]
         out.append(["" if flat.get(c) is None else flat.get(c) for c in CSV_COLUMNS])
     return out
+
+
+def write_csv(out: TextIO, rows: list[dict[str, Any]]) -> None:
+    """The CSV export: a header of CSV_COLUMNS, then csv_rows. UTF-8 with a byte-order mark
+    written first, so spreadsheet programs read the Greek text right."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(rows))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from typing import Any
 
@@ -86,8 +85,5 @@ def analytics_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"keryx-analytics-{when.first_day}-{when.last_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # so spreadsheet programs read the Greek text as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(services.CSV_COLUMNS)
-    writer.writerows(services.csv_rows(rows))
+    services.write_csv(response, rows)
     return response
