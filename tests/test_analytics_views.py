@@ -14,6 +14,7 @@ from django.utils import timezone
 from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
 from keryx.analytics.services import CSV_COLUMNS
 from keryx.channels.models import Channel
+from keryx.planner.models import Campaign, Label
 from keryx.publishing.models import Post, PostTarget, TargetState
 from tests.api_support import Caller
 
@@ -144,3 +145,38 @@ def test_keryx_report_writes_the_csv_and_refuses_pdf_for_now(people, data, tmp_p
     with pytest.raises(CommandError, match="PDF reports are not built yet"):
         call_command("report", "--user", "alice@example.com", "--from", first, "--until", last,
                      "--format", "pdf", "--output", str(tmp_path / "r.pdf"))
+
+
+def test_campaign_and_label_filters_and_the_per_network_breakdown(people, data, client):
+    spring = Campaign.objects.create(workspace=people.acme, name="Άνοιξη")
+    promo = Label.objects.create(workspace=people.acme, name="promo")
+    first = Post.objects.get(targets__remote_id="1")
+    first.campaign = spring
+    first.save(update_fields=["campaign"])
+    Post.objects.get(targets__remote_id="2").labels.add(promo)
+    sky = Channel.objects.create(workspace=people.acme, network="bluesky", name="Sky")
+    measured(sky, "s", NOW - timedelta(days=1), 50, likes=1, comments=0, shares=0, saves=0)
+
+    alice = Caller(people.alice)
+    assert [p["remote_id"] for p in alice.get("/analytics/posts",
+                                              campaign=spring.pk).json()] == ["1"]
+    assert [p["remote_id"] for p in alice.get("/analytics/posts",
+                                              label=promo.pk).json()] == ["2"]
+    other = Campaign.objects.create(workspace=people.globex, name="Theirs")
+    assert alice.get("/analytics/posts", campaign=other.pk).status_code == 422
+
+    summary = alice.get("/analytics/summary").json()
+    # Bluesky counts saves, Mastodon does not: no single overall rate, one per formula.
+    assert summary["engagement_rate_by_followers"] is None
+    assert len(summary["engagement_rate"]["by_followers"]["by_formula"]) == 2
+    networks = {g["network"]: g for g in summary["by_network"]}
+    assert networks["bluesky"]["engagement_rate_by_followers"]["value"] == 2.0
+    assert networks["mastodon"]["engagement_rate_by_followers"]["value"] == 7.5
+
+    client.force_login(people.alice)
+    html = client.get("/analytics/", {"campaign": spring.pk}).content.decode()
+    assert "Ανάρτηση 1" in html and "Ανάρτηση 2" not in html
+    html = client.get("/analytics/").content.decode()
+    assert 'id="breakdown"' in html
+    csv_text = client.get("/analytics/export.csv", {"label": promo.pk}).content.decode("utf-8-sig")
+    assert [r["remote_id"] for r in csv.DictReader(io.StringIO(csv_text))] == ["2"]

@@ -26,6 +26,8 @@ class PeriodQuery(Schema):
     channel: str | None = Field(None, description="channel names or ids, comma-separated")
     from_: date | None = Field(None, alias="from")
     until: date | None = None
+    campaign: int | None = None
+    label: list[int] = Field(default_factory=list, description="posts with any of these labels")
 
 
 class Rates(Schema):
@@ -88,6 +90,14 @@ class AveragesOut(Schema):
     by_impressions: AverageOut
 
 
+class GroupOut(Schema):
+    network: str | None = None
+    channel: str | None = None
+    posts: int
+    engagements: int
+    engagement_rate_by_followers: AverageOut
+
+
 class SummaryOut(Schema):
     from_: date = Field(alias="from")
     until: date
@@ -108,6 +118,8 @@ class SummaryOut(Schema):
     engagement_rate: AveragesOut
     engagements: int
     engagements_formula: str
+    by_network: list[GroupOut]
+    by_channel: list[GroupOut]
     top_posts: list[PostOut]
     bottom_posts: list[PostOut]
 
@@ -128,7 +140,8 @@ def _membership(request: HttpRequest, ref: int | str | None) -> Membership:
     raise Http404(_("No such workspace"))
 
 
-def _scope(request: HttpRequest, query: PeriodQuery) -> tuple[Workspace, Any, Any]:
+def _scope(request: HttpRequest, query: PeriodQuery
+           ) -> tuple[Workspace, Any, Any, services.PostFilter]:
     membership = _membership(request, query.workspace)
     try:
         require_role(membership, Role.VIEWER)
@@ -143,16 +156,20 @@ def _scope(request: HttpRequest, query: PeriodQuery) -> tuple[Workspace, Any, An
         raise ApiError(422, exc.code, exc.message, exc.details) from exc
     except ValueError as exc:
         raise ApiError(422, "bad_period", str(exc)) from exc
-    return workspace, channels, when
+    try:
+        only = services.post_filter(workspace, query.campaign, query.label)
+    except LookupError as exc:
+        raise ApiError(422, "unknown_filter", str(exc)) from exc
+    return workspace, channels, when, only
 
 
 @router.get("/posts", response=list[PostOut], summary="Published posts with their figures")
 def posts(request: HttpRequest, query: Query[PeriodQuery]) -> list[dict[str, Any]]:
-    workspace, channels, when = _scope(request, query)
-    return [services.public_row(r) for r in services.post_rows(workspace, when, channels)]
+    workspace, channels, when, only = _scope(request, query)
+    return [services.public_row(r) for r in services.post_rows(workspace, when, channels, only)]
 
 
 @router.get("/summary", response=SummaryOut, by_alias=True, summary="The period's figures")
 def summary(request: HttpRequest, query: Query[PeriodQuery]) -> dict[str, Any]:
-    workspace, channels, when = _scope(request, query)
-    return services.summary(workspace, when, channels)
+    workspace, channels, when, only = _scope(request, query)
+    return services.summary(workspace, when, channels, only)

@@ -22,6 +22,7 @@ from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
 from keryx.networks.base import POST_METRIC_FIELDS
+from keryx.planner.models import Campaign, Label
 
 DEFAULT_DAYS = 30
 TOP_POSTS = 5
@@ -54,12 +55,39 @@ def period(workspace: Workspace, first: date | None = None, last: date | None = 
     return Period(start, end, first, last)
 
 
-def _tracked(workspace: Workspace, when: Period,
-             channels: Sequence[Channel] | None) -> QuerySet[TrackedPost]:
+@dataclass(frozen=True)
+class PostFilter:
+    """Which posts a figure covers beyond the period and channels: a campaign, labels (a post
+    with any of them). Ids of the workspace's own campaigns and labels."""
+
+    campaign: int | None = None
+    labels: tuple[int, ...] = ()
+
+
+def post_filter(workspace: Workspace, campaign: int | None = None,
+                labels: Sequence[int] = ()) -> PostFilter:
+    """A PostFilter of the workspace's own campaign and labels; LookupError names any other."""
+    if campaign and not Campaign.objects.filter(workspace=workspace, pk=campaign).exists():
+        raise LookupError(f"No campaign {campaign} in this workspace.")
+    wanted = set(labels)
+    mine = set(Label.objects.filter(workspace=workspace, pk__in=wanted)
+               .values_list("pk", flat=True))
+    if wanted - mine:
+        raise LookupError(f"No label {', '.join(map(str, sorted(wanted - mine)))} in this "
+                          "workspace.")
+    return PostFilter(campaign or None, tuple(sorted(mine)))
+
+
+def _tracked(workspace: Workspace, when: Period, channels: Sequence[Channel] | None,
+             only: PostFilter | None = None) -> QuerySet[TrackedPost]:
     qs = TrackedPost.objects.filter(workspace=workspace, published_at__gte=when.start,
                                     published_at__lt=when.end)
     if channels:
         qs = qs.filter(channel__in=list(channels))
+    if only and only.campaign:
+        qs = qs.filter(target__post__campaign_id=only.campaign)
+    if only and only.labels:
+        qs = qs.filter(target__post__labels__in=list(only.labels)).distinct()
     return qs
 
 
@@ -71,10 +99,10 @@ def _rate_json(rate: maths.Rate) -> dict[str, Any]:
     return {"value": _rounded(rate.value), "formula": rate.formula, "reason": rate.reason}
 
 
-def post_rows(workspace: Workspace, when: Period,
-              channels: Sequence[Channel] | None = None) -> list[dict[str, Any]]:
+def post_rows(workspace: Workspace, when: Period, channels: Sequence[Channel] | None = None,
+              only: PostFilter | None = None) -> list[dict[str, Any]]:
     """One dict per published delivery in the period, with its latest counts and rates."""
-    qs = _tracked(workspace, when, channels).select_related(
+    qs = _tracked(workspace, when, channels, only).select_related(
         "target", "target__post", "channel", "latest").order_by("published_at", "pk")
     rows = []
     for tracked in qs:
@@ -149,9 +177,10 @@ def _average_json(avg: maths.AverageRate) -> dict[str, Any]:
     }
 
 
-def summary(workspace: Workspace, when: Period,
-            channels: Sequence[Channel] | None = None) -> dict[str, Any]:
-    rows = post_rows(workspace, when, channels)
+def summary(workspace: Workspace, when: Period, channels: Sequence[Channel] | None = None,
+            only: PostFilter | None = None,
+            rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    rows = post_rows(workspace, when, channels, only) if rows is None else rows
     averages = {key: maths.average_rate([r["_rates"][key] for r in rows])
                 for key in ("by_followers", "by_reach", "by_impressions")}
     ids = _channel_ids(workspace, channels)
@@ -166,6 +195,16 @@ def summary(workspace: Workspace, when: Period,
     names = dict(Channel.objects.filter(pk__in=ids).values_list("pk", "name"))
     ranked = sorted((r for r in rows if r["_rates"]["by_followers"].value is not None),
                     key=lambda r: r["_rates"]["by_followers"].value, reverse=True)
+    def breakdown(key: str) -> list[dict[str, Any]]:
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            groups[r[key]].append(r)
+        return [{key: name, "posts": len(group),
+                 "engagements": sum(r["engagements"] or 0 for r in group),
+                 "engagement_rate_by_followers": _average_json(
+                     maths.average_rate([r["_rates"]["by_followers"] for r in group]))}
+                for name, group in sorted(groups.items())]
+
     return {
         "from": when.first_day,
         "until": when.last_day,
@@ -186,6 +225,8 @@ def summary(workspace: Workspace, when: Period,
         "engagements": sum(r["engagements"] or 0 for r in rows),
         "engagements_formula": "sum over posts of likes+comments+shares+saves "
                                "(the parts each network gives)",
+        "by_network": breakdown("network"),
+        "by_channel": breakdown("channel"),
         "top_posts": [public_row(r) for r in ranked[:TOP_POSTS]],
         "bottom_posts": [public_row(r) for r in ranked[::-1][:TOP_POSTS]],
     }
@@ -211,11 +252,12 @@ ENGAGEMENT_SERIES_FORMULA = ("new likes+comments+shares+saves per day (the parts
 
 
 def engagement_series(workspace: Workspace, when: Period,
-                      channels: Sequence[Channel] | None = None) -> list[tuple[date, int]]:
+                      channels: Sequence[Channel] | None = None,
+                      only: PostFilter | None = None) -> list[tuple[date, int]]:
     """Engagements gained per local day by the period's posts, from the readings: each part's
     increase since the reading before (from 0 at publishing), never negative."""
     zone = ZoneInfo(workspace.timezone or "UTC")
-    tracked = _tracked(workspace, when, channels).values_list("pk", flat=True)
+    tracked = _tracked(workspace, when, channels, only).values_list("pk", flat=True)
     snaps = MetricSnapshot.objects.filter(tracked_id__in=list(tracked)).order_by(
         "tracked_id", "taken_at", "pk").values_list(
         "tracked_id", "taken_at", *maths.ENGAGEMENT_PARTS)

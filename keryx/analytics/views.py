@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from keryx.analytics.maths import Heatmap
 from keryx.channels.models import Channel
 from keryx.core.models import Role
 from keryx.core.web import workspace_view
+from keryx.planner.models import Campaign, Label
 
 
 def _date(value: str | None) -> date | None:
@@ -23,11 +25,37 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _filters(request: HttpRequest) -> tuple[Any, list[Channel], list[Channel], str]:
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@dataclass
+class Filters:
+    period: services.Period
+    channels: list[Channel]
+    chosen: list[Channel]
+    campaigns: list[Campaign]
+    labels: list[Label]
+    only: services.PostFilter
+    error: str = ""
+
+    @property
+    def scope(self) -> list[Channel] | None:
+        return self.chosen or None
+
+
+def _filters(request: HttpRequest) -> Filters:
     workspace = request.membership.workspace
     every = list(Channel.objects.filter(workspace=workspace).order_by("name"))
     wanted = {v for v in request.GET.getlist("channel") if v}
     chosen = [c for c in every if str(c.pk) in wanted]
+    campaigns = list(Campaign.objects.filter(workspace=workspace).order_by("name"))
+    labels = list(Label.objects.filter(workspace=workspace).order_by("name"))
+    # Ids of other workspaces' campaigns and labels are dropped, not looked up.
+    campaign = _int(request.GET.get("campaign"))
+    campaign = campaign if campaign in {c.pk for c in campaigns} else None
+    label_ids = {_int(v) for v in request.GET.getlist("label")} & {lb.pk for lb in labels}
+    only = services.PostFilter(campaign, tuple(sorted(i for i in label_ids if i)))
     error = ""
     try:
         when = services.period(workspace, _date(request.GET.get("from")),
@@ -35,7 +63,7 @@ def _filters(request: HttpRequest) -> tuple[Any, list[Channel], list[Channel], s
     except ValueError:
         error = _("The period starts after it ends; showing the last 30 days.")
         when = services.period(workspace)
-    return when, every, chosen, error
+    return Filters(when, every, chosen, campaigns, labels, only, error)
 
 
 def _heatmap_rows(heat: Heatmap) -> list[dict[str, Any]]:
@@ -55,17 +83,20 @@ def _heatmap_rows(heat: Heatmap) -> list[dict[str, Any]]:
 @workspace_view(Role.VIEWER)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
-    when, every, chosen, error = _filters(request)
-    rows = services.post_rows(workspace, when, chosen or None)
-    summary = services.summary(workspace, when, chosen or None)
-    heat = services.heatmap(workspace, when, chosen or None, rows=rows)
-    followers = services.follower_series(workspace, when, chosen or None)
-    gained = services.engagement_series(workspace, when, chosen or None)
+    f = _filters(request)
+    rows = services.post_rows(workspace, f.period, f.scope, f.only)
+    summary = services.summary(workspace, f.period, f.scope, f.only, rows=rows)
+    heat = services.heatmap(workspace, f.period, f.scope, rows=rows)
+    followers = services.follower_series(workspace, f.period, f.scope)
+    gained = services.engagement_series(workspace, f.period, f.scope, f.only)
     return render(request, "analytics/page.html", {
-        "period": when,
-        "channels": every,
-        "chosen": {c.pk for c in chosen},
-        "error": error,
+        "period": f.period,
+        "channels": f.channels,
+        "chosen": {c.pk for c in f.chosen},
+        "campaigns": f.campaigns,
+        "labels": f.labels,
+        "only": f.only,
+        "error": f.error,
         "summary": summary,
         "follower_chart": charts.line_chart(followers, _("Followers per day")),
         "engagement_chart": charts.bar_chart(gained, _("Engagements gained per day")),
@@ -80,10 +111,10 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
 @workspace_view(Role.VIEWER)
 def analytics_csv(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
-    when, _every, chosen, _error = _filters(request)
-    rows = services.post_rows(workspace, when, chosen or None)
+    f = _filters(request)
+    rows = services.post_rows(workspace, f.period, f.scope, f.only)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"keryx-analytics-{when.first_day}-{when.last_day}.csv"
+    name = f"keryx-analytics-{f.period.first_day}-{f.period.last_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     services.write_csv(response, rows)
     return response
