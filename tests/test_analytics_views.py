@@ -31,6 +31,7 @@ def measured(channel: Channel, remote_id: str, at: datetime, followers: int | No
         published_at=at)
     tracked = TrackedPost.objects.create(target=target, workspace=channel.workspace,
                                          channel=channel, published_at=at,
+                                         remote_id=remote_id, remote_url=target.remote_url,
                                          followers_at_publish=followers)
     snap = MetricSnapshot.objects.create(tracked=tracked, taken_at=at + timedelta(hours=1),
                                          **counts)

@@ -43,7 +43,7 @@ class RateFormulas(Schema):
 
 
 class PostOut(Schema):
-    post_id: int
+    post_id: int | None = Field(description="null for a post published outside Keryx")
     channel: str
     network: str
     remote_id: str
@@ -67,6 +67,7 @@ class PostOut(Schema):
     engagement_rate_reason: dict[str, str]
     measured_at: datetime | None
     gone: bool
+    imported: bool
 
 
 class FormulaAverageOut(Schema):

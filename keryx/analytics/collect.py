@@ -92,7 +92,7 @@ def read_channel(provider: Any, channel: Channel, now: datetime) -> ChannelSnaps
 
 
 def read_post(provider: Any, tracked: TrackedPost, now: datetime) -> MetricSnapshot | PostGone:
-    result = provider.fetch_metrics(tracked.target.remote_id)
+    result = provider.fetch_metrics(tracked.remote_id)
     if isinstance(result, PostGone):
         TrackedPost.objects.filter(pk=tracked.pk, gone_at__isnull=True).update(
             gone_at=now, gone_reason=result.reason[:2000])
@@ -227,7 +227,7 @@ def collect_due(*, now: datetime | None = None) -> int:
     if not ids:
         return 0
     jobs = CollectionJob.objects.filter(pk__in=ids).select_related(
-        "channel", "tracked", "tracked__target")
+        "channel", "tracked")
     by_channel: dict[int, list[CollectionJob]] = defaultdict(list)
     channels: dict[int, Channel] = {}
     for job in jobs:
@@ -299,13 +299,13 @@ def collect_channel_now(channel: Channel, *, now: datetime | None = None) -> Cha
     tracked = TrackedPost.objects.filter(
         channel=channel, gone_at__isnull=True,
         published_at__gte=now - timedelta(days=COLLECT_NOW_DAYS),
-    ).select_related("target").order_by("published_at")
+    ).order_by("published_at")
     for post in tracked:
         try:
             result = read_post(provider, post, now)
         except ProviderError as exc:
             refusal = classify(exc)
-            report.errors.append(f"{post.target.remote_id}: {refusal.message}")
+            report.errors.append(f"{post.remote_id}: {refusal.message}")
             if isinstance(exc, (AuthExpired, RateLimited)):
                 if isinstance(exc, AuthExpired):
                     mark_needs_reconnect(channel, refusal.message)

@@ -15,9 +15,16 @@ from keryx.publishing.models import PostTarget
 
 
 class TrackedPost(models.Model):
-    """Analytics' record of one published delivery (a PostTarget that reached `published`)."""
+    """Analytics' record of one published post on one channel: a delivery Keryx made (target),
+    or a post the account published elsewhere, imported so the figures cover the account."""
 
-    target = models.OneToOneField(PostTarget, on_delete=models.CASCADE, related_name="tracking")
+    target = models.OneToOneField(PostTarget, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="tracking")
+    remote_id = models.CharField(max_length=500)
+    remote_url = models.URLField(max_length=1000, blank=True)
+    # Imported posts only (a Keryx delivery's text is its post's).
+    text = models.TextField(blank=True)
+    imported = models.BooleanField(default=False)
     # Denormalised from the target so period queries need no join.
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
@@ -37,6 +44,9 @@ class TrackedPost(models.Model):
         indexes = [
             models.Index(fields=["workspace", "published_at"], name="tracked_ws_time_idx"),
             models.Index(fields=["channel", "published_at"], name="tracked_channel_time_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "remote_id"], name="one_tracked_per_post"),
         ]
 
 

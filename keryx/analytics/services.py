@@ -116,13 +116,15 @@ def post_rows(workspace: Workspace, when: Period, channels: Sequence[Channel] | 
         }
         target = tracked.target
         rows.append({
-            "post_id": target.post_id,
+            # None for a post published outside Keryx (imported).
+            "post_id": target.post_id if target else None,
             "channel": tracked.channel.name,
             "network": tracked.channel.network,
-            "remote_id": target.remote_id,
-            "url": target.remote_url,
+            "remote_id": tracked.remote_id,
+            "url": tracked.remote_url,
             "published_at": tracked.published_at,
-            "text": target.post.text[:200],
+            "text": (target.post.text if target else tracked.text)[:200],
+            "imported": tracked.imported,
             "followers": tracked.followers_at_publish,
             "followers_measured_at": tracked.followers_measured_at,
             **counts,
@@ -295,7 +297,7 @@ CSV_COLUMNS = (
     "engagement_rate_by_followers", "engagement_rate_by_followers_formula",
     "engagement_rate_by_reach", "engagement_rate_by_reach_formula",
     "engagement_rate_by_impressions", "engagement_rate_by_impressions_formula",
-    "measured_at", "gone",
+    "measured_at", "gone", "imported",
 )
 
 

@@ -72,9 +72,19 @@ def ensure_tracked(targets: Iterable[PostTarget], *, now: datetime | None = None
         return 0
     TrackedPost.objects.bulk_create(
         [TrackedPost(target=t, workspace_id=t.workspace_id, channel_id=t.channel_id,
+                     remote_id=t.remote_id[:500], remote_url=t.remote_url,
                      published_at=t.published_at or now) for t in fresh],
         ignore_conflicts=True)
     made = list(TrackedPost.objects.filter(target__in=[t.pk for t in fresh], job__isnull=True))
+    schedule(made, now)
+    # The channel's reading at once: its followers now are the new posts' followers at
+    # publish time.
+    ensure_channel_jobs((t.channel_id for t in fresh), now)
+    return len(made)
+
+
+def schedule(made: list[TrackedPost], now: datetime) -> None:
+    """The reading schedule of newly tracked posts."""
     jobs = []
     for tracked in made:
         step = next_step(tracked.published_at, now)
@@ -82,10 +92,6 @@ def ensure_tracked(targets: Iterable[PostTarget], *, now: datetime | None = None
             kind=JobKind.POST, channel_id=tracked.channel_id, tracked=tracked,
             step=step[0] if step else len(POST_SCHEDULE), due_at=step[1] if step else None))
     CollectionJob.objects.bulk_create(jobs, ignore_conflicts=True)
-    # The channel's reading at once: its followers now are the new posts' followers at
-    # publish time.
-    ensure_channel_jobs((t.channel_id for t in fresh), now)
-    return len(made)
 
 
 def on_targets_published(sender: Any, target_ids: list[int], **kwargs: Any) -> None:
