@@ -63,7 +63,8 @@ def test_counts_from_mastodon_mock_reach_the_figures(people, mastodon, settings)
 
     [report] = keryx("metrics", "collect")
     assert report == {"channel": "Toot", "network": "mastodon", "status": "ok", "message": "",
-                      "followers": 2, "posts_collected": 1, "posts_gone": 0, "errors": []}
+                      "followers": 2, "posts_collected": 1, "posts_gone": 0,
+                      "posts_imported": 0, "errors": []}
 
     [row] = keryx("analytics", "posts")
     assert row["post_id"] == post.pk and row["channel"] == "Toot"

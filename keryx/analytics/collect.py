@@ -30,7 +30,14 @@ from keryx.analytics.models import (
     MetricSnapshot,
     TrackedPost,
 )
-from keryx.analytics.tracking import CHANNEL_EVERY, POST_SCHEDULE, ensure_tracked, next_step
+from keryx.analytics.tracking import (
+    CHANNEL_EVERY,
+    POST_SCHEDULE,
+    ensure_channel_jobs,
+    ensure_tracked,
+    next_step,
+    schedule,
+)
 from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.channels.providers import provider_for
@@ -54,6 +61,8 @@ RETRY_AFTER_REFUSAL = timedelta(days=1)
 RATE_LIMIT_DEFAULT = timedelta(minutes=15)
 # How far back `keryx metrics collect` reads posts (the issue's "90 days at most").
 COLLECT_NOW_DAYS = 90
+# How far back posts published outside Keryx are imported (the issue: 90 days at most).
+IMPORT_DAYS = 90
 # A channel reading counts as "followers at publish time" for posts up to this much older.
 PUBLISH_FOLLOWERS_WINDOW = timedelta(days=1)
 
@@ -104,6 +113,34 @@ def read_post(provider: Any, tracked: TrackedPost, now: datetime) -> MetricSnaps
     )
     TrackedPost.objects.filter(pk=tracked.pk).update(latest=snapshot)
     return snapshot
+
+
+def import_recent(provider: Any, channel: Channel, now: datetime) -> int:
+    """Track the account's own posts of the last IMPORT_DAYS that Keryx did not publish, so
+    the figures cover the account. Returns how many were added. Networks that cannot list an
+    account's posts are left as they are."""
+    if not hasattr(provider, "list_recent_posts"):
+        return 0
+    found = provider.list_recent_posts(now - timedelta(days=IMPORT_DAYS))
+    if not found:
+        return 0
+    ids = [p.remote_id[:500] for p in found]
+    known = set(TrackedPost.objects.filter(channel=channel, remote_id__in=ids)
+                .values_list("remote_id", flat=True))
+    # Keryx's own deliveries are tracked from their targets, never imported twice.
+    known |= set(PostTarget.objects.filter(channel=channel, remote_id__in=ids)
+                 .values_list("remote_id", flat=True))
+    fresh = [p for p in found if p.remote_id[:500] not in known]
+    TrackedPost.objects.bulk_create(
+        [TrackedPost(workspace_id=channel.workspace_id, channel=channel, imported=True,
+                     remote_id=p.remote_id[:500], remote_url=p.url[:1000], text=p.text,
+                     published_at=p.published_at) for p in fresh],
+        ignore_conflicts=True)
+    made = list(TrackedPost.objects.filter(channel=channel, imported=True,
+                                           remote_id__in=[p.remote_id[:500] for p in fresh],
+                                           job__isnull=True))
+    schedule(made, now)
+    return len(made)
 
 
 @dataclass(frozen=True)
@@ -198,7 +235,10 @@ def _run_channel_jobs(channel: Channel, jobs: list[CollectionJob], token: str,
         try:
             if job.kind == JobKind.CHANNEL:
                 read_channel(provider, channel, now)
-                _finish(job, token, now, JobStatus.OK, due_at=now + CHANNEL_EVERY)
+                imported = import_recent(provider, channel, now)
+                _finish(job, token, now, JobStatus.OK, due_at=now + CHANNEL_EVERY,
+                        message=f"{imported} posts published outside Keryx added"
+                        if imported else "")
             else:
                 assert job.tracked is not None
                 result = read_post(provider, job.tracked, now)
@@ -223,6 +263,10 @@ def _run_channel_jobs(channel: Channel, jobs: list[CollectionJob], token: str,
 def collect_due(*, now: datetime | None = None) -> int:
     """Take every reading whose time has come (claimed, see module doc). Returns readings."""
     now = now or timezone.now()
+    # A newly connected channel gets its daily job (and so its first reading and import).
+    ensure_channel_jobs(Channel.objects.exclude(
+        pk__in=CollectionJob.objects.filter(kind=JobKind.CHANNEL).values("channel_id")
+    ).values_list("pk", flat=True), now)
     token, ids = claim_due(now=now)
     if not ids:
         return 0
@@ -257,13 +301,14 @@ class ChannelReport:
     followers: int | None = None
     posts_collected: int = 0
     posts_gone: int = 0
+    posts_imported: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"channel": self.channel, "network": self.network, "status": str(self.status),
                 "message": self.message, "followers": self.followers,
                 "posts_collected": self.posts_collected, "posts_gone": self.posts_gone,
-                "errors": self.errors}
+                "posts_imported": self.posts_imported, "errors": self.errors}
 
 
 def _record_channel_status(channel: Channel, status: str, message: str, now: datetime) -> None:
@@ -285,6 +330,7 @@ def collect_channel_now(channel: Channel, *, now: datetime | None = None) -> Cha
         provider = _provider(channel)
         snapshot = read_channel(provider, channel, now)
         report.followers = snapshot.followers
+        report.posts_imported = import_recent(provider, channel, now)
     except (ProviderError, NoMetrics) as exc:
         refusal = classify(exc)
         if isinstance(exc, AuthExpired):

@@ -326,6 +326,16 @@ class ChannelMetrics:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RecentPost:
+    """A post the account published (through Keryx or not), as list_recent_posts finds it."""
+
+    remote_id: str
+    url: str
+    published_at: datetime
+    text: str = ""
+
+
 def as_post_metrics(metrics: Metrics | PostMetrics) -> PostMetrics:
     """The PostMetrics of what a provider returned. Providers not yet moved to PostMetrics
     return the older Metrics, whose `views` becomes `video_views` (TikTok and YouTube count
@@ -426,6 +436,11 @@ class MetricsProvider(Provider, Protocol):
     def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone: ...
 
     def fetch_channel_metrics(self) -> ChannelMetrics: ...
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """The account's own top-level posts published since `since`, newest first (replies
+        and reposts left out), as far back as the network's API allows."""
+        ...
 
 
 @dataclass

@@ -43,6 +43,7 @@ from keryx.networks.base import (
     ProviderContext,
     PublishRequest,
     PublishResult,
+    RecentPost,
 )
 from keryx.networks.http import HttpSeam, error_message, raise_for_status
 from keryx.networks.text import (
@@ -668,6 +669,11 @@ class BlueskyProvider:
 
     def fetch_channel_metrics(self) -> ChannelMetrics:
         return bluesky_metrics.fetch_channel_metrics(self._call, self.did)
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        did = self.did
+        return bluesky_metrics.list_recent_posts(
+            self._call, did, str(self.credentials.get("handle") or ""), since)
 
 
 def _signature_matches(mime_type: str, head: bytes) -> bool:

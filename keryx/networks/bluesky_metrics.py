@@ -13,6 +13,7 @@ asynchronous): the PDS's own record tells which.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from keryx.networks.base import (
     MissingPermission,
     PostGone,
     PostMetrics,
+    RecentPost,
     Transient,
 )
 from keryx.networks.http import error_message, raise_for_status
@@ -109,3 +111,46 @@ def fetch_channel_metrics(call: Call, did: str) -> ChannelMetrics:
     body = _check(call("GET", GET_PROFILE, params={"actor": did}, check_status=False),
                   GET_PROFILE)
     return channel_metrics_from_profile(body)
+
+
+LIST_RECORDS = "com.atproto.repo.listRecords"
+POST_COLLECTION = "app.bsky.feed.post"
+PAGE_SIZE = 100  # listRecords' maximum
+MAX_PAGES = 20
+
+
+def _created(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def list_recent_posts(call: Call, did: str, handle: str, since: datetime) -> list[RecentPost]:
+    """The account's posts since `since` from its own repository (the PDS, no AppView needed):
+    com.atproto.repo.listRecords, newest first; replies left out (a record with `reply`)."""
+    found: list[RecentPost] = []
+    params: dict[str, Any] = {"repo": did, "collection": POST_COLLECTION, "limit": PAGE_SIZE}
+    for _page in range(MAX_PAGES):
+        body = _check(call("GET", LIST_RECORDS, params=params, check_status=False),
+                      LIST_RECORDS)
+        records = body.get("records") or []
+        for record in records:
+            value = record.get("value") or {}
+            created = _created(value.get("createdAt"))
+            if created is None or value.get("reply"):
+                continue
+            if created < since:
+                return found
+            rkey = str(record.get("uri", "")).rsplit("/", 1)[-1]
+            found.append(RecentPost(str(record["uri"]),
+                                    f"https://bsky.app/profile/{handle or did}/post/{rkey}",
+                                    created, str(value.get("text") or "")))
+        cursor = body.get("cursor")
+        if not cursor or not records:
+            break
+        params["cursor"] = cursor
+    return found

@@ -43,6 +43,7 @@ from keryx.networks.base import (
     ProviderContext,
     PublishRequest,
     PublishResult,
+    RecentPost,
     Transient,
 )
 from keryx.networks.http import HttpSeam
@@ -643,3 +644,7 @@ class MastodonProvider:
 
     def fetch_channel_metrics(self) -> ChannelMetrics:
         return mastodon_metrics.fetch_channel_metrics(self._call)
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        return mastodon_metrics.list_recent_posts(self._call, self._account_id(), since,
+                                                  html_to_text)

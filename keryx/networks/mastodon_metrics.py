@@ -9,6 +9,7 @@ fetch_metrics / fetch_channel_metrics with the provider's authenticated call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,9 +19,11 @@ from keryx.networks.base import (
     MissingPermission,
     PostGone,
     PostMetrics,
+    RecentPost,
     Transient,
 )
 from keryx.networks.http import error_message, raise_for_status
+from keryx.networks.times import parse_iso_time
 
 # (method, path, **kwargs) -> response: the provider's authenticated request to its server.
 Call = Callable[..., httpx.Response]
@@ -98,3 +101,35 @@ def fetch_channel_metrics(call: Call) -> ChannelMetrics:
         raise _refused(response, ACCOUNT_SCOPE, "the account's counts")
     raise_for_status(response, sent_unsafe=False)
     return channel_metrics_from_account(_json(response))
+
+
+PAGE_SIZE = 40  # the API's maximum for an account's statuses
+MAX_PAGES = 25
+
+
+def list_recent_posts(call: Call, account_id: str, since: datetime,
+                      html_to_text: Callable[[str], str]) -> list[RecentPost]:
+    """The account's statuses since `since`, newest first, without replies and reblogs
+    (GET /api/v1/accounts/:id/statuses, paged with max_id)."""
+    found: list[RecentPost] = []
+    params: dict[str, Any] = {"limit": PAGE_SIZE, "exclude_replies": "true",
+                              "exclude_reblogs": "true"}
+    for _page in range(MAX_PAGES):
+        response = call("GET", f"/api/v1/accounts/{account_id}/statuses", params=params,
+                        check_status=False)
+        if response.status_code == 403:
+            raise _refused(response, STATUS_SCOPE, "the account's statuses")
+        raise_for_status(response, sent_unsafe=False)
+        page = response.json()
+        if not isinstance(page, list) or not page:
+            break
+        for status in page:
+            created = parse_iso_time(status.get("created_at"))
+            if created is None:
+                continue
+            if created < since:
+                return found
+            found.append(RecentPost(str(status["id"]), status.get("url") or status.get("uri")
+                                    or "", created, html_to_text(status.get("content") or "")))
+        params["max_id"] = str(page[-1]["id"])
+    return found
