@@ -22,9 +22,9 @@ NOW = timezone.now().replace(microsecond=0)
 
 
 def measured(channel: Channel, remote_id: str, at: datetime, followers: int | None,
-             **counts: int | None) -> TrackedPost:
-    post = Post.objects.create(workspace=channel.workspace, text=f"Ανάρτηση {remote_id}",
-                               scheduled_at=at)
+             text: str = "", **counts: int | None) -> TrackedPost:
+    post = Post.objects.create(workspace=channel.workspace,
+                               text=f"Ανάρτηση {remote_id} {text}".strip(), scheduled_at=at)
     target = PostTarget.objects.create(
         post=post, channel=channel, workspace=channel.workspace, state=TargetState.PUBLISHED,
         remote_id=remote_id, remote_url=f"https://masto.example/@acme/{remote_id}",
@@ -46,8 +46,10 @@ def data(people):
                                    taken_at=NOW - timedelta(days=6), followers=100)
     ChannelSnapshot.objects.create(channel=toot, workspace=people.acme,
                                    taken_at=NOW - timedelta(days=1), followers=120)
-    measured(toot, "1", NOW - timedelta(days=5), 100, likes=6, comments=2, shares=2)  # 10 %
-    measured(toot, "2", NOW - timedelta(days=2), 120, likes=3, comments=0, shares=3)  # 5 %
+    measured(toot, "1", NOW - timedelta(days=5), 100, likes=6, comments=2, shares=2,  # 10 %
+             text="Καλημέρα #Ελλάδα #news")
+    measured(toot, "2", NOW - timedelta(days=2), 120, likes=3, comments=0, shares=3,  # 5 %
+             text="Πάλι #ελλάδα")
     measured(toot, "3", NOW - timedelta(days=2), 0, likes=1, comments=0, shares=0)  # no rate
     # Another workspace's post never shows in Acme's figures.
     other = Channel.objects.create(workspace=people.globex, network="mastodon", name="Other")
@@ -114,6 +116,10 @@ def test_api_posts_and_summary_are_scoped_by_workspace(people, data):
     assert (summary["followers_start"], summary["followers_end"],
             summary["follower_growth"]) == (100, 120, 20)
     assert "from" in summary
+    tags = {h["hashtag"]: h for h in summary["hashtags"]}
+    assert tags["ελλάδα"]["posts"] == 2  # #Ελλάδα and #ελλάδα are one tag
+    assert tags["ελλάδα"]["engagement_rate_by_followers"]["value"] == 7.5
+    assert tags["news"]["posts"] == 1 and tags["news"]["engagements"] == 10
     empty = alice.get("/analytics/summary", **{"from": "2020-01-01",
                                                 "until": "2020-01-02"}).json()
     assert empty["posts"] == 0 and empty["empty"] is True

@@ -68,6 +68,7 @@ class PostOut(Schema):
     measured_at: datetime | None
     gone: bool
     imported: bool
+    hashtags: list[str]
 
 
 class FormulaAverageOut(Schema):
@@ -89,6 +90,13 @@ class AveragesOut(Schema):
     by_followers: AverageOut
     by_reach: AverageOut
     by_impressions: AverageOut
+
+
+class HashtagOut(Schema):
+    hashtag: str
+    posts: int
+    engagements: int
+    engagement_rate_by_followers: AverageOut
 
 
 class GroupOut(Schema):
@@ -121,6 +129,7 @@ class SummaryOut(Schema):
     engagements_formula: str
     by_network: list[GroupOut]
     by_channel: list[GroupOut]
+    hashtags: list[HashtagOut] = Field(description="the 20 most used, with their posts' rates")
     top_posts: list[PostOut]
     bottom_posts: list[PostOut]
 

@@ -22,10 +22,12 @@ from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
 from keryx.networks.base import POST_METRIC_FIELDS
+from keryx.networks.text import find_hashtags
 from keryx.planner.models import Campaign, Label
 
 DEFAULT_DAYS = 30
 TOP_POSTS = 5
+HASHTAGS_SHOWN = 20
 RATE_DIGITS = 4
 
 
@@ -115,6 +117,7 @@ def post_rows(workspace: Workspace, when: Period, channels: Sequence[Channel] | 
             "by_impressions": maths.engagement_rate(eng, counts["impressions"], "impressions"),
         }
         target = tracked.target
+        text = target.post.text if target else tracked.text
         rows.append({
             # None for a post published outside Keryx (imported).
             "post_id": target.post_id if target else None,
@@ -123,7 +126,9 @@ def post_rows(workspace: Workspace, when: Period, channels: Sequence[Channel] | 
             "remote_id": tracked.remote_id,
             "url": tracked.remote_url,
             "published_at": tracked.published_at,
-            "text": (target.post.text if target else tracked.text)[:200],
+            "text": text[:200],
+            # Case-folded, so #Ελλάδα and #ελλάδα are one tag.
+            "hashtags": sorted({span.value.casefold() for span in find_hashtags(text)}),
             "imported": tracked.imported,
             "followers": tracked.followers_at_publish,
             "followers_measured_at": tracked.followers_measured_at,
@@ -207,6 +212,16 @@ def summary(workspace: Workspace, when: Period, channels: Sequence[Channel] | No
                      maths.average_rate([r["_rates"]["by_followers"] for r in group]))}
                 for name, group in sorted(groups.items())]
 
+    by_tag: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        for tag in r["hashtags"]:
+            by_tag[tag].append(r)
+    hashtags = [{"hashtag": tag, "posts": len(group),
+                 "engagements": sum(r["engagements"] or 0 for r in group),
+                 "engagement_rate_by_followers": _average_json(
+                     maths.average_rate([r["_rates"]["by_followers"] for r in group]))}
+                for tag, group in sorted(by_tag.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
     return {
         "from": when.first_day,
         "until": when.last_day,
@@ -229,6 +244,7 @@ def summary(workspace: Workspace, when: Period, channels: Sequence[Channel] | No
                                "(the parts each network gives)",
         "by_network": breakdown("network"),
         "by_channel": breakdown("channel"),
+        "hashtags": hashtags[:HASHTAGS_SHOWN],
         "top_posts": [public_row(r) for r in ranked[:TOP_POSTS]],
         "bottom_posts": [public_row(r) for r in ranked[::-1][:TOP_POSTS]],
     }
