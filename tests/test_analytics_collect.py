@@ -251,3 +251,32 @@ def test_followers_at_publish_are_not_taken_from_a_reading_days_later(channel, s
     tracked = TrackedPost.objects.get(target=target)
     assert tracked.followers_at_publish is None
     assert ChannelSnapshot.objects.filter(channel=channel).count() == 1
+
+
+class PostsOnly:
+    """A network with post counts but no account counts (as X, Threads... today)."""
+
+    network: ClassVar[str] = "postsonly"
+    display_name: ClassVar[str] = "PostsOnly"
+    capabilities: ClassVar[Capabilities] = Scripted.capabilities
+
+    def __init__(self, context: ProviderContext) -> None:
+        self.context = context
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics:
+        return counts(2)
+
+
+def test_posts_are_read_even_where_the_network_gives_no_account_counts(people, scripted):
+    registry.register("postsonly", PostsOnly)
+    try:
+        channel = Channel.objects.create(workspace=people.acme, network="postsonly", name="P")
+        published(channel, "p", T0)
+        report = collect.collect_channel_now(channel, now=T0 + timedelta(hours=1))
+        assert report.posts_collected == 1 and report.followers is None
+        assert "no account counts" in report.message
+        collect.collect_due(now=T0 + timedelta(hours=2))
+        channel_job = CollectionJob.objects.get(kind=JobKind.CHANNEL, channel=channel)
+        assert channel_job.last_status == JobStatus.DONE and channel_job.due_at is None
+    finally:
+        registry.unregister("postsonly")

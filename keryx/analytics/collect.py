@@ -328,20 +328,26 @@ def collect_channel_now(channel: Channel, *, now: datetime | None = None) -> Cha
         return report
     try:
         provider = _provider(channel)
+    except (ProviderError, NoMetrics) as exc:
+        refusal = classify(exc)
+        report.status, report.message = refusal.status, refusal.message
+        _record_channel_status(channel, report.status, report.message, now)
+        return report
+    try:
         snapshot = read_channel(provider, channel, now)
         report.followers = snapshot.followers
         report.posts_imported = import_recent(provider, channel, now)
-    except (ProviderError, NoMetrics) as exc:
+    except NoMetrics as exc:
+        report.message = str(exc)  # no account counts; the posts' counts may still come
+    except ProviderError as exc:
         refusal = classify(exc)
         if isinstance(exc, AuthExpired):
             mark_needs_reconnect(channel, refusal.message)
+        report.status, report.message = refusal.status, refusal.message
         if not isinstance(exc, MissingPermission):
-            report.status, report.message = refusal.status, refusal.message
             _record_channel_status(channel, report.status, report.message, now)
             return report
         # No permission for the account's counts: the posts may still be readable.
-        report.status, report.message = refusal.status, refusal.message
-        provider = provider_for(channel)
     tracked = TrackedPost.objects.filter(
         channel=channel, gone_at__isnull=True,
         published_at__gte=now - timedelta(days=COLLECT_NOW_DAYS),
