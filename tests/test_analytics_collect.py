@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -280,3 +280,15 @@ def test_posts_are_read_even_where_the_network_gives_no_account_counts(people, s
         assert channel_job.last_status == JobStatus.DONE and channel_job.due_at is None
     finally:
         registry.unregister("postsonly")
+
+
+def test_suggested_slots_for_the_queues(channel, scripted):
+    for week in range(3):  # three Mondays at 11:00 Athens, 5 % each
+        at = T0 + timedelta(weeks=week)
+        published(channel, f"m{week}", at)
+        scripted.posts[f"m{week}"] = counts(5, 0, 0)
+        collect.collect_channel_now(channel, now=at + timedelta(minutes=1))
+    published(channel, "lucky", T0 + timedelta(days=1))  # one post: too thin to suggest
+    scripted.posts["lucky"] = counts(90, 0, 0)
+    collect.collect_channel_now(channel, now=T0 + timedelta(days=1, minutes=1))
+    assert services.suggested_slots(channel.workspace) == [(0, time(11))]

@@ -106,3 +106,15 @@ def test_best_times_heatmap_averages_rates_per_weekday_and_hour() -> None:
     mixed = maths.best_times([(datetime(2026, 12, 7, 9), rate(1.0)),
                               (datetime(2026, 12, 7, 9), maths.Rate(1.0, "other"))])
     assert mixed.cells == {} and "differently" in mixed.warning
+
+
+def test_suggestions_skip_thin_cells() -> None:
+    def rate(value: float) -> maths.Rate:
+        return maths.Rate(value, "f")
+
+    monday_9 = [(datetime(2026, 12, 7, 9), rate(v)) for v in (2.0, 3.0, 4.0)]  # avg 3, 3 posts
+    friday_18 = [(datetime(2026, 12, 11, 18), rate(v)) for v in (1.0, 1.0, 1.0)]
+    lucky = [(datetime(2026, 12, 8, 7), rate(50.0))]  # one post: thin, never suggested
+    cells = maths.suggestions(maths.best_times(monday_9 + friday_18 + lucky))
+    assert [(c.weekday, c.hour, c.average) for c in cells] == [(0, 9, 3.0), (4, 18, 1.0)]
+    assert maths.suggestions(maths.best_times(lucky)) == []

@@ -183,3 +183,10 @@ def best_times(items: Iterable[tuple[datetime, Rate]]) -> Heatmap:
         warning = f"only {total} posts: too few to tell good times from chance"
     formula = f"average per cell of {next(iter(formulas))}" if formulas else ""
     return Heatmap(cells, total, formula, warning)
+
+
+def suggestions(heat: Heatmap, count: int = 3) -> list[Cell]:
+    """The best cells to post in: highest average rate among those with enough posts behind
+    them (never a thin cell, so one lucky post does not become a schedule)."""
+    solid = [c for c in heat.cells.values() if not c.thin]
+    return sorted(solid, key=lambda c: (-c.average, -c.posts, c.weekday, c.hour))[:count]

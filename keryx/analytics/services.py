@@ -337,3 +337,17 @@ def write_csv(out: TextIO, rows: list[dict[str, Any]]) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(rows))
+
+
+SUGGESTION_DAYS = 90
+
+
+def suggested_slots(workspace: Workspace, channels: Sequence[Channel] | None = None,
+                    count: int = 3) -> list[tuple[int, time]]:
+    """(weekday Monday = 0, local time) of the best times to post, from the workspace's own
+    last 90 days: what a queue's posting schedule (keryx.queues, QueueSlot) takes. Empty while
+    no weekday-and-hour has enough posts behind it."""
+    today = timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
+    when = period(workspace, today - timedelta(days=SUGGESTION_DAYS - 1), today)
+    cells = maths.suggestions(heatmap(workspace, when, channels), count)
+    return [(c.weekday, time(c.hour)) for c in cells]

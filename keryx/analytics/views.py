@@ -9,8 +9,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from keryx.analytics import charts, services
+from keryx.analytics import charts, maths, services
 from keryx.analytics.maths import Heatmap
 from keryx.channels.models import Channel
 from keryx.core.models import Role
@@ -66,6 +67,11 @@ def _filters(request: HttpRequest) -> Filters:
     return Filters(when, every, chosen, campaigns, labels, only, error)
 
 
+WEEKDAYS = (gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
+            gettext_lazy("Thursday"), gettext_lazy("Friday"), gettext_lazy("Saturday"),
+            gettext_lazy("Sunday"))
+
+
 def _heatmap_rows(heat: Heatmap) -> list[dict[str, Any]]:
     names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     top = max((c.average for c in heat.cells.values()), default=0) or 1
@@ -103,6 +109,8 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "engagement_series_formula": services.ENGAGEMENT_SERIES_FORMULA,
         "heatmap": heat,
         "heatmap_rows": _heatmap_rows(heat),
+        "suggestions": [(WEEKDAYS[c.weekday], f"{c.hour:02d}:00", c)
+                        for c in maths.suggestions(heat)],
         "hours": range(24),
         "query": request.GET.urlencode(),
     })
