@@ -671,9 +671,8 @@ class BlueskyProvider:
         return bluesky_metrics.fetch_channel_metrics(self._call, self.did)
 
     def list_recent_posts(self, since: datetime) -> list[RecentPost]:
-        did = self.did
         return bluesky_metrics.list_recent_posts(
-            self._call, did, str(self.credentials.get("handle") or ""), since)
+            self._call, self.did, str(self.credentials.get("handle") or ""), since)
 
 
 def _signature_matches(mime_type: str, head: bytes) -> bool:
