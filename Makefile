@@ -29,6 +29,7 @@ test-deps: $(VENV)/.test-installed
 	@command -v chromium >/dev/null && command -v ffprobe >/dev/null && command -v msgfmt >/dev/null \
 	  || (apt-get update -qq && apt-get install -y -qq chromium ffmpeg gettext)
 	bash peers/bluesky/install.sh
+	bash peers/bluesky-appview/install.sh
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

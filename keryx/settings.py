@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "keryx.library",
     "keryx.links",
     "keryx.contacts",
+    "keryx.analytics",
 ]
 
 MIDDLEWARE = [

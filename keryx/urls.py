@@ -22,6 +22,7 @@ urlpatterns = [
     path("library/", include("keryx.library.urls")),
     path("", include("keryx.links.urls")),  # /l/<code> short links and /links/
     path("contacts/", include("keryx.contacts.urls")),
+    path("analytics/", include("keryx.analytics.urls")),
 ]
 
 if settings.DEBUG:

@@ -7,6 +7,7 @@ import pytest
 pytest_plugins = [
     "tests.fixtures.people",
     "tests.fixtures.bluesky",
+    "tests.fixtures.bluesky_appview",
     "tests.fixtures.mastodon",
     "tests.approvals_support",
 ]

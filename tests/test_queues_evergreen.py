@@ -91,7 +91,7 @@ def test_a_rule_that_can_no_longer_be_queued_stops_with_the_reason(people, chann
     assert "no posting schedule" in rule.last_error
 
 
-def test_the_periodic_loop_runs_evergreen_and_feeds(people, channel):
+def test_the_periodic_loop_runs_evergreen_feeds_and_metrics(people, channel):
     from django.utils import timezone
 
     from keryx.queues.periodic import run_once
@@ -100,6 +100,6 @@ def test_the_periodic_loop_runs_evergreen_and_feeds(people, channel):
     rule = services.make_evergreen(source, every=1, unit="days", max_count=1)
     rule.next_at = timezone.now()
     rule.save(update_fields=["next_at"])
-    assert run_once() == {"evergreen": 1, "feeds": 0}
+    assert run_once() == {"evergreen": 1, "feeds": 0, "metrics": 0}
     assert EvergreenCopy.objects.get().post.scheduled_at > timezone.now()
-    assert run_once() == {"evergreen": 0, "feeds": 0}
+    assert run_once() == {"evergreen": 0, "feeds": 0, "metrics": 0}

@@ -79,6 +79,18 @@ class OutcomeUnknown(ProviderError):
     code = "outcome_unknown"
 
 
+class MissingPermission(ProviderError):
+    """The network refused a read because the token lacks a permission (HTTP 403 on a metrics
+    or profile endpoint). `permission` names what to grant, in the network's own words
+    (a Mastodon scope such as "read:statuses")."""
+
+    code = "missing_permission"
+
+    def __init__(self, message: str, permission: str, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.permission = permission
+
+
 class CannotReconcile(ProviderError):
     """Raised by lookup() when the network offers no way to read back what was posted (Telegram
     bots cannot read a channel; a Discord webhook can only fetch a message by its id), so an
@@ -428,6 +440,73 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class PostMetrics:
+    """One reading of a published post's counts (what analytics stores as a snapshot).
+
+    None always means "this network does not give that figure" (or not to this token), never
+    zero: a figure computed from it must say the part is missing. `quotes` are kept apart from
+    `shares` (reposts/reblogs) where the network counts them separately."""
+
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    quotes: int | None = None
+    saves: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    clicks: int | None = None
+    video_views: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+POST_METRIC_FIELDS = ("likes", "comments", "shares", "quotes", "saves", "impressions", "reach",
+                      "clicks", "video_views")
+
+
+@dataclass(frozen=True)
+class PostGone:
+    """fetch_metrics' answer for a post that no longer exists on the network (deleted by its
+    author or removed by moderators). Not an error: the post's history is kept, and it is
+    no longer collected."""
+
+    remote_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelMetrics:
+    """One reading of the account's own counts. None = not given by the network."""
+
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """A post the account published (through Keryx or not), as list_recent_posts finds it."""
+
+    remote_id: str
+    url: str
+    published_at: datetime
+    text: str = ""
+
+
+def as_post_metrics(metrics: Metrics | PostMetrics) -> PostMetrics:
+    """The PostMetrics of what a provider returned. Providers not yet moved to PostMetrics
+    return the older Metrics, whose `views` becomes `video_views` (TikTok and YouTube count
+    video views there; Threads and Instagram count post views) and which has no quotes."""
+    if isinstance(metrics, PostMetrics):
+        return metrics
+    return PostMetrics(
+        likes=metrics.likes, comments=metrics.comments, shares=metrics.shares,
+        saves=metrics.saves, impressions=metrics.impressions, reach=metrics.reach,
+        clicks=metrics.clicks, video_views=metrics.views, raw=metrics.raw,
+    )
+
+
+@dataclass(frozen=True)
 class Comment:
     remote_id: str
     text: str
@@ -502,6 +581,23 @@ class CommunityProvider(Provider, Protocol):
     def reply(self, remote_id: str, text: str) -> PublishResult: ...
 
     def hide_comment(self, comment_id: str, hidden: bool = True) -> None: ...
+
+
+class MetricsProvider(Provider, Protocol):
+    """Declared by Capabilities.metrics: what analytics collects with.
+
+    fetch_metrics answers PostGone for a post deleted on the network and raises
+    MissingPermission (naming the permission) when the token may not read the figures; the
+    rest of the taxonomy (AuthExpired, RateLimited, Transient) as everywhere."""
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone: ...
+
+    def fetch_channel_metrics(self) -> ChannelMetrics: ...
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """The account's own top-level posts published since `since`, newest first (replies
+        and reposts left out), as far back as the network's API allows."""
+        ...
 
 
 @dataclass

@@ -64,6 +64,7 @@ from keryx.publishing.models import (
 )
 from keryx.publishing.requests import request_for
 from keryx.publishing.scheduler import Claim, engine_write
+from keryx.publishing.signals import targets_published
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +224,9 @@ def write_outcomes(outcomes: Sequence[Outcome]) -> dict[int, str]:
             )
         if outcome.tell_author:
             _tell_author(outcome.claim.target_id)
+    published = [o.claim.target_id for o in kept if o.to_state == TargetState.PUBLISHED]
+    if published:
+        targets_published.send_robust(sender=PostTarget, target_ids=published)
     return {o.claim.target_id: o.to_state for o in kept}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from keryx.networks import base
@@ -9,11 +10,16 @@ from keryx.networks.base import (
     AccountInfo,
     BadContent,
     Capabilities,
+    ChannelMetrics,
     MediaRules,
+    PostGone,
+    PostMetrics,
     Problem,
     PublishRequest,
     PublishResult,
+    RecentPost,
 )
+from keryx.networks.bluesky import metrics
 from keryx.networks.bluesky.keys import follow_up_key, follow_ups, new_tid
 from keryx.networks.bluesky.lexicon import (
     APP_URL,
@@ -65,6 +71,7 @@ class BlueskyProvider(BlueskyRecords):
         threads=True,
         first_comment=True,
         idempotent_publish=True,
+        metrics=True,
         connect="app_password",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", graphemes, MAX_GRAPHEMES),
@@ -195,3 +202,15 @@ class BlueskyProvider(BlueskyRecords):
     @classmethod
     def new_idempotency_key(cls) -> str:
         return new_tid()
+
+    # -- metrics (keryx.networks.bluesky.metrics) --------------------------------------------
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        return metrics.fetch_post_metrics(self._call, remote_id)
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        return metrics.fetch_channel_metrics(self._call, self.did)
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        return metrics.list_recent_posts(
+            self._call, self.did, str(self.credentials.get("handle") or ""), since)

@@ -4,6 +4,7 @@ statuses and OAuth steps of the package's other modules."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -11,12 +12,17 @@ from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     Capabilities,
+    ChannelMetrics,
     MediaRules,
+    PostGone,
+    PostMetrics,
     Problem,
     PublishRequest,
+    RecentPost,
     Transient,
 )
-from keryx.networks.mastodon.content import length_for, mastodon_length
+from keryx.networks.mastodon import metrics
+from keryx.networks.mastodon.content import html_to_text, length_for, mastodon_length
 from keryx.networks.mastodon.oauth import MastodonApp
 from keryx.networks.mastodon.server import (
     ALT_TEXT_MAX,
@@ -68,6 +74,7 @@ class MastodonProvider(MastodonApp, MastodonStatuses):
         threads=True,
         first_comment=True,
         idempotent_publish=True,
+        metrics=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", mastodon_length, DEFAULT_MAX_CHARACTERS,
@@ -167,3 +174,14 @@ class MastodonProvider(MastodonApp, MastodonStatuses):
     def instance_settings(self) -> dict[str, Any]:
         """The server's limits from /api/v2/instance (v1 on servers older than 4.0)."""
         return instance_settings(self.http, self.instance)
+
+    # -- metrics (keryx.networks.mastodon.metrics) -------------------------------------------
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        return metrics.fetch_post_metrics(self._call, remote_id)
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        return metrics.fetch_channel_metrics(self._call)
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        return metrics.list_recent_posts(self._call, self._account_id(), since, html_to_text)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "keryx.analytics"
+    label = "analytics"
+
+    def ready(self) -> None:
+        # Publishing sits below analytics and tells it about new posts by a signal.
+        from keryx.analytics.tracking import on_targets_published
+        from keryx.publishing.signals import targets_published
+
+        targets_published.connect(on_targets_published, dispatch_uid="analytics-track")

@@ -1,0 +1,55 @@
+"""`keryx report --from DATE --until DATE [--channel NAME[,NAME...]] --format csv --output FILE`.
+
+CSV: one row per post per channel with every metric and each figure's formula (the same file
+as the analytics page's export). PDF is not built yet and says so.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from keryx.analytics import services
+from keryx.core.cliutil import add_common_arguments, one_line, one_membership, resolve_actor
+from keryx.publishing.inputs import InputError, resolve_channels
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(_("Not a date (YYYY-MM-DD): %(value)s") % {"value": value}) from exc
+
+
+class Command(BaseCommand):
+    help = _("Write an analytics report for a period to a file.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="first", required=True, metavar="DATE")
+        parser.add_argument("--until", dest="last", required=True, metavar="DATE")
+        parser.add_argument("--channel", help=_("only these channels (names or ids, "
+                                                "comma-separated)"))
+        parser.add_argument("--format", choices=["pdf", "csv"], required=True)
+        parser.add_argument("--output", required=True, metavar="FILE")
+        add_common_arguments(parser, json_output=False)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["format"] == "pdf":
+            raise CommandError(_("PDF reports are not built yet; use --format csv."))
+        user = resolve_actor(options["user"])
+        workspace = one_membership(user, options["workspace"]).workspace
+        try:
+            channels = (resolve_channels(workspace, options["channel"].split(","))
+                        if options.get("channel") else None)
+            when = services.period(workspace, _date(options["first"]), _date(options["last"]))
+        except (InputError, ValueError) as exc:
+            raise CommandError(one_line(exc)) from exc
+        rows = services.post_rows(workspace, when, channels)
+        with Path(options["output"]).open("w", encoding="utf-8", newline="") as out:
+            services.write_csv(out, rows)
+        self.stdout.write(_("%(count)d posts written to %(file)s") % {
+            "count": len(rows), "file": options["output"]})

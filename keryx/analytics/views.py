@@ -1,0 +1,128 @@
+"""The analytics page and its CSV export. Thin: filters in, keryx.analytics.services out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from keryx.analytics import charts, maths, services
+from keryx.analytics.maths import Heatmap
+from keryx.channels.models import Channel
+from keryx.core.models import Role
+from keryx.core.web import workspace_view
+from keryx.planner.models import Campaign, Label
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@dataclass
+class Filters:
+    period: services.Period
+    channels: list[Channel]
+    chosen: list[Channel]
+    campaigns: list[Campaign]
+    labels: list[Label]
+    only: services.PostFilter
+    error: str = ""
+
+    @property
+    def scope(self) -> list[Channel] | None:
+        return self.chosen or None
+
+
+def _filters(request: HttpRequest) -> Filters:
+    workspace = request.membership.workspace
+    every = list(Channel.objects.filter(workspace=workspace).order_by("name"))
+    wanted = {v for v in request.GET.getlist("channel") if v}
+    chosen = [c for c in every if str(c.pk) in wanted]
+    campaigns = list(Campaign.objects.filter(workspace=workspace).order_by("name"))
+    labels = list(Label.objects.filter(workspace=workspace).order_by("name"))
+    # Ids of other workspaces' campaigns and labels are dropped, not looked up.
+    campaign = _int(request.GET.get("campaign"))
+    campaign = campaign if campaign in {c.pk for c in campaigns} else None
+    label_ids = {_int(v) for v in request.GET.getlist("label")} & {lb.pk for lb in labels}
+    only = services.PostFilter(campaign, tuple(sorted(i for i in label_ids if i)))
+    error = ""
+    try:
+        when = services.period(workspace, _date(request.GET.get("from")),
+                               _date(request.GET.get("until")))
+    except ValueError:
+        error = _("The period starts after it ends; showing the last 30 days.")
+        when = services.period(workspace)
+    return Filters(when, every, chosen, campaigns, labels, only, error)
+
+
+WEEKDAYS = (gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
+            gettext_lazy("Thursday"), gettext_lazy("Friday"), gettext_lazy("Saturday"),
+            gettext_lazy("Sunday"))
+
+
+def _heatmap_rows(heat: Heatmap) -> list[dict[str, Any]]:
+    names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    top = max((c.average for c in heat.cells.values()), default=0) or 1
+    rows = []
+    for weekday, name in enumerate(names):
+        cells = []
+        for hour in range(24):
+            cell = heat.cells.get((weekday, hour))
+            cells.append({"hour": hour, "cell": cell,
+                          "alpha": round(0.12 + 0.88 * cell.average / top, 2) if cell else 0})
+        rows.append({"name": name, "cells": cells})
+    return rows
+
+
+@workspace_view(Role.VIEWER)
+def analytics_page(request: HttpRequest) -> HttpResponse:
+    workspace = request.membership.workspace
+    f = _filters(request)
+    rows = services.post_rows(workspace, f.period, f.scope, f.only)
+    summary = services.summary(workspace, f.period, f.scope, f.only, rows=rows)
+    heat = services.heatmap(workspace, f.period, f.scope, rows=rows)
+    followers = services.follower_series(workspace, f.period, f.scope)
+    gained = services.engagement_series(workspace, f.period, f.scope, f.only)
+    return render(request, "analytics/page.html", {
+        "period": f.period,
+        "channels": f.channels,
+        "chosen": {c.pk for c in f.chosen},
+        "campaigns": f.campaigns,
+        "labels": f.labels,
+        "only": f.only,
+        "error": f.error,
+        "summary": summary,
+        "follower_chart": charts.line_chart(followers, _("Followers per day")),
+        "engagement_chart": charts.bar_chart(gained, _("Engagements gained per day")),
+        "engagement_series_formula": services.ENGAGEMENT_SERIES_FORMULA,
+        "heatmap": heat,
+        "heatmap_rows": _heatmap_rows(heat),
+        "suggestions": [(WEEKDAYS[c.weekday], f"{c.hour:02d}:00", c)
+                        for c in maths.suggestions(heat)],
+        "hours": range(24),
+        "query": request.GET.urlencode(),
+    })
+
+
+@workspace_view(Role.VIEWER)
+def analytics_csv(request: HttpRequest) -> HttpResponse:
+    workspace = request.membership.workspace
+    f = _filters(request)
+    rows = services.post_rows(workspace, f.period, f.scope, f.only)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"keryx-analytics-{f.period.first_day}-{f.period.last_day}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    services.write_csv(response, rows)
+    return response
