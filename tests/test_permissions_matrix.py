@@ -315,6 +315,14 @@ FRONT_ENDS: dict[Action, Checks] = {
         None, [ui_get("workspace_settings"), ui_get("approvals:settings"),
                ui_get("planner:feed_settings")], None, None),
     Action.VIEW_AUDIT_LOG: Checks(None, [ui_get("approvals:audit")], None, None),
+    Action.VIEW_ANALYTICS: Checks(
+        None, [ui_get("analytics:page"), ui_get("analytics:csv")],
+        lambda w, u, _o: api_allowed(Caller(u).get(
+            f"/analytics/summary?workspace={w.workspace.pk}")),
+        lambda w, u, _o: cli_allowed(u, "analytics", "summary", "--json"),
+    ),
+    Action.COLLECT_METRICS: Checks(
+        None, None, None, lambda w, u, _o: cli_allowed(u, "metrics", "collect", "--json")),
 }
 
 

@@ -14,8 +14,10 @@ from ninja import Field, Query, Router, Schema
 
 from keryx.analytics import services
 from keryx.api_errors import ApiError
-from keryx.core.access import membership_for, memberships_of, require_role
-from keryx.core.models import Membership, Role, Workspace
+from keryx.core import permissions
+from keryx.core.access import membership_for, memberships_of
+from keryx.core.models import Membership, Workspace
+from keryx.core.permissions import Action
 from keryx.publishing.inputs import InputError, resolve_channels
 
 router = Router(tags=["analytics"])
@@ -154,7 +156,7 @@ def _scope(request: HttpRequest, query: PeriodQuery
            ) -> tuple[Workspace, Any, Any, services.PostFilter]:
     membership = _membership(request, query.workspace)
     try:
-        require_role(membership, Role.VIEWER)
+        permissions.require(membership, Action.VIEW_ANALYTICS)
     except PermissionDenied as exc:
         raise ApiError(403, "forbidden", str(exc)) from exc
     workspace = membership.workspace

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from keryx.analytics import charts, maths, services
 from keryx.analytics.maths import Heatmap
 from keryx.channels.models import Channel
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 from keryx.core.web import workspace_view
 from keryx.planner.models import Campaign, Label
 
@@ -86,7 +86,7 @@ def _heatmap_rows(heat: Heatmap) -> list[dict[str, Any]]:
     return rows
 
 
-@workspace_view(Role.VIEWER)
+@workspace_view(Action.VIEW_ANALYTICS)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     f = _filters(request)
@@ -116,7 +116,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     })
 
 
-@workspace_view(Role.VIEWER)
+@workspace_view(Action.VIEW_ANALYTICS)
 def analytics_csv(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     f = _filters(request)

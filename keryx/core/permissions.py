@@ -45,6 +45,8 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT_LOG = "view_audit_log"
+    VIEW_ANALYTICS = "view_analytics"
+    COLLECT_METRICS = "collect_metrics"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_MEMBERS: Rule(Role.ADMIN, gettext_lazy("Managing members")),
     Action.MANAGE_SETTINGS: Rule(Role.ADMIN, gettext_lazy("Changing the workspace's settings")),
     Action.VIEW_AUDIT_LOG: Rule(Role.ADMIN, gettext_lazy("Reading the audit log")),
+    # Client approvers see only the posts sent to them, so not the workspace's figures.
+    Action.VIEW_ANALYTICS: Rule(Role.VIEWER, gettext_lazy("Reading analytics and reports")),
+    Action.COLLECT_METRICS: Rule(Role.EDITOR, gettext_lazy("Collecting metrics now")),
 }
 
 

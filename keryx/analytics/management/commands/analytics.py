@@ -18,9 +18,11 @@ from keryx.core.cliutil import (
     add_common_arguments,
     one_line,
     one_membership,
+    require,
     resolve_actor,
     to_json,
 )
+from keryx.core.permissions import Action
 from keryx.publishing.inputs import InputError, resolve_channels
 
 
@@ -47,7 +49,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = resolve_actor(options["user"])
-        workspace = one_membership(user, options["workspace"]).workspace
+        membership = one_membership(user, options["workspace"])
+        require(membership, Action.VIEW_ANALYTICS)
+        workspace = membership.workspace
         try:
             channels = (resolve_channels(workspace, options["channel"].split(","))
                         if options.get("channel") else None)

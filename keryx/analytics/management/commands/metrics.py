@@ -15,15 +15,15 @@ from django.utils.translation import gettext as _
 
 from keryx.analytics.collect import collect_now
 from keryx.channels.models import Channel
-from keryx.core.access import require_role
 from keryx.core.cliutil import (
     add_common_arguments,
     one_line,
     one_membership,
+    require,
     resolve_actor,
     to_json,
 )
-from keryx.core.models import Role
+from keryx.core.permissions import Action
 from keryx.publishing.inputs import InputError, resolve_channels
 
 
@@ -40,8 +40,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user = resolve_actor(options["user"])
         membership = one_membership(user, options["workspace"])
+        require(membership, Action.COLLECT_METRICS)
         try:
-            require_role(membership, Role.EDITOR)
             workspace = membership.workspace
             if options.get("channel"):
                 channels = resolve_channels(workspace, options["channel"].split(","))

@@ -14,7 +14,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from keryx.analytics import services
-from keryx.core.cliutil import add_common_arguments, one_line, one_membership, resolve_actor
+from keryx.core.cliutil import (
+    add_common_arguments,
+    one_line,
+    one_membership,
+    require,
+    resolve_actor,
+)
+from keryx.core.permissions import Action
 from keryx.publishing.inputs import InputError, resolve_channels
 
 
@@ -41,7 +48,9 @@ class Command(BaseCommand):
         if options["format"] == "pdf":
             raise CommandError(_("PDF reports are not built yet; use --format csv."))
         user = resolve_actor(options["user"])
-        workspace = one_membership(user, options["workspace"]).workspace
+        membership = one_membership(user, options["workspace"])
+        require(membership, Action.VIEW_ANALYTICS)
+        workspace = membership.workspace
         try:
             channels = (resolve_channels(workspace, options["channel"].split(","))
                         if options.get("channel") else None)
