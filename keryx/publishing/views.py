@@ -367,6 +367,9 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _success_message(post, draft))
                 return redirect("posts:detail", pk=post.pk)
     chosen = {str(v) for v in (form["channels"].value() or [])}
+    if request.method != "POST" and len(channels) == 1:
+        # With one channel there is nothing to choose: it is where the post goes.
+        chosen = {str(channels[0].pk)}
     rows = []
     for channel in channels:
         rows.append(
