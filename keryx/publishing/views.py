@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from keryx.approvals.services import visible_media, visible_posts
@@ -94,7 +94,7 @@ TABS = {
         Q(targets__state__in=[TargetState.SCHEDULED, TargetState.PUBLISHING,
                               TargetState.PENDING_APPROVAL]),
     ),
-    "published": (gettext_lazy("Published"), Q(targets__state=TargetState.PUBLISHED)),
+    "published": (pgettext_lazy("posts tab", "Published"), Q(targets__state=TargetState.PUBLISHED)),
     "failed": (
         gettext_lazy("Needs attention"),
         Q(targets__state__in=[TargetState.FAILED, TargetState.UNKNOWN]),
