@@ -119,3 +119,20 @@ def test_week_opens_at_the_working_day(live_server, people, wide_page):
         "window.scrollY; })()"
     )
     assert scrolled > 0
+
+
+def test_greek_navigation_is_one_row(live_server, people, wide_page):
+    page = wide_page
+    base = live_server.url
+    sign_in(page, base, "alice@example.com")
+    page.locator("summary", has_text="alice@example.com").click()
+    page.get_by_role("button", name="Ελληνικά").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "el"
+    screenshot(page, "layout-dashboard-el")
+    tops = page.evaluate(
+        "[...document.querySelectorAll('.topbar > *, .mainnav > *')]"
+        ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().top)"
+    )
+    assert max(tops) - min(tops) < 20
+    assert page_width(page) <= 1400

@@ -30,8 +30,9 @@ def network_badge(network: str) -> str:
     network = str(network)
     letters = BADGE_LETTERS.get(network, network[:1].upper() or "?")
     return format_html(
-        '<span class="net-badge net-{}" title="{}" aria-hidden="true">{}</span>',
-        network, display_name(network), letters,
+        # The letters come from CSS (attr), so they never join the channel's name in the text.
+        '<span class="net-badge net-{}" data-letters="{}" title="{}" aria-hidden="true"></span>',
+        network, letters, display_name(network),
     )
 
 
