@@ -136,3 +136,23 @@ def test_greek_navigation_is_one_row(live_server, people, wide_page):
     )
     assert max(tops) - min(tops) < 20
     assert page_width(page) <= 1400
+
+
+def test_api_docs_render_without_the_internet(live_server, wide_page):
+    page = wide_page
+    base = live_server.url
+    outside = []
+
+    def only_keryx(route):
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_keryx)
+    page.goto(f"{base}/api/v1/docs")
+    page.locator(".swagger-ui .info .title").wait_for()
+    screenshot(page, "layout-api-docs")
+    assert "Keryx API" in page.locator(".swagger-ui .info .title").inner_text()
+    assert outside == []
