@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja as an app: the API docs then load Swagger UI from our own static files
+    # (ninja/static), not from a public CDN an offline install cannot reach.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "keryx.core",

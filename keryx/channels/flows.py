@@ -133,6 +133,7 @@ def connect_option(network: str) -> dict[str, Any]:
     cls = get_provider_class(network)
     spec = getattr(cls, "oauth", None)
     config = network_config(network)
+    fields = connect_fields(network) if network not in OWN_FLOWS else ()
     return {
         "network": network,
         "display_name": cls.display_name,
@@ -140,7 +141,9 @@ def connect_option(network: str) -> dict[str, Any]:
         "oauth": spec is not None and network not in OWN_FLOWS,
         "oauth_configured": bool(config.get("client_id") and config.get("client_secret")),
         "connect": cls.capabilities.connect,
-        "fields": connect_fields(network) if network not in OWN_FLOWS else (),
+        "fields": fields,
+        # What the page lists as needed (joined there, so no stray separator).
+        "required_labels": [str(f.label) for f in fields if f.required],
         "docs": docs_hint(network),
         "env_prefix": f"KERYX_{network.upper()}",
         "redirect_uri": oauth_redirect_uri(network),

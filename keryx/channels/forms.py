@@ -73,3 +73,7 @@ class ConnectFieldsForm(forms.Form):
 
     def values(self) -> dict[str, str]:
         return {n: self.cleaned_data.get(n) or "" for n in self.connect_field_names}
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=_("Channel name"), max_length=120)

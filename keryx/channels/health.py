@@ -56,3 +56,28 @@ def delete_channel(channel: Channel, user: Any) -> None:
         audit.record(channel.workspace, "channel.deleted", actor=user, obj=channel,
                      summary=f"{channel.name} ({channel.network})")
         channel.delete()
+
+
+def rename_channel(channel: Channel, user: Any, name: str) -> Channel:
+    """Give a channel the name people see in Keryx (the network's account is untouched).
+
+    Names are unique in a workspace, so two channels stay tellable apart."""
+    require(channel.workspace, user, Action.CONNECT_CHANNEL)
+    name = name.strip()
+    if not name:
+        raise ChannelError(_("Give the channel a name."), code="channel_name_empty")
+    taken = Channel.objects.filter(workspace=channel.workspace, name=name).exclude(pk=channel.pk)
+    if taken.exists():
+        raise ChannelError(
+            _("Another channel in this workspace is already called %(name)s.") % {"name": name},
+            code="channel_name_taken",
+        )
+    old = channel.name
+    if old == name:
+        return channel
+    with transaction.atomic():
+        channel.name = name
+        channel.save(update_fields=["name", "updated_at"])
+        audit.record(channel.workspace, "channel.renamed", actor=user, obj=channel,
+                     summary=f"{old} → {name}", old=old, new=name)
+    return channel

@@ -13,5 +13,6 @@ urlpatterns = [
     path("oauth/mastodon/callback/", views.mastodon_callback, name="mastodon_callback"),
     path("oauth/<str:network>/callback/", views.oauth_callback, name="oauth_callback"),
     path("<int:channel_id>/reconnect/", views.reconnect, name="reconnect"),
+    path("<int:channel_id>/rename/", views.rename, name="rename"),
     path("<int:channel_id>/delete/", views.delete, name="delete"),
 ]

@@ -1,5 +1,5 @@
 """Channel pages: list, connect (any network: OAuth or a credential form; Bluesky and Mastodon
-with their own forms), OAuth callbacks, reconnect, delete.
+with their own forms), OAuth callbacks, reconnect, rename, delete.
 
 Thin: every decision is in the channel modules (access, connect, oauth, health, ...)."""
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from keryx.channels import access, connect, errors, flows, health, mastodon_oauth, oauth, tokens
-from keryx.channels.forms import BlueskyForm, ConnectFieldsForm, MastodonForm
+from keryx.channels.forms import BlueskyForm, ConnectFieldsForm, MastodonForm, RenameForm
 from keryx.channels.models import ChannelStatus
 from keryx.core.permissions import Action, can
 from keryx.core.web import workspace_view
@@ -208,6 +208,24 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
     return redirect(
         reverse("channels:connect_network", args=[channel.network]) + "?" + urlencode(query)
     )
+
+
+@workspace_view()
+def rename(request: HttpRequest, channel_id: int) -> HttpResponse:
+    channel = access.get_channel(request.user, channel_id)
+    access.require(channel.workspace, request.user, Action.CONNECT_CHANNEL)
+    form = RenameForm(request.POST or None, initial={"name": channel.name})
+    if request.method == "POST" and form.is_valid():
+        old = channel.name
+        try:
+            health.rename_channel(channel, request.user, form.cleaned_data["name"])
+        except errors.ChannelError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, _("Renamed %(old)s to %(new)s.") % {
+                "old": old, "new": channel.name})
+            return redirect("channels:list")
+    return render(request, "channels/rename.html", {"channel": channel, "form": form})
 
 
 @workspace_view()

@@ -22,6 +22,7 @@ ACTIONS: dict[str, Any] = {
     "post.rescheduled": _("Post rescheduled"),
     "media.alt_text_changed": _("Alt text changed"),
     "channel.connected": _("Channel connected"),
+    "channel.renamed": _("Channel renamed"),
     "channel.deleted": _("Channel deleted"),
     "member.invited": _("Member invited"),
     "member.joined": _("Member joined"),

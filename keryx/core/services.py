@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
-from keryx.core.models import Membership, Role, Workspace
+from keryx.core.models import Membership, Role, UserProfile, Workspace
 
 
 def unique_slug(name: str) -> str:
@@ -28,7 +31,15 @@ def create_workspace(owner: object, name: str, timezone: str = "UTC") -> Workspa
     return workspace
 
 
-def ensure_first_admin(email: str, password: str | None) -> tuple[object, str | None]:
+def first_workspace_name(language: str) -> str:
+    """"My workspace" in the language of the person it is made for."""
+    with translation.override(language):
+        return gettext("My workspace")
+
+
+def ensure_first_admin(
+    email: str, password: str | None, language: str | None = None
+) -> tuple[object, str | None]:
     """Create the first admin and workspace if there is no user yet.
 
     Returns (user, password_to_print); the password is None when nothing was created.
@@ -42,7 +53,13 @@ def ensure_first_admin(email: str, password: str | None) -> tuple[object, str | 
         user = user_model.objects.create_superuser(
             username=email, email=email, password=password
         )
-        create_workspace(user, "My workspace")
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
+        if language in dict(settings.LANGUAGES):
+            # The admin's UI language from the start, and the workspace named in it.
+            UserProfile.objects.update_or_create(user=user, defaults={"language": language})
+        else:
+            language = settings.LANGUAGE_CODE
+        create_workspace(user, first_workspace_name(language))
     return user, password
 
 

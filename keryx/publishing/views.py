@@ -15,7 +15,7 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from keryx.approvals.services import visible_media, visible_posts
@@ -94,7 +94,7 @@ TABS = {
         Q(targets__state__in=[TargetState.SCHEDULED, TargetState.PUBLISHING,
                               TargetState.PENDING_APPROVAL]),
     ),
-    "published": (gettext_lazy("Published"), Q(targets__state=TargetState.PUBLISHED)),
+    "published": (pgettext_lazy("posts tab", "Published"), Q(targets__state=TargetState.PUBLISHED)),
     "failed": (
         gettext_lazy("Needs attention"),
         Q(targets__state__in=[TargetState.FAILED, TargetState.UNKNOWN]),
@@ -366,6 +366,9 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _success_message(post, draft))
                 return redirect("posts:detail", pk=post.pk)
     chosen = {str(v) for v in (form["channels"].value() or [])}
+    if request.method != "POST" and len(channels) == 1:
+        # With one channel there is nothing to choose: it is where the post goes.
+        chosen = {str(channels[0].pk)}
     rows = []
     for channel in channels:
         rows.append(

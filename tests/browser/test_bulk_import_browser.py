@@ -37,6 +37,7 @@ def test_import_csv_with_one_bad_row(live_server, people, page, task_worker):
         f'Masto;"Two lines:\nsecond line";{year}-05-04 11:00\n'
     )
     sign_in(page, base, "alice@example.com")
+    page.locator(".nav-more summary").click()  # Import sits in the navigation's "More" menu
     page.get_by_role("link", name="Import", exact=True).click()
     page.wait_for_url(f"{base}/import/")
     page.get_by_label("CSV file").set_input_files(

@@ -89,6 +89,7 @@ def test_greek_interface(live_server, people, page):
     page.get_by_role("link", name="Νέα ανάρτηση").first.click()
     assert page.get_by_role("button", name="Αποθήκευση ως πρόχειρο").is_visible()
     screenshot(page, "composer_el")
+    page.locator(".nav-more summary").click()  # Members sits in the navigation's "More" menu
     page.get_by_role("link", name="Μέλη").click()
     assert page.get_by_role("button", name="Δημιουργία πρόσκλησης").is_visible()
     screenshot(page, "members_el")

@@ -14,10 +14,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--admin-email", default="admin@example.com")
         parser.add_argument("--admin-password", default=None)
+        parser.add_argument(
+            "--language", default=None,
+            help="The admin's UI language (en, el); the first workspace is named in it.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        user, password = ensure_first_admin(options["admin_email"], options["admin_password"])
+        user, password = ensure_first_admin(
+            options["admin_email"], options["admin_password"], language=options["language"]
+        )
         if password:
             self.stdout.write(
                 f"Created the first admin. Sign in at the web UI with\n"

@@ -10,6 +10,16 @@
   var dragged = null;
   var origin = null;
 
+  // The week opens at the working day (08:00), or an hour before now when today is shown.
+  var scroller = grid.closest(".cal-scroll");
+  if (scroller && grid.classList.contains("cal-week")) {
+    var now = new Date().getHours();
+    var hour = grid.querySelector("thead th.today") && now > 9 ? now - 1 : 8;
+    var row = grid.tBodies[0] && grid.tBodies[0].rows[hour];
+    var head = grid.tHead ? grid.tHead.offsetHeight : 0;
+    if (row) scroller.scrollTop = row.offsetTop - head;
+  }
+
   function say(text, isError) {
     status.textContent = text;
     status.className = "cal-status " + (isError ? "error" : "ok");
