@@ -16,6 +16,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.mastodon.content import mastodon_length
+from keryx.networks.mastodon.inbox import MastodonInbox
 from keryx.networks.mastodon.oauth import MastodonApp
 from keryx.networks.mastodon.server import (
     ALT_TEXT_MAX,
@@ -29,10 +30,9 @@ from keryx.networks.mastodon.server import (
     json_body,
     server_limits,
 )
-from keryx.networks.mastodon.statuses import MastodonStatuses
 
 
-class MastodonProvider(MastodonApp, MastodonStatuses):
+class MastodonProvider(MastodonApp, MastodonInbox):
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -54,6 +54,7 @@ class MastodonProvider(MastodonApp, MastodonStatuses):
         threads=True,
         first_comment=True,
         idempotent_publish=True,
+        inbox=True,  # no hiding or deleting another person's status on Mastodon
         connect="oauth2",
     )
 
