@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "keryx.library",
     "keryx.links",
     "keryx.contacts",
+    "keryx.inbox",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,9 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT_LOG = "view_audit_log"
+    VIEW_INBOX = "view_inbox"
+    ANSWER_INBOX = "answer_inbox"
+    MODERATE_INBOX = "moderate_inbox"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,11 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_MEMBERS: Rule(Role.ADMIN, gettext_lazy("Managing members")),
     Action.MANAGE_SETTINGS: Rule(Role.ADMIN, gettext_lazy("Changing the workspace's settings")),
     Action.VIEW_AUDIT_LOG: Rule(Role.ADMIN, gettext_lazy("Reading the audit log")),
+    Action.VIEW_INBOX: Rule(Role.VIEWER, gettext_lazy("Reading the inbox")),
+    # Replying, hiding, status, assignee, labels, notes and fetching now.
+    Action.ANSWER_INBOX: Rule(Role.CONTRIBUTOR, gettext_lazy("Answering in the inbox")),
+    Action.MODERATE_INBOX: Rule(Role.EDITOR, gettext_lazy(
+        "Managing moderation rules and undoing what they did")),
 }
 
 
