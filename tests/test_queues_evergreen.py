@@ -100,6 +100,7 @@ def test_the_periodic_loop_runs_evergreen_and_feeds(people, channel):
     rule = services.make_evergreen(source, every=1, unit="days", max_count=1)
     rule.next_at = timezone.now()
     rule.save(update_fields=["next_at"])
-    assert run_once() == {"evergreen": 1, "feeds": 0}
+    # The inbox sync is a job of the same loop (keryx.inbox); only these two are looked at.
+    assert {k: v for k, v in run_once().items() if k != "inbox"} == {"evergreen": 1, "feeds": 0}
     assert EvergreenCopy.objects.get().post.scheduled_at > timezone.now()
-    assert run_once() == {"evergreen": 0, "feeds": 0}
+    assert {k: v for k, v in run_once().items() if k != "inbox"} == {"evergreen": 0, "feeds": 0}
