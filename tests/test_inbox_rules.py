@@ -120,6 +120,13 @@ def test_page_escapes_and_counts(channel, people):
     assert 'class="count"' in page  # the open count in the navigation
     filtered = client.get(reverse("inbox:list"), {"kind": "message"}).content.decode()
     assert "alert(1)" not in filtered
+    labelled, _ = services.store(channel, remote("needs a label"))
+    services.set_labels(labelled, ["vip"])
+    by_label = client.get(reverse("inbox:list"), {"label": "vip"}).content.decode()
+    assert "needs a label" in by_label and "alert(1)" not in by_label
+    services.assign(labelled, people.alice)
+    mine = client.get(reverse("inbox:list"), {"assignee": people.alice.pk}).content.decode()
+    assert "needs a label" in mine and "alert(1)" not in mine
     client.post(reverse("inbox:rules"), {"name": "links", "priority": 5, "active": "on",
                                          "has_link": "true", "action": "flag"})
     assert ModerationRule.objects.filter(name="links", has_link=True).exists()

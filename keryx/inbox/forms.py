@@ -26,10 +26,14 @@ class FilterForm(forms.Form):
                                   choices=ANY + [("positive", _("Positive")),
                                                  ("neutral", _("Neutral")),
                                                  ("negative", _("Negative"))])
+    label = forms.CharField(label=_("Label"), required=False, max_length=60)
+    assignee = forms.TypedChoiceField(label=_("Assigned to"), required=False, coerce=int,
+                                      empty_value=None)
 
-    def __init__(self, *args: Any, channels: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, channels: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = ANY + [(c.pk, c.name) for c in channels]
+        self.fields["assignee"].choices = ANY + [(m.user_id, m.user.email) for m in members]
 
 
 class ReplyForm(forms.Form):

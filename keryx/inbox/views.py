@@ -43,7 +43,8 @@ def _members(request: HttpRequest) -> list[Membership]:
 def inbox(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     channels = services.inbox_channels(workspace.pk)
-    filters = FilterForm(request.GET or None, channels=channels)
+    members = _members(request)
+    filters = FilterForm(request.GET or None, channels=channels, members=members)
     wanted = filters.cleaned_data if filters.is_valid() else {}
     items = services.items_for(workspace.pk, wanted.get("status") or "open") \
         .select_related("target__post", "assignee")
@@ -52,13 +53,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
             items = items.filter(**{name: wanted[name]})
     if wanted.get("channel"):
         items = items.filter(channel_id=wanted["channel"])
+    if wanted.get("assignee"):
+        items = items.filter(assignee_id=wanted["assignee"])
+    if wanted.get("label"):
+        # Labels are a short JSON list; matched in Python so SQLite and PostgreSQL agree.
+        label = wanted["label"].strip()
+        items = items.filter(pk__in=[pk for pk, labels in items.values_list("pk", "labels")
+                                     if label in (labels or [])])
     conversations: dict[int, dict] = {}
     for item in items[:PAGE]:
         group = conversations.setdefault(item.conversation_id, {
             "conversation": item.conversation, "post": item.target.post if item.target else None,
             "items": []})
         group["items"].append(item)
-    members = _members(request)
     forms = {item.pk: TriageForm(members=members, initial={
         "status": item.status, "assignee": item.assignee_id, "labels": ", ".join(item.labels)})
         for group in conversations.values() for item in group["items"]}
