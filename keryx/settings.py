@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "keryx.links",
     "keryx.contacts",
     "keryx.analytics",
+    "keryx.inbox",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("queues/", include("keryx.queues.urls")),
     path("import/", include("keryx.bulk.urls")),
     path("feeds/", include("keryx.feeds.urls")),
+    path("inbox/", include("keryx.inbox.urls")),
     path("library/", include("keryx.library.urls")),
     path("", include("keryx.links.urls")),  # /l/<code> short links and /links/
     path("contacts/", include("keryx.contacts.urls")),

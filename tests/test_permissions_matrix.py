@@ -30,6 +30,7 @@ from keryx.core.cliutil import PERMISSION_DENIED_EXIT
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.permissions import RULES, Action, can
 from keryx.core.services import create_workspace
+from keryx.inbox.models import Conversation, InboxItem
 from keryx.publishing import services
 from keryx.publishing.models import Media, Post, PostTarget, TargetState
 from tests.api_support import API, Caller, mastodon_channel
@@ -190,6 +191,15 @@ def png_file(w: World) -> str:
     return str(path)
 
 
+def inbox_item(world: World, author: Any) -> InboxItem:
+    number = InboxItem.objects.count() + 1
+    conversation = Conversation.objects.create(workspace=world.workspace, channel=world.channel,
+                                               remote_id=f"thread:{number}", kind="comment")
+    return InboxItem.objects.create(workspace=world.workspace, channel=world.channel,
+                                    conversation=conversation, remote_id=str(number),
+                                    kind="comment", text="Hello")
+
+
 def upload_ui(w: World, user: Any, obj: Any) -> bool:
     upload = io.BytesIO(png_bytes())
     upload.name = "red.png"
@@ -323,6 +333,12 @@ FRONT_ENDS: dict[Action, Checks] = {
     ),
     Action.COLLECT_METRICS: Checks(
         None, None, None, lambda w, u, _o: cli_allowed(u, "metrics", "collect", "--json")),
+    Action.VIEW_INBOX: Checks(None, [ui_get("inbox:list")], None,
+                              lambda w, u, _o: cli_allowed(u, "inbox", "list")),
+    Action.ANSWER_INBOX: Checks(
+        inbox_item, [ui_post("inbox:triage", {"status": "done"})],
+        None, lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
+    Action.MODERATE_INBOX: Checks(None, [ui_get("inbox:rules")], None, None),
 }
 
 

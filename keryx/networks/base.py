@@ -265,6 +265,10 @@ class Capabilities:
     comments: bool = False
     direct_messages: bool = False
     search: bool = False
+    # The inbox (networks' fetch_inbox / reply_to / hide_comment / delete_item, see InboxProvider).
+    inbox: bool = False
+    hide_comments: bool = False
+    delete_comments: bool = False
     # The network itself guarantees a retried publish with the same key cannot post twice
     # (Mastodon Idempotency-Key, Bluesky record key). Others are looked up before any retry.
     idempotent_publish: bool = False
@@ -519,6 +523,48 @@ class Comment:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class InboxKind:
+    """What an inbox item is to us: a reply on our post, a mention elsewhere, a direct message."""
+
+    COMMENT = "comment"
+    MENTION = "mention"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One comment, mention or direct message as the network gave it, in plain text (never the
+    network's HTML). `in_reply_to` is the remote id it answers (our post's, for a comment);
+    `conversation_id` groups a thread under a post or one DM conversation. `remote_id` is
+    stable: the inbox stores each (channel, remote_id) once however often it is fetched."""
+
+    remote_id: str
+    kind: str
+    text: str
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    language: str = ""
+    created_at: datetime | None = None
+    in_reply_to: str = ""
+    conversation_id: str = ""
+    visibility: str = ""
+    url: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class NotSupported(ProviderError):
+    """The network does not offer this action (hiding another person's reply on Mastodon)."""
+
+    code = "not_supported"
+
+
+class Gone(Disconnected):
+    """The item we act on no longer exists on the network (deleted before our reply)."""
+
+    code = "gone"
+
+
 class Provider(Protocol):
     """What the engine expects of a network. Construct with the channel's decrypted credentials,
     its non-secret settings, an HTTP seam, and a callback to persist refreshed credentials."""
@@ -597,6 +643,27 @@ class MetricsProvider(Provider, Protocol):
     def list_recent_posts(self, since: datetime) -> list[RecentPost]:
         """The account's own top-level posts published since `since`, newest first (replies
         and reposts left out), as far back as the network's API allows."""
+class InboxProvider(Provider, Protocol):
+    """Declared by Capabilities.inbox (hide/delete by .hide_comments / .delete_comments)."""
+
+    def fetch_inbox(self, since: datetime | None = None) -> list[InboxItem]:
+        """Replies on our posts, mentions and direct messages newer than `since` (all the
+        network keeps recent when None). Our own statuses are never among them."""
+        ...
+
+    def reply_to(self, item: InboxItem, text: str, idempotency_key: str) -> PublishResult:
+        """Answer `item` in its thread or conversation (a DM answer stays direct, addressed
+        to its sender). Raises Gone when the item was deleted; OutcomeUnknown when it cannot
+        tell; never posts twice for one key where the network keeps keys."""
+        ...
+
+    def lookup_reply(self, item: InboxItem, text: str) -> PublishResult | None:
+        """Our answer with this text under `item`, if the network has it (settles an unknown
+        outcome); None when it certainly has none."""
+        ...
+
+    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
+        """NotSupported where the network cannot hide another person's item."""
         ...
 
 

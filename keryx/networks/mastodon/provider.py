@@ -23,6 +23,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.mastodon import metrics
 from keryx.networks.mastodon.content import html_to_text, length_for, mastodon_length
+from keryx.networks.mastodon.inbox import MastodonInbox
 from keryx.networks.mastodon.oauth import MastodonApp
 from keryx.networks.mastodon.server import (
     ALT_TEXT_MAX,
@@ -37,10 +38,9 @@ from keryx.networks.mastodon.server import (
     normalize_instance_url,
     server_limits,
 )
-from keryx.networks.mastodon.statuses import MastodonStatuses
 
 
-class MastodonProvider(MastodonApp, MastodonStatuses):
+class MastodonProvider(MastodonApp, MastodonInbox):
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
     # Without a browser: a token made on the server (Preferences → Development), read+write.
@@ -75,6 +75,7 @@ class MastodonProvider(MastodonApp, MastodonStatuses):
         first_comment=True,
         idempotent_publish=True,
         metrics=True,
+        inbox=True,  # no hiding or deleting another person's status on Mastodon
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", mastodon_length, DEFAULT_MAX_CHARACTERS,

