@@ -43,7 +43,8 @@ PAGES = [
 NAV = ["Πίνακας ελέγχου", "Αναρτήσεις", "Ημερολόγιο", "Εισερχόμενα", "Πολυμέσα", "Κανάλια",
        "Εγκρίσεις"]
 # In the navigation's "More" menu (one row of navigation at 1400 px).
-NAV_MORE = ["Αναλυτικά στοιχεία", "Ουρές", "Εισαγωγή", "Ροές", "Σύνδεσμοι", "Επαφές", "Μέλη", "Διακριτικά API"]
+NAV_MORE = ["Αναλυτικά στοιχεία", "Ουρές", "Εισαγωγή", "Ροές", "Σύνδεσμοι", "Επαφές", "Μέλη",
+            "Διακριτικά API"]
 # Words that, seen on a Greek page, mean a string escaped translation (named in the brief).
 ENGLISH_UI = {"Dashboard", "Schedule", "Scheduled", "Channels", "Channel", "Save", "Cancel",
               "Posts", "Post", "Calendar", "Media", "Members", "Queues", "Import", "Feeds",
