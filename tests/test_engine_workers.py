@@ -161,3 +161,53 @@ def test_the_heartbeat_thread_beats_and_old_rows_are_forgotten():
     assert timezone.now() - me.heartbeat_at < timedelta(seconds=5)
     assert not Worker.objects.filter(pk=old.pk).exists()
     assert heartbeat.skew is not None
+
+
+# -- /healthz and the clock -------------------------------------------------------------------
+
+
+def test_healthz_is_503_without_a_live_worker_and_200_with_one(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"] == "ok" and body["live_workers"] == 0
+    assert "No worker is running" in body["problems"][0]
+    workers.register("serve")
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["live_workers"] == 1
+    assert response.json()["workers"][0]["role"] == "serve"
+
+
+def test_healthz_reports_the_oldest_overdue_delivery(client, people, loopback, settings):  # noqa: F811
+    settings.KERYX_HEALTH_OVERDUE_SECONDS = 60
+    workers.register()
+    channel = make_channel(people.acme, loopback)
+    (target,) = _posts(people, channel, 1)
+    PostTarget.objects.filter(pk=target.pk).update(
+        due_at=timezone.now() - timedelta(seconds=30))
+    body = client.get("/healthz").json()
+    assert body["due_deliveries"] == 1 and 29 <= body["oldest_overdue_seconds"] <= 40
+    assert body["status"] == "ok"
+    PostTarget.objects.filter(pk=target.pk).update(
+        due_at=timezone.now() - timedelta(seconds=300))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "overdue" in response.json()["problems"][0]
+
+
+def test_a_clock_off_by_more_than_a_second_is_logged_and_shown(client, db, monkeypatch,
+                                                               caplog):
+    me = workers.register()
+    monkeypatch.setattr(workers, "clock_skew", lambda: 2.5)
+    with caplog.at_level("WARNING", logger="keryx.publishing.workers"):
+        assert workers.check_clock(me) == 2.5
+    assert "2.5 s ahead of the database" in caplog.text
+    body = client.get("/healthz").json()
+    assert body["workers"][0]["clock_skew_seconds"] == 2.5
+    assert "+2.5 s off" in body["warnings"][0]
+    assert client.get("/healthz").status_code == 200  # a warning, not an outage
+
+
+def test_the_clock_skew_of_one_machine_is_near_zero(db):
+    assert abs(workers.clock_skew()) < 1.0

@@ -95,7 +95,7 @@ def _register(background: Background, role: str, worker_id: str) -> None:
         logger.warning("%d earlier process(es) on this host are gone", gone)
     if count := reap_expired(actor=f"reaper:{worker_id}"):
         logger.warning("reaped %d claims of stopped workers", count)
-    workers.check_clock()
+    workers.check_clock(me)
     background.heartbeat = workers.Heartbeat(me).start()
     connection.close()  # the threads below open their own
 

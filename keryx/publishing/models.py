@@ -148,6 +148,8 @@ class Worker(models.Model):
     started_at = models.DateTimeField()
     heartbeat_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
+    # Seconds this process's clock was ahead of the database's when last measured.
+    clock_skew = models.FloatField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["heartbeat_at"], name="worker_heartbeat_idx")]

@@ -123,9 +123,13 @@ def clock_skew() -> float:
     return (middle - db_now).total_seconds()
 
 
-def check_clock() -> float:
-    """Measure the skew and log a warning when it exceeds CLOCK_SKEW_WARNING_SECONDS."""
+def check_clock(worker: Worker | None = None) -> float:
+    """Measure the skew, record it on the worker's row (shown by /healthz) and log a warning
+    when it exceeds CLOCK_SKEW_WARNING_SECONDS."""
     skew = clock_skew()
+    if worker is not None:
+        with engine_write():
+            Worker.objects.filter(pk=worker.pk).update(clock_skew=round(skew, 3))
     if abs(skew) > CLOCK_SKEW_WARNING_SECONDS:
         logger.warning(
             "this machine's clock is %.1f s %s the database's: heartbeats and due times are "
@@ -160,7 +164,7 @@ class Heartbeat:
                     beat(self.worker)
                     if elapsed >= next_clock_check:
                         next_clock_check = elapsed + CLOCK_CHECK_EVERY_SECONDS
-                        self.skew = check_clock()
+                        self.skew = check_clock(self.worker)
                     if elapsed >= next_forget:
                         next_forget = elapsed + 3600.0
                         forget_old()
