@@ -208,7 +208,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # Publishing engine.
+# The backstop for a claim whose worker is not known (a claim made outside `keryx serve` /
+# `keryx worker`); a live worker renews the leases of what it has in flight.
 KERYX_LEASE_SECONDS = envint("KERYX_LEASE_SECONDS", 120)
+# Every engine process writes a heartbeat this often; one silent for KERYX_WORKER_DEAD_SECONDS
+# is dead and its claims are reconciled (keryx.publishing.workers).
+KERYX_HEARTBEAT_SECONDS = envfloat("KERYX_HEARTBEAT_SECONDS", 1.0)
+KERYX_WORKER_DEAD_SECONDS = envfloat("KERYX_WORKER_DEAD_SECONDS", 8.0)
+# /healthz answers 503 when a due delivery has waited longer than this.
+KERYX_HEALTH_OVERDUE_SECONDS = envfloat("KERYX_HEALTH_OVERDUE_SECONDS", 60.0)
 KERYX_POLL_INTERVAL = envfloat("KERYX_POLL_INTERVAL", 0.2)
 # Publishing threads mostly wait on the network and seldom touch the database, so the embedded
 # (SQLite, one process) setup runs 64; with PostgreSQL each thread may hold a connection and

@@ -4,8 +4,10 @@ from django.urls import include, path
 
 from keryx.api import api
 from keryx.library.public import public_media
+from keryx.publishing.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,8 +3,12 @@
 
 - dispatcher: claims and publishes due targets (keryx.publishing.dispatcher)
 - tasks: django-tasks-db's worker loop for queued Django tasks (the "publish now" nudge)
-- reaper: returns expired leases to `unknown` (the dispatcher reaps too; this is for
-  `keryx scheduler` running on its own)
+- reaper: turns lost claims (dead workers', expired leases) into `unknown` (the dispatcher
+  reaps too; this is for `keryx scheduler` running on its own)
+- heartbeat: this process's Worker row (keryx.publishing.workers)
+
+Before anything claims, start() registers the process and reaps the claims of dead workers,
+so the posts a crashed process held go out as soon as it is restarted.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from keryx.channels.tasks import token_refresh_loop
+from keryx.publishing import workers
 from keryx.publishing.dispatcher import Dispatcher, default_worker_id, load_extra_providers
+from keryx.publishing.models import Worker
 from keryx.publishing.scheduler import reap_expired
 from keryx.queues.periodic import periodic_loop
 
 logger = logging.getLogger(__name__)
 
-REAPER_INTERVAL_SECONDS = 5.0
+REAPER_INTERVAL_SECONDS = 1.0
 
 
 def _task_worker(worker_id: str):  # -> django_tasks_db Worker
@@ -45,10 +51,13 @@ class Background:
     dispatcher: Dispatcher | None = None
     threads: list[threading.Thread] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
+    worker: Worker | None = None
+    heartbeat: workers.Heartbeat | None = None
     _task_worker: object | None = None
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Stop claiming, let in-flight publishes finish, then return."""
+        """Stop claiming, let in-flight publishes finish, then return. The heartbeat goes on
+        until they have: the worker is alive while it finishes."""
         self.stop_event.set()
         if self.dispatcher is not None:
             self.dispatcher.stop()
@@ -56,6 +65,13 @@ class Background:
             self._task_worker.running = False  # type: ignore[attr-defined]
         for thread in self.threads:
             thread.join(timeout)
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        if self.worker is not None:
+            try:
+                workers.stop(self.worker)
+            except Exception:  # its heartbeat stops anyway: it is taken for dead soon
+                logger.exception("could not record this worker's stop")
 
 
 def _thread(name: str, target, background: Background) -> None:  # noqa: ANN001
@@ -72,13 +88,27 @@ def _thread(name: str, target, background: Background) -> None:  # noqa: ANN001
     background.threads.append(thread)
 
 
+def _register(background: Background, role: str, worker_id: str) -> None:
+    """Register this process, then reap what dead workers held, before anything claims."""
+    me = background.worker = workers.register(role)
+    if gone := workers.mark_gone_on_this_host(me):
+        logger.warning("%d earlier process(es) on this host are gone", gone)
+    if count := reap_expired(actor=f"reaper:{worker_id}"):
+        logger.warning("reaped %d claims of stopped workers", count)
+    workers.check_clock(me)
+    background.heartbeat = workers.Heartbeat(me).start()
+    connection.close()  # the threads below open their own
+
+
 def start(*, dispatch: bool = True, tasks: bool = True, reaper: bool = False,
-          threads: int | None = None) -> Background:
+          threads: int | None = None, role: str = "worker") -> Background:
     load_extra_providers()
     background = Background()
     worker_id = default_worker_id()
+    _register(background, role, worker_id)
     if dispatch:
-        background.dispatcher = Dispatcher(threads=threads, worker_id=worker_id)
+        background.dispatcher = Dispatcher(threads=threads, worker_id=worker_id,
+                                           worker=background.worker.pk)
         _thread("keryx-dispatcher", background.dispatcher.run, background)
     if tasks:
         task_worker = _task_worker(worker_id)
@@ -89,7 +119,7 @@ def start(*, dispatch: bool = True, tasks: bool = True, reaper: bool = False,
             while not background.stop_event.is_set():
                 try:
                     if count := reap_expired(actor=f"reaper:{worker_id}"):
-                        logger.warning("reaped %d expired leases", count)
+                        logger.warning("reaped %d lost claims", count)
                 except Exception:
                     logger.exception("reaper error; retrying")
                     connection.close()

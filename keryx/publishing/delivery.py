@@ -76,7 +76,7 @@ RATE_LIMIT_DEFAULT_SECONDS = 60.0
 # After an unknown outcome, look the post up soon: the network has usually settled by then.
 RECONCILE_DELAY_SECONDS = 5.0
 
-RELEASE = {"claim_token": "", "claimed_until": None}
+RELEASE = {"claim_token": "", "claimed_until": None, "claimed_worker": None}
 
 
 def backoff_seconds(attempt: int) -> float:

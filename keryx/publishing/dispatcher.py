@@ -3,7 +3,8 @@
 It polls every KERYX_POLL_INTERVAL seconds, sooner when the next target falls due earlier, and
 claims only as many targets as it has free threads, so a lease is never spent waiting in a
 queue. Several dispatchers (threads, processes, machines) can run at once: the claim decides.
-It also reaps expired leases now and then; the reaper is one guarded UPDATE, safe anywhere.
+It also reaps lost claims (of dead workers, or with an expired lease) every REAP_EVERY_SECONDS;
+the reaper is one guarded UPDATE, safe anywhere, and a mere read when nothing is lost.
 
 Per claimed batch the attempt is written in one transaction before anything is sent
 (delivery.prepare); the publishing threads only talk to the network and hand their outcomes to
@@ -36,7 +37,8 @@ from keryx.publishing.scheduler import claim_due, next_due_at, reap_expired
 
 logger = logging.getLogger(__name__)
 
-REAP_EVERY_SECONDS = 5.0
+# Well inside KERYX_WORKER_DEAD_SECONDS, so a dead worker's claims wait at most about that long.
+REAP_EVERY_SECONDS = 1.0
 # Outcomes wait at most this long, or until this many are waiting, before they are written.
 # Far inside any lease (KERYX_LEASE_SECONDS), and short next to a network's answer.
 OUTCOME_BATCH = 64
@@ -126,12 +128,16 @@ class Dispatcher:
         poll_interval: float | None = None,
         batch: int | None = None,
         worker_id: str | None = None,
+        worker: int | None = None,
         reap: bool = True,
     ) -> None:
+        """`worker`: this process's Worker id (keryx.publishing.workers), recorded on every
+        claim so the claims are reaped as soon as the process is gone."""
         self.threads = threads or settings.KERYX_WORKER_THREADS
         self.poll_interval = poll_interval or settings.KERYX_POLL_INTERVAL
         self.batch = batch or settings.KERYX_CLAIM_BATCH
         self.worker_id = worker_id or default_worker_id()
+        self.worker = worker
         self.reap = reap
         self.stop_event = threading.Event()
         self.wake_event = threading.Event()
@@ -159,7 +165,7 @@ class Dispatcher:
                     if self.reap and time.monotonic() - last_reap > REAP_EVERY_SECONDS:
                         last_reap = time.monotonic()
                         if reaped := reap_expired(actor=f"reaper:{self.worker_id}"):
-                            logger.warning("reaped %d expired leases", reaped)
+                            logger.warning("reaped %d lost claims", reaped)
                     if self.outcomes.due_in() == 0.0:
                         self._flush()
                     claimed, limit = self._claim_and_submit(executor)
@@ -201,7 +207,7 @@ class Dispatcher:
             return 0, 0
         self._last_claim = now
         limit = min(self.batch, free)
-        claims = claim_due(self.worker_id, limit=limit)
+        claims = claim_due(self.worker_id, limit=limit, worker=self.worker)
         jobs, _finished = prepare(claims, worker_id=self.worker_id)
         with self._lock:
             self._inflight += len(jobs)

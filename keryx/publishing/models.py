@@ -136,6 +136,28 @@ class PostVariant(models.Model):
         ]
 
 
+class Worker(models.Model):
+    """One engine process (`keryx serve`, `keryx worker`, `keryx scheduler`): it writes a
+    heartbeat every KERYX_HEARTBEAT_SECONDS and sets `stopped_at` on a clean exit. Claims name
+    their worker, so the claims of one that stopped or fell silent are reconciled at once
+    rather than when their lease runs out (keryx.publishing.workers)."""
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    role = models.CharField(max_length=20, default="worker")
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # Seconds this process's clock was ahead of the database's when last measured.
+    clock_skew = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["heartbeat_at"], name="worker_heartbeat_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.host}:{self.pid}"
+
+
 class PostTarget(models.Model):
     """One (post, channel) delivery. Its state and due time change only through guarded
     UPDATEs: publishing.transitions for people's actions, scheduler.py and delivery.py for the
@@ -156,6 +178,10 @@ class PostTarget(models.Model):
     claim_token = models.CharField(max_length=36, blank=True)
     claimed_by = models.CharField(max_length=120, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # The process holding the claim (null for a claim made outside a registered process).
+    claimed_worker = models.ForeignKey(
+        Worker, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
     remote_id = models.CharField(max_length=500, blank=True)
     remote_url = models.URLField(max_length=1000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

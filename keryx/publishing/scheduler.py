@@ -1,7 +1,12 @@
-"""Claiming due targets and reaping expired leases: the only two statements that decide who
-works on what. Both are single guarded UPDATEs, so any number of workers and schedulers can run
-them at once (PostgreSQL: rows picked with FOR UPDATE SKIP LOCKED; SQLite: the IMMEDIATE
-transaction serialises writers)."""
+"""Claiming due targets and reaping lost claims: the only two statements that decide who works
+on what. Both are single guarded UPDATEs, so any number of workers and schedulers can run them
+at once (PostgreSQL: rows picked with FOR UPDATE SKIP LOCKED; SQLite: the IMMEDIATE transaction
+serialises writers).
+
+A claim is lost when the worker holding it stopped or fell silent (keryx.publishing.workers:
+its heartbeat is older than KERYX_WORKER_DEAD_SECONDS), or, for a claim without a registered
+worker, when its lease ran out. A live worker renews the leases of what it has in flight
+(renew_leases), so the lease is only the backstop."""
 
 from __future__ import annotations
 
@@ -14,9 +19,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from keryx.publishing.models import CLAIMABLE_STATES, PostTarget, TargetEvent, TargetState
+from keryx.publishing.models import (
+    CLAIMABLE_STATES,
+    PostTarget,
+    TargetEvent,
+    TargetState,
+    Worker,
+)
 
 # SQLite lets one writer in at a time, and a writer that finds the database locked sleeps in
 # growing steps (up to 100 ms) before it looks again: with dozens of publishing threads queuing,
@@ -57,8 +69,10 @@ def claim_due(
     limit: int | None = None,
     now: datetime | None = None,
     ids: list[int] | None = None,
+    worker: int | None = None,
 ) -> list[Claim]:
-    """Lease up to `limit` due targets (state scheduled/failed/unknown, due_at <= now).
+    """Lease up to `limit` due targets (state scheduled/failed/unknown, due_at <= now) for the
+    registered process `worker` (a Worker's id; None: the lease alone protects the claim).
 
     One token per batch: the guard on every later write is (id, token, state=publishing).
     """
@@ -81,6 +95,7 @@ def claim_due(
             state=TargetState.PUBLISHING,
             claim_token=token,
             claimed_by=worker_id[:120],
+            claimed_worker_id=worker,
             claimed_until=lease,
             updated_at=now,
         )
@@ -92,24 +107,46 @@ def claim_due(
     return [Claim(pk, token, picked[pk]) for pk in won]
 
 
-def reap_expired(*, now: datetime | None = None, actor: str = "scheduler") -> int:
-    """Expired leases go to `unknown`, never back to `scheduled`: the worker may have sent the
-    post before it died, so the next attempt looks it up on the network first."""
+def dead_workers(now: datetime | None = None) -> QuerySet[Worker]:
+    """Workers that stopped, or whose heartbeat is older than KERYX_WORKER_DEAD_SECONDS."""
     now = now or timezone.now()
-    expired = PostTarget.objects.filter(state=TargetState.PUBLISHING, claimed_until__lt=now)
+    silent_since = now - timedelta(seconds=settings.KERYX_WORKER_DEAD_SECONDS)
+    return Worker.objects.filter(Q(stopped_at__isnull=False) | Q(heartbeat_at__lt=silent_since))
+
+
+def lost_claims(now: datetime | None = None) -> QuerySet[PostTarget]:
+    """Targets in `publishing` whose worker is dead or whose lease ran out."""
+    now = now or timezone.now()
+    return PostTarget.objects.filter(state=TargetState.PUBLISHING).filter(
+        Q(claimed_until__lt=now) | Q(claimed_worker__in=dead_workers(now).values("pk"))
+    )
+
+
+def reap_expired(*, now: datetime | None = None, actor: str = "scheduler") -> int:
+    """Lost claims go to `unknown`, never back to `scheduled`: the worker may have sent the
+    post before it died, so the next attempt looks it up on the network first.
+
+    Cheap enough for every loop of every worker: when nothing is lost it is one read on the
+    (state, claimed_until) index and the small worker table, with no write transaction."""
+    now = now or timezone.now()
+    lost = lost_claims(now)
+    if not lost.exists():
+        return 0
     with engine_write():
-        candidates = expired
+        candidates = lost
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        rows = list(candidates.values_list("pk", "attempts", "claimed_by")[:1000])
+        rows = list(candidates.values_list(
+            "pk", "attempts", "claimed_by", "claimed_until")[:1000])
         if not rows:
             return 0
-        ids = [pk for pk, _attempts, _by in rows]
-        count = expired.filter(pk__in=ids).update(
+        ids = [pk for pk, *_rest in rows]
+        count = lost.filter(pk__in=ids).update(
             state=TargetState.UNKNOWN,
             due_at=now,
             claim_token="",
             claimed_until=None,
+            claimed_worker=None,
             error_code="lease_expired",
             error_message="The worker stopped while publishing; checking the network first.",
             updated_at=now,
@@ -121,11 +158,25 @@ def reap_expired(*, now: datetime | None = None, actor: str = "scheduler") -> in
                 to_state=TargetState.UNKNOWN,
                 attempt=attempts,
                 actor=actor,
-                message=f"Lease held by {by or 'a worker'} expired",
+                message=(f"Lease held by {by or 'a worker'} expired"
+                         if until is not None and until < now
+                         else f"{by or 'The worker'} stopped while publishing"),
             )
-            for pk, attempts, by in rows
+            for pk, attempts, by, until in rows
         )
     return count
+
+
+def renew_leases(worker: int, *, now: datetime | None = None) -> int:
+    """Extend the leases of this worker's claims that are past half their length, so a slow
+    network never makes a live worker's claim look lost. Returns how many were renewed."""
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.KERYX_LEASE_SECONDS)
+    with engine_write():
+        return PostTarget.objects.filter(
+            state=TargetState.PUBLISHING, claimed_worker_id=worker,
+            claimed_until__lt=now + lease / 2,
+        ).update(claimed_until=now + lease)
 
 
 def next_due_at() -> datetime | None:

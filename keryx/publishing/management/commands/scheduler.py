@@ -1,4 +1,4 @@
-"""`keryx scheduler`: reap expired leases into `unknown`. Safe to run several at once."""
+"""`keryx scheduler`: reap lost claims into `unknown`. Safe to run several at once."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-        running = background.start(dispatch=False, tasks=False, reaper=True)
+        running = background.start(dispatch=False, tasks=False, reaper=True, role="scheduler")
         self.stderr.write("keryx scheduler: running; Ctrl+C to stop")
         while not stop.wait(1.0):
             pass

@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
         running = None
         if not options["no_worker"]:
-            running = background.start(dispatch=True, tasks=True, reaper=False)
+            running = background.start(dispatch=True, tasks=True, reaper=False, role="serve")
         config = uvicorn.Config(
             "keryx.asgi:application", host=options["host"], port=options["port"],
             lifespan="off", log_level="info",
