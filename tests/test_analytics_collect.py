@@ -26,14 +26,8 @@ from keryx.analytics.models import (
 from keryx.analytics.tracking import ensure_tracked
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.networks import registry
-from keryx.networks.base import (
-    AuthExpired,
-    Capabilities,
-    ChannelMetrics,
-    PostMetrics,
-    ProviderContext,
-    RateLimited,
-)
+from keryx.networks.base import AuthExpired, Capabilities, ProviderContext, RateLimited
+from keryx.networks.community import ChannelMetrics, PostMetrics
 from keryx.publishing.models import Post, PostTarget, TargetState
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday, 11:00 in Athens

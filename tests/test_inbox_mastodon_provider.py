@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from keryx.networks.base import Gone, InboxKind, ProviderContext
+from keryx.networks.base import Gone, ProviderContext
+from keryx.networks.community import InboxKind
 from keryx.networks.mastodon import MastodonProvider
 
 pytestmark = pytest.mark.peers

@@ -12,8 +12,8 @@ from django.utils import translation
 
 from keryx.inbox import moderation, services
 from keryx.inbox.models import InboxItem, ModerationLog, ModerationRule, RuleAction, Status
-from keryx.networks.base import InboxItem as Remote
-from keryx.networks.base import InboxKind
+from keryx.networks.community import InboxItem as Remote
+from keryx.networks.community import InboxKind
 from tests.api_support import mastodon_channel
 
 pytestmark = pytest.mark.django_db

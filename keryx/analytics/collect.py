@@ -41,15 +41,8 @@ from keryx.analytics.tracking import (
 from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.channels.providers import provider_for
-from keryx.networks.base import (
-    POST_METRIC_FIELDS,
-    AuthExpired,
-    MissingPermission,
-    PostGone,
-    ProviderError,
-    RateLimited,
-    as_post_metrics,
-)
+from keryx.networks.base import AuthExpired, MissingPermission, ProviderError, RateLimited
+from keryx.networks.community import POST_METRIC_FIELDS, PostGone, as_post_metrics
 from keryx.publishing.models import PostTarget, TargetState
 
 logger = logging.getLogger(__name__)

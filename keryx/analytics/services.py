@@ -21,7 +21,7 @@ from keryx.analytics import maths
 from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
-from keryx.networks.base import POST_METRIC_FIELDS
+from keryx.networks.community import POST_METRIC_FIELDS
 from keryx.networks.text import find_hashtags
 from keryx.planner.models import Campaign, Label
 

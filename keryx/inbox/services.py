@@ -34,6 +34,7 @@ from keryx.inbox.models import (
     SyncState,
 )
 from keryx.networks import base as net
+from keryx.networks import community
 from keryx.networks.registry import get_provider_class
 from keryx.publishing.models import PostTarget
 
@@ -77,8 +78,8 @@ def inbox_channels(workspace_id: int) -> list[Channel]:
 # -- storing --------------------------------------------------------------------------------
 
 
-def _target_for(channel: Channel, remote: net.InboxItem) -> PostTarget | None:
-    if remote.kind != net.InboxKind.COMMENT:
+def _target_for(channel: Channel, remote: community.InboxItem) -> PostTarget | None:
+    if remote.kind != community.InboxKind.COMMENT:
         return None
     root = remote.conversation_id.split(":", 1)[-1]
     ids = {i for i in (remote.in_reply_to, root) if i}
@@ -94,7 +95,7 @@ def _hider(item: InboxItem, hidden: bool) -> None:
     provider.hide_comment(item.remote_id, hidden)
 
 
-def store(channel: Channel, remote: net.InboxItem) -> tuple[InboxItem, bool]:
+def store(channel: Channel, remote: community.InboxItem) -> tuple[InboxItem, bool]:
     """The item for (channel, remote id), made if new: classified and moderated before the
     transaction that makes it visible commits. Returns (item, created)."""
     existing = InboxItem.objects.filter(channel=channel, remote_id=remote.remote_id).first()
@@ -171,8 +172,8 @@ def sync_due(*, now: datetime | None = None) -> int:
 # -- answering ------------------------------------------------------------------------------
 
 
-def remote_item(item: InboxItem) -> net.InboxItem:
-    return net.InboxItem(
+def remote_item(item: InboxItem) -> community.InboxItem:
+    return community.InboxItem(
         remote_id=item.remote_id, kind=item.kind, text=item.text, author_id=item.author_id,
         author_handle=item.author_handle, author_name=item.author_name,
         language=item.language, created_at=item.created_at, in_reply_to=item.in_reply_to,

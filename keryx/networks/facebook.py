@@ -31,12 +31,10 @@ from keryx.networks.base import (
     AuthExpired,
     BadContent,
     Capabilities,
-    Comment,
     ConnectField,
     Disconnected,
     MediaItem,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     Problem,
     PublishRequest,
@@ -45,6 +43,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.text import graphemes
 

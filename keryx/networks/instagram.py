@@ -29,11 +29,9 @@ from keryx.networks.base import (
     AccountInfo,
     BadContent,
     Capabilities,
-    Comment,
     ConnectField,
     MediaItem,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
@@ -44,6 +42,7 @@ from keryx.networks.base import (
     RateLimited,
     Transient,
 )
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.graph_container import (
     GraphContainerProvider,
     Sleep,

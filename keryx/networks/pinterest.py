@@ -33,7 +33,6 @@ from keryx.networks.base import (
     Disconnected,
     MediaItem,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
@@ -44,6 +43,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
+from keryx.networks.community import Metrics
 from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 from keryx.networks.text import find_urls
 from keryx.networks.times import parse_iso_time

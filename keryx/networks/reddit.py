@@ -34,11 +34,9 @@ from keryx.networks.base import (
     AuthExpired,
     BadContent,
     Capabilities,
-    Comment,
     ConnectField,
     Disconnected,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
@@ -49,6 +47,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 

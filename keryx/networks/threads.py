@@ -27,12 +27,10 @@ from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     Capabilities,
-    Comment,
     ConnectField,
     Disconnected,
     MediaItem,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     Problem,
     ProviderError,
@@ -40,6 +38,7 @@ from keryx.networks.base import (
     PublishResult,
     Transient,
 )
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.counting import emoji_bytes_length
 from keryx.networks.graph_container import GraphContainerProvider, insight_value, media_url
 from keryx.networks.meta import parse_graph_time

@@ -33,12 +33,10 @@ from keryx.networks.base import (
     AuthExpired,
     BadContent,
     Capabilities,
-    Comment,
     ConnectField,
     Disconnected,
     MediaItem,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
@@ -50,6 +48,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.counting import twitter_weighted_length
 from keryx.networks.http import error_message, parse_retry_after
 from keryx.networks.text import find_urls

@@ -32,12 +32,10 @@ from keryx.networks.base import (
     AuthExpired,
     BadContent,
     Capabilities,
-    Comment,
     ConnectField,
     Disconnected,
     MediaItem,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     OutcomeUnknown,
     Problem,
@@ -49,6 +47,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import parse_retry_after, raise_for_status
 from keryx.networks.text import utf8_length

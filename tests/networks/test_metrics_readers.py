@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 import respx
 
-from keryx.networks.base import (
-    MissingPermission,
-    PostGone,
-    PostMetrics,
-    ProviderContext,
-    RateLimited,
-    Transient,
-)
+from keryx.networks.base import MissingPermission, ProviderContext, RateLimited, Transient
 from keryx.networks.bluesky import BlueskyProvider
+from keryx.networks.community import PostGone, PostMetrics
 from keryx.networks.mastodon import MastodonProvider
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bluesky_metrics"

@@ -18,14 +18,8 @@ from typing import Any
 
 import httpx
 
-from keryx.networks.base import (
-    ChannelMetrics,
-    MissingPermission,
-    PostGone,
-    PostMetrics,
-    RecentPost,
-    Transient,
-)
+from keryx.networks.base import MissingPermission, Transient
+from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.http import error_message, raise_for_status
 
 # (method, nsid, **kwargs) -> response: the provider's authenticated XRPC call to its PDS.

@@ -10,14 +10,10 @@ from keryx.networks.base import (
     AccountInfo,
     BadContent,
     Capabilities,
-    ChannelMetrics,
     MediaRules,
-    PostGone,
-    PostMetrics,
     Problem,
     PublishRequest,
     PublishResult,
-    RecentPost,
 )
 from keryx.networks.bluesky import metrics
 from keryx.networks.bluesky.keys import follow_up_key, follow_ups, new_tid
@@ -36,6 +32,7 @@ from keryx.networks.bluesky.lexicon import (
 from keryx.networks.bluesky.records import BlueskyRecords
 from keryx.networks.bluesky.session import normalize_service
 from keryx.networks.bluesky.validation import content_problems, follow_up_problems
+from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.text import graphemes, utf8_length
 
 

@@ -16,17 +16,16 @@ from keryx.networks.base import (
     BadContent,
     CannotReconcile,
     Capabilities,
-    Comment,
     ConnectField,
     Disconnected,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     Problem,
     PublishRequest,
     PublishResult,
     Transient,
 )
+from keryx.networks.community import Comment, Metrics
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.linkedin.api import millis, post_url
 from keryx.networks.linkedin.commentary import escape_commentary, unescape_commentary

@@ -11,15 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from keryx.networks.base import (
-    Disconnected,
-    Gone,
-    InboxItem,
-    InboxKind,
-    NotSupported,
-    PublishResult,
-    Transient,
-)
+from keryx.networks.base import Disconnected, Gone, NotSupported, PublishResult, Transient
+from keryx.networks.community import InboxItem, InboxKind
 from keryx.networks.mastodon.content import comparable, html_to_text
 from keryx.networks.mastodon.server import json_body
 from keryx.networks.mastodon.statuses import MastodonStatuses

@@ -12,15 +12,12 @@ from keryx.networks import base
 from keryx.networks.base import (
     AccountInfo,
     Capabilities,
-    ChannelMetrics,
     MediaRules,
-    PostGone,
-    PostMetrics,
     Problem,
     PublishRequest,
-    RecentPost,
     Transient,
 )
+from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.mastodon import metrics
 from keryx.networks.mastodon.content import html_to_text, length_for, mastodon_length
 from keryx.networks.mastodon.inbox import MastodonInbox

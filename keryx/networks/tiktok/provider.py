@@ -13,13 +13,13 @@ from keryx.networks.base import (
     ConnectField,
     Disconnected,
     MediaRules,
-    Metrics,
     OAuth2Spec,
     Problem,
     PublishRequest,
     PublishResult,
     Transient,
 )
+from keryx.networks.community import Metrics
 from keryx.networks.text import utf16_length
 from keryx.networks.tiktok.limits import (
     IMAGE_TYPES,
