@@ -3,12 +3,14 @@ all in one process. SIGINT/SIGTERM stop the web server first, then let in-flight
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from keryx.core.logredact import RedactSecretPaths
 from keryx.publishing import background
 
 
@@ -31,6 +33,9 @@ class Command(BaseCommand):
             "keryx.asgi:application", host=options["host"], port=options["port"],
             lifespan="off", log_level="info",
         )
+        # uvicorn set its loggers up just now (in Config); its access log carries request
+        # paths, and some paths carry secrets (calendar feed, invitations).
+        logging.getLogger("uvicorn.access").addFilter(RedactSecretPaths())
         server = uvicorn.Server(config)
         # uvicorn runs on a thread (so it installs no signal handlers of its own, which would
         # re-raise the signal at exit); this thread turns SIGINT/SIGTERM into a graceful stop.
