@@ -287,9 +287,10 @@ def web_problems(who: str, method: str, route: str, url: str, response: Any,
     body = b"" if response.streaming else response.content
     if who in MUST_NOT_SEE and route not in PUBLIC and _leaks(who, body, world):
         problems.append(f"{who} {method.upper()} {url}: shows A's data ({status})")
-    names_a = any(str(v) in url for v in world.ids.values())
-    if who == "outsider" and method == "post" and 200 <= status < 300 and names_a:
-        problems.append(f"{who} POST {url}: accepted ({status})")
+    names_a = route not in CAPABILITIES and any(
+        name not in LITERALS for _conv, name in PARAM.findall(route))
+    if who == "outsider" and names_a and status not in (302, 400, 403, 404, 405):
+        problems.append(f"{who} {method.upper()} {url}: {status}, not 404 or 403")
     return problems
 
 
