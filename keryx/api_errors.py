@@ -134,6 +134,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, 400, "invalid_body",
                        _("The request body cannot be read: %(reason)s") % {"reason": str(exc)})
 
+    @api.exception_handler(OverflowError)
+    def _huge_number(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # An id beyond the database's integer range names nothing that exists.
+        return respond(request, 404, "not_found", _("Not found."))
+
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)

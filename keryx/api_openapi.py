@@ -4,7 +4,8 @@ codes it can answer with.
 
 Which codes apply follows from the operation's shape: every authenticated call can be refused
 (401, 403) or throttled (429); anything with a body or parameters can be malformed (400) or
-invalid (422); anything with a path parameter can name what does not exist or is not ours (404);
+invalid (422); anything that names a workspace or an object can name what does not exist or is
+not the caller's (404);
 state changes can conflict (409); paths that share a shape with another path answer 405.
 """
 
@@ -50,8 +51,9 @@ OVERLAPPING = ("/channels/{network}", "/channels/{channel_id}")
 def codes_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = ["400", "422"]
     if operation.get("security"):
-        codes += ["401", "403", "429"]
-    if "{" in path:
+        # Any authenticated call can name a workspace or an object that is not the caller's.
+        codes += ["401", "403", "404", "429"]
+    elif "{" in path:
         codes.append("404")
     if path.endswith(CONFLICT_MARKERS) or (method == "delete" and "/channels/" in path):
         codes.append("409")

@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "keryx.core.middleware.UserTimezoneMiddleware",
     "keryx.accounts.signin_guard.SignInThrottleMiddleware",
+    "keryx.core.security.OversizedIdMiddleware",
 ]
 
 ROOT_URLCONF = "keryx.urls"

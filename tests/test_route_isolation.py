@@ -61,6 +61,7 @@ class World:
     viewer: Any
     approver: Any
     ids: dict[str, Any]
+    owner: Any = None
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def world(db, settings, tmp_path) -> World:
         "membership": Membership.objects.get(workspace=a, user=owner).pk,
         "target": PostTarget.objects.get(post=post).pk,
     }
-    return World(a, b, outsider, viewer, approver, ids)
+    return World(a, b, outsider, viewer, approver, ids, owner)
 
 
 def _if_field(model: type[models.Model], name: str, value: str) -> dict[str, str]:
@@ -394,6 +395,23 @@ def test_every_api_operation_keeps_workspace_a_to_itself(world):
         before = after
     assert not problems, "\n".join(problems)
     print(f"api: {len(operations)} operations, {cases} cases")
+
+
+def test_every_route_answers_ids_out_of_range_without_a_5xx(world):
+    """Ids beyond the database's integer range, as the workspace's owner: 404, never a 500."""
+    huge = {kind: "9" * 25 for kind in world.ids}
+    client = Client()
+    client.force_login(world.owner)
+    problems = []
+    for route in url_patterns():
+        if "<int:" not in route:
+            continue
+        url = fill(route, huge)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            if status >= 500:
+                problems.append(f"{method.upper()} {url}: {status}")
+    assert not problems, "\n".join(problems)
 
 
 def test_a_route_without_a_case_fails():

@@ -174,6 +174,21 @@ def test_multipart_without_boundary_is_a_400_by_session(people, path):
     assert error_of(response)["code"] == "invalid_body"
 
 
+HUGE = "9" * 25  # beyond any database integer
+
+
+def test_ids_beyond_the_integer_range_are_404_not_500(people):
+    caller = Caller(people.alice)
+    for path in (f"/posts/{HUGE}", f"/workspaces/{HUGE}/members", f"/media/{HUGE}"):
+        response = caller.get(path)
+        assert response.status_code == 404, (path, response.content)
+        assert error_of(response)["code"] == "not_found"
+    client = Client()
+    client.force_login(people.alice)
+    for path in (f"/posts/{HUGE}/", f"/library/{HUGE}/", f"/calendar/campaigns/{HUGE}/"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_channels_network_and_id_paths_answer_in_json(people):
     caller = Caller(people.alice)
     for response in (caller.post("/channels/5", {"values": {}}),

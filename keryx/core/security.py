@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from keryx.api_errors import error_body
@@ -81,3 +81,19 @@ def _json_method_not_allowed(request: HttpRequest, response: HttpResponse) -> Ht
     if allowed:
         replacement["Allow"] = allowed
     return replacement
+
+
+class OversizedIdMiddleware:
+    """A path id beyond the database's integer range (`/posts/99999999999999999999999/`) names
+    nothing: answer the usual 404 page rather than the database driver's OverflowError as a 500.
+    (The API maps it itself, in keryx.api_errors.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, OverflowError):
+            raise Http404 from exception
