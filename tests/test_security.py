@@ -14,6 +14,7 @@ from django.test import Client
 
 from keryx.accounts.models import Invitation, Throttle
 from keryx.core.logredact import RedactSecretPaths, redact
+from keryx.publishing.management.commands.serve import web_server
 from tests.api_support import API, Caller, error_of
 from tests.fixtures.people import PASSWORD
 
@@ -244,8 +245,22 @@ def test_django_access_and_request_logs_are_masked(people, client, caplog):
 
 
 def test_serve_masks_uvicorn_access_log():
-    source = (ROOT / "keryx/publishing/management/commands/serve.py").read_text()
-    assert 'getLogger("uvicorn.access").addFilter(RedactSecretPaths())' in source
+    web_server("127.0.0.1", 0)
+    access = logging.getLogger("uvicorn.access")
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    keep = Keep()
+    access.addHandler(keep)
+    try:
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET", "/invite/T0pS3cret/",
+                    "1.1", 200)
+    finally:
+        access.removeHandler(keep)
+    assert seen == ['127.0.0.1:1 - "GET /invite/[redacted]/ HTTP/1.1" 200']
 
 
 def test_invitation_mail_is_not_printed_by_default(tmp_path):
