@@ -414,6 +414,38 @@ def test_every_route_answers_ids_out_of_range_without_a_5xx(world):
     assert not problems, "\n".join(problems)
 
 
+INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+INLINE_ELEMENT = re.compile(r"<(script|style)\b([^>]*)>", re.IGNORECASE)
+
+
+def test_every_page_works_under_the_content_security_policy(world):
+    """As A's owner, every page: a CSP header, no inline event handler, and every inline
+    <script>/<style> (other than JSON data) carries this response's nonce."""
+    client = Client()
+    client.force_login(world.owner)
+    problems, pages = [], 0
+    for route in url_patterns():
+        url = fill(route, world.ids)
+        response = client.get(url)
+        if not response.get("Content-Type", "").startswith("text/html") or response.streaming:
+            continue
+        pages += 1
+        policy = response.get("Content-Security-Policy", "")
+        if "script-src 'self' 'nonce-" not in policy:
+            problems.append(f"{url}: no CSP")
+            continue
+        nonce = policy.split("'nonce-")[1].split("'")[0]
+        body = response.content.decode()
+        if INLINE_HANDLER.search(body):
+            problems.append(f"{url}: inline event handler")
+        for _tag, attrs in INLINE_ELEMENT.findall(body):
+            runs = "src=" not in attrs and "application/json" not in attrs
+            if runs and f'nonce="{nonce}"' not in attrs:
+                problems.append(f"{url}: inline <{_tag}> without the nonce")
+    assert pages > 30
+    assert not problems, "\n".join(problems)
+
+
 def test_a_route_without_a_case_fails():
     with pytest.raises(AssertionError, match="no value for <gadget_id>"):
         fill("gadgets/<int:gadget_id>/", {})

@@ -82,6 +82,9 @@ def record_failure(limit: Limit, value: str) -> int:
     """Count one failure; returns the seconds of lockout it caused (0: not locked)."""
     now = timezone.now()
     with transaction.atomic():
+        # Rows whose window and lock are both over count for nothing: keep the table small.
+        stale = now - timedelta(seconds=max(limit.window, limit.lockout))
+        Throttle.objects.filter(window_start__lt=stale).exclude(locked_until__gt=now).delete()
         row, _ = Throttle.objects.select_for_update().get_or_create(
             key=_key(limit, value), defaults={"window_start": now}
         )

@@ -5,7 +5,7 @@ The policy allows scripts and styles from our own origin only, plus any inline <
 <style> element that carries this response's nonce (`{{ request.csp_nonce }}` in a template).
 Inline style *attributes* stay allowed (style-src-attr): the templates use them for computed
 colours and positions, and an attribute cannot run script. API and other non-HTML responses
-get a policy that allows nothing to load at all.
+(JSON, files, the calendar feed) get a policy that allows nothing to load at all.
 """
 
 from __future__ import annotations
@@ -28,12 +28,6 @@ HTML_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# The API's own docs page (Swagger UI) loads its script and styles from a CDN.
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'nonce-{nonce}' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'nonce-{nonce}' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-)
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
@@ -48,19 +42,16 @@ class ContentSecurityPolicyMiddleware:
         if request.path.startswith(API_PREFIX):
             response = _json_method_not_allowed(request, response)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy_for(request, response).format(
+            response["Content-Security-Policy"] = policy_for(response).format(
                 nonce=nonce
             )
         return response
 
 
-def policy_for(request: HttpRequest, response: HttpResponse) -> str:
+def policy_for(response: HttpResponse) -> str:
+    # HTML pages, the API's Swagger page among them (its scripts are served from our static).
     content_type = response.get("Content-Type", "")
-    if not content_type.startswith("text/html"):
-        return DATA_POLICY
-    if request.path.startswith(API_PREFIX):
-        return DOCS_POLICY
-    return HTML_POLICY
+    return HTML_POLICY if content_type.startswith("text/html") else DATA_POLICY
 
 
 def _json_method_not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
