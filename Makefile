@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export KERYX_DATA_DIR ?= ./var
 
-.PHONY: run install test test-deps lint bench
+.PHONY: run install test test-deps lint bench fuzz
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,12 @@ lint: $(VENV)/.test-installed
 
 test: test-deps lint
 	KERYX_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
+
+# The API fuzzed against its OpenAPI schema, in process (no socket), at length; the ordinary
+# test run does 10 examples per operation.
+fuzz: $(VENV)/.test-installed
+	KERYX_DATA_DIR=$(CURDIR)/var/test KERYX_FUZZ_EXAMPLES=$${KERYX_FUZZ_EXAMPLES:-1000} \
+	  $(BIN)/pytest tests/test_api_fuzz.py -p no:logging
 
 $(VENV)/.bench-installed: $(VENV)/.test-installed
 	$(BIN)/pip install -q -e '.[test,bench]'

@@ -17,6 +17,7 @@ from ninja.security import SessionAuth
 
 from keryx.accounts.auth import ApiTokenAuth
 from keryx.api_errors import error_body, install_error_handlers
+from keryx.api_openapi import document_errors
 
 
 class BrowserSessionAuth(SessionAuth):
@@ -36,7 +37,14 @@ class BrowserSessionAuth(SessionAuth):
         return super().__call__(request)
 
 
-api = NinjaAPI(
+class KeryxAPI(NinjaAPI):
+    """Ninja's API, with the error answers added to each operation of the OpenAPI schema."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = KeryxAPI(
     title="Keryx API",
     version="1",
     description=(

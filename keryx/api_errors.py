@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -32,12 +33,14 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error the caller can act on: an HTTP status, a stable code, a message, details."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers or {}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -68,7 +71,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return respond(request, exc.status, exc.code, exc.message, exc.details)
+        response = respond(request, exc.status, exc.code, exc.message, exc.details)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -121,6 +127,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, 403, "forbidden",
                        str(exc) or _("Your role does not allow this."))
+
+    @api.exception_handler(MultiPartParserError)
+    def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # e.g. "Content-Type: multipart/form-data" without a boundary: the body cannot be read.
+        return respond(request, 400, "invalid_body",
+                       _("The request body cannot be read: %(reason)s") % {"reason": str(exc)})
+
+    @api.exception_handler(OverflowError)
+    def _huge_number(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # An id beyond the database's integer range names nothing that exists.
+        return respond(request, 404, "not_found", _("Not found."))
 
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

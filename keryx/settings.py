@@ -62,9 +62,19 @@ ALLOWED_HOSTS = [
     h for h in env("KERYX_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
-# Invitations and notifications go out through Django's e-mail backend: printed to the console
-# unless KERYX_EMAIL_BACKEND says otherwise (e.g. django.core.mail.backends.smtp.EmailBackend).
-EMAIL_BACKEND = env("KERYX_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Invitations and notifications go out through Django's e-mail backend. Until one is configured
+# (KERYX_EMAIL_BACKEND=smtp, or a dotted backend path) they are written as files under
+# KERYX_DATA_DIR/mail, readable by the server's user only: never to stdout, where invitation
+# links would land in whatever collects the logs. "console" prints them, when asked for.
+EMAIL_BACKENDS = {
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+EMAIL_BACKEND = EMAIL_BACKENDS.get(env("KERYX_EMAIL_BACKEND", "file"), env("KERYX_EMAIL_BACKEND"))
+EMAIL_FILE_PATH = Path(env("KERYX_EMAIL_FILE_PATH") or DATA_DIR / "mail")
+if EMAIL_BACKEND == EMAIL_BACKENDS["file"]:
+    EMAIL_FILE_PATH.mkdir(mode=0o700, parents=True, exist_ok=True)
 EMAIL_HOST = env("KERYX_EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("KERYX_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("KERYX_EMAIL_USER")
@@ -107,6 +117,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "keryx.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,6 +127,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "keryx.core.middleware.UserTimezoneMiddleware",
+    "keryx.accounts.signin_guard.SignInThrottleMiddleware",
+    "keryx.core.security.OversizedIdMiddleware",
 ]
 
 ROOT_URLCONF = "keryx.urls"
@@ -206,6 +219,28 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Served over https (KERYX_BASE_URL says so): cookies only over TLS, HSTS, plain http redirected.
+# Each can be turned off on its own, e.g. KERYX_SSL_REDIRECT=false when the proxy redirects.
+HTTPS = BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = envbool("KERYX_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("KERYX_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("KERYX_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("KERYX_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("KERYX_HSTS_PRELOAD", False)
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto (is the request https?)
+# and X-Forwarded-For (its last hop is the caller's address, used by sign-in throttling). Only
+# set it when the proxy overwrites those headers, or a caller could forge them.
+KERYX_PROXY_HEADERS = envbool("KERYX_PROXY_HEADERS", False)
+if KERYX_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Failed sign-ins: this many per account (or per address, or wrong API tokens per address)
+# within KERYX_SIGNIN_WINDOW seconds lock it for KERYX_SIGNIN_LOCKOUT seconds.
+KERYX_SIGNIN_ACCOUNT_FAILURES = envint("KERYX_SIGNIN_ACCOUNT_FAILURES", 5)
+KERYX_SIGNIN_ADDRESS_FAILURES = envint("KERYX_SIGNIN_ADDRESS_FAILURES", 20)
+KERYX_API_TOKEN_FAILURES = envint("KERYX_API_TOKEN_FAILURES", 20)
+KERYX_SIGNIN_WINDOW = envint("KERYX_SIGNIN_WINDOW", 900)
+KERYX_SIGNIN_LOCKOUT = envint("KERYX_SIGNIN_LOCKOUT", 900)
 
 # Publishing engine.
 # The backstop for a claim whose worker is not known (a claim made outside `keryx serve` /
@@ -242,10 +277,29 @@ KERYX_APP_NAME = env("KERYX_APP_NAME", "Keryx")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                   "style": "{"},
+    },
+    # Calendar feed and invitation links carry their secret in the path: every record that
+    # reaches a handler has it masked (access logs of runserver and uvicorn, request errors).
+    "filters": {"redact_secrets": {"()": "keryx.core.logredact.RedactSecretPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+    },
     "root": {"handlers": ["console"], "level": env("KERYX_LOG_LEVEL", "INFO")},
     "loggers": {
+        # runserver's access log (Django's own setup for it, with the secrets masked).
+        "django.server": {
+            "handlers": ["server"], "level": "INFO", "propagate": False,
+            "filters": ["redact_secrets"],
+        },
         # httpx logs full request URLs at INFO; some carry tokens in query strings.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

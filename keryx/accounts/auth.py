@@ -7,18 +7,30 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from keryx.accounts import throttle
 from keryx.accounts.models import ApiToken, hash_token
+from keryx.api_errors import ApiError
 
 
 class ApiTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # Wrong tokens are counted per address; a locked address is refused before the lookup,
+        # with the right token too, so guessing gains nothing while the lock lasts.
+        limit, address = throttle.api_token_limit(), throttle.client_address(request)
+        wait = throttle.retry_after(limit, address)
+        if wait:
+            raise _rate_limited(wait)
         try:
             api_token = ApiToken.objects.select_related("user").get(
                 token_hash=hash_token(token), revoked_at__isnull=True
             )
         except ApiToken.DoesNotExist:
+            wait = throttle.record_failure(limit, address)
+            if wait:
+                raise _rate_limited(wait) from None
             return None
         if not api_token.user.is_active:
             return None
@@ -27,3 +39,12 @@ class ApiTokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user
         return api_token.user
+
+
+def _rate_limited(wait: int) -> ApiError:
+    return ApiError(
+        429, "rate_limited",
+        _("Too many wrong tokens from this address. %(when)s")
+        % {"when": throttle.wait_message(wait)},
+        headers={"Retry-After": str(wait)},
+    )

@@ -56,3 +56,18 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} -> {self.workspace} ({self.role})"
+
+
+class Throttle(models.Model):
+    """Failed attempts against one key (an account or an address, hashed) in the current window.
+
+    Kept in the database, not in a process's memory, so the count holds across the web
+    processes and survives a restart (keryx.accounts.throttle reads and writes it)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.failures}"

@@ -86,8 +86,9 @@ def invitation_link(invitation: Invitation) -> str:
 
 
 def send_invitation(invitation: Invitation) -> bool:
-    """E-mail the invitation link (Django's e-mail backend; the console by default). The members
-    page shows the link too, so a mail server that fails loses nothing: it is logged."""
+    """E-mail the invitation link (Django's e-mail backend; files under the data dir by
+    default). The members page shows the link too, so a mail server that fails loses nothing:
+    it is logged."""
     inviter = invitation.invited_by
     who = (inviter.get_full_name() or inviter.email) if inviter else "Keryx"
     subject = _("%(who)s invites you to %(workspace)s on Keryx") % {
