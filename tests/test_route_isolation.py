@@ -38,10 +38,11 @@ from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.services import create_workspace
 from keryx.feeds.models import FeedItem, FeedSource
+from keryx.inbox.models import Conversation, InboxItem, ModerationLog
 from keryx.links.models import ShortLink
 from keryx.planner.models import Campaign, Label
 from keryx.planner.services import issue_feed
-from keryx.publishing import services
+from keryx.publishing import services, workers
 from keryx.publishing.models import PostTarget
 from keryx.queues.models import EvergreenRule, QueueSchedule
 from tests.api_support import API, mastodon_channel
@@ -97,12 +98,24 @@ def world(db, settings, tmp_path) -> World:
     QueueSchedule.objects.create(channel=channel, timezone="UTC")
     EvergreenRule.objects.create(post=post, workspace=a, every=1, unit="week")
     token, _raw = ApiToken.issue(owner, f"{MARK} token")
+    # A live engine process, so /healthz answers 200 as on a running install (with none it
+    # answers 503 by design, which this test would read as a server error).
+    workers.register("serve")
+    conversation = Conversation.objects.create(workspace=a, channel=channel,
+                                               remote_id="thread:1", kind="comment")
+    inbox_item = InboxItem.objects.create(workspace=a, channel=channel,
+                                          conversation=conversation, remote_id="1",
+                                          kind="comment", text=f"{MARK} inbox text")
+    moderation = ModerationLog.objects.create(item=inbox_item, rule_name=f"{MARK} rule",
+                                              action="flag", applied=True)
     ids = {
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
         "label": label.pk, "invitation": invitation.pk, "job": job.pk, "feed": source.pk,
         "item": item.pk, "token": token.pk, "workspace": a.pk,
         "membership": Membership.objects.get(workspace=a, user=owner).pk,
         "target": PostTarget.objects.get(post=post).pk,
+        "inbox_item": inbox_item.pk, "conversation": conversation.pk,
+        "moderation": moderation.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner)
 
@@ -138,6 +151,10 @@ PK_OF: dict[str, str] = {
     "feeds/<int:pk>/refresh/": "feed", "feeds/<int:pk>/delete/": "feed",
     "feeds/items/<int:pk>/draft/": "item", "feeds/items/<int:pk>/dismiss/": "item",
     "library/<int:pk>/": "media", "library/<int:pk>/adapted/<str:network>/": "media",
+    "inbox/items/<int:pk>/reply/": "inbox_item", "inbox/items/<int:pk>/triage/": "inbox_item",
+    "inbox/items/<int:pk>/hide/": "inbox_item",
+    "inbox/conversations/<int:pk>/note/": "conversation",
+    "inbox/rules/log/<int:pk>/revert/": "moderation",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}
