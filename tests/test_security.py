@@ -112,6 +112,9 @@ def test_wrong_bearer_tokens_are_throttled_in_the_json_error_shape(people, setti
 def _check_deploy(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KERYX_")}
     env.pop("DATABASE_URL", None)
+    # The browser tests' live server sets this for the test process (Playwright's sync API runs
+    # an event loop); a deployment never has it, and `check --deploy` rightly refuses it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(PYTHONPATH=str(ROOT), KERYX_DATA_DIR=str(tmp_path), **extra)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
