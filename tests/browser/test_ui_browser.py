@@ -87,9 +87,14 @@ def test_greek_interface(live_server, people, page):
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "el"
     page.get_by_role("link", name="Νέα ανάρτηση").first.click()
-    assert page.get_by_role("button", name="Αποθήκευση ως πρόχειρο").is_visible()
+    # The click starts a navigation: wait for the composer rather than read the old page.
+    save_draft = page.get_by_role("button", name="Αποθήκευση ως πρόχειρο")
+    save_draft.wait_for(state="visible")
+    assert save_draft.is_visible()
     screenshot(page, "composer_el")
     page.locator(".nav-more summary").click()  # Members sits in the navigation's "More" menu
     page.get_by_role("link", name="Μέλη").click()
-    assert page.get_by_role("button", name="Δημιουργία πρόσκλησης").is_visible()
+    invite = page.get_by_role("button", name="Δημιουργία πρόσκλησης")
+    invite.wait_for(state="visible")
+    assert invite.is_visible()
     screenshot(page, "members_el")
