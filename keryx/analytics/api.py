@@ -144,7 +144,7 @@ def _membership(request: HttpRequest, ref: int | str | None) -> Membership:
             return mine[0]
         raise ApiError(400, "workspace_required",
                        _("You belong to several workspaces; say which one with 'workspace'."))
-    if isinstance(ref, int) or str(ref).isdigit():
+    if isinstance(ref, int) or str(ref).isdecimal():
         return membership_for(request.auth, int(ref))
     for membership in memberships_of(request.auth):
         if membership.workspace.slug == ref:

@@ -176,7 +176,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 @workspace_view(clients=True)
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()] or None
+    ids = [int(v) for v in request.POST.getlist("id") if v.isdecimal()] or None
     services.mark_read(request.user, ids)
     return redirect(safe_next(request, reverse("approvals:notifications")))
 

@@ -100,7 +100,7 @@ class _Resolver:
     def _load_media(self, ref: str, alt: str) -> Media | str:
         if ref.startswith("media:"):
             media = Media.objects.filter(workspace=self.workspace, pk=ref[6:].strip()
-                                         if ref[6:].strip().isdigit() else 0).first()
+                                         if ref[6:].strip().isdecimal() else 0).first()
             if media is None:
                 return _("No media %(ref)s in this workspace.") % {"ref": ref}
             if alt and alt != media.alt_text:

@@ -210,7 +210,7 @@ class Fetcher:
             raise WrongType(f"{url} is {kind_of(content_type) or 'untyped'}", url=url,
                             content_type=content_type)
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isdecimal() and int(declared) > max_bytes:
             raise TooLarge(f"{url} is larger than {max_bytes} bytes", url=url,
                            max_bytes=max_bytes)
         body = bytearray()

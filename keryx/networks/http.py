@@ -66,7 +66,7 @@ def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float
     value = headers.get("retry-after")
     if value:
         value = value.strip()
-        if value.isdigit():
+        if value.isdecimal():
             return float(value)
         try:
             return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)

@@ -247,7 +247,7 @@ class PinterestProvider(BaseProvider):
 
     def _board_id(self, request: PublishRequest) -> str:
         board = self._configured_board(request)
-        if board.isdigit():
+        if board.isdecimal():
             return board
         match = next((b for b in self.boards() if b["name"] == board), None)
         if match is None:

@@ -45,7 +45,7 @@ class Filters:
     @classmethod
     def from_query(cls, query: QueryDict) -> Filters:
         def ints(name: str) -> list[int]:
-            return [int(v) for v in query.getlist(name) if v.isdigit()][:50]
+            return [int(v) for v in query.getlist(name) if v.isdecimal()][:50]
 
         return cls(
             channels=ints("channel"),

@@ -43,7 +43,7 @@ def resolve_channels(workspace: Workspace, refs: Iterable[int | str]) -> list[Ch
     unknown: list[str] = []
     for ref in wanted:
         channel = None
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdecimal()):
             channel = by_id.get(int(ref))
         if channel is None and isinstance(ref, str):
             channel = by_name.get(ref.lower())
@@ -103,7 +103,7 @@ def resolve_variants(
     for key, fields in variants.items():
         match = None
         for channel in channels:
-            if (key.isdigit() and int(key) == channel.pk) or key.lower() == channel.name.lower():
+            if (key.isdecimal() and int(key) == channel.pk) or key.lower() == channel.name.lower():
                 match = channel
                 break
         if match is None:

@@ -251,7 +251,7 @@ def media_file(request: HttpRequest, pk: int) -> FileResponse:
 def _kept_media(request: HttpRequest, membership: Membership) -> list[Media]:
     """Images uploaded by an earlier submit of this form (kept so a rejected post loses
     nothing). Only ids from this workspace count; alt text edits are applied."""
-    ids = [int(v) for v in request.POST.getlist("media_id") if v.isdigit()][:MAX_IMAGES]
+    ids = [int(v) for v in request.POST.getlist("media_id") if v.isdecimal()][:MAX_IMAGES]
     found = {m.pk: m for m in Media.objects.filter(workspace=membership.workspace, pk__in=ids)}
     kept = []
     for media_id in ids:
@@ -327,7 +327,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
     general_problems: list[str] = []
     if request.method != "POST" and request.GET.getlist("media"):
         # "Use in a new post" from the media library (?media=<id>, repeatable).
-        ids = [int(v) for v in request.GET.getlist("media") if v.isdigit()][:MAX_IMAGES]
+        ids = [int(v) for v in request.GET.getlist("media") if v.isdecimal()][:MAX_IMAGES]
         found = {m.pk: m for m in Media.objects.filter(workspace=workspace, pk__in=ids)}
         media = [found[i] for i in ids if i in found]
     if request.method == "POST":
