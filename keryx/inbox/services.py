@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.channels.providers import provider_for
 from keryx.classify import classify
@@ -136,13 +137,20 @@ def sync_channel(channel: Channel) -> SyncResult:
     since = (state.last_synced_at - SYNC_OVERLAP) if state.last_synced_at \
         else timezone.now() - FIRST_SYNC_WINDOW
     started = timezone.now()
+    provider = provider_for(channel)
     try:
-        remote_items = provider_for(channel).fetch_inbox(since)
+        remote_items = provider.fetch_inbox(since)
     except net.ProviderError as exc:
+        if isinstance(exc, net.AuthExpired):
+            # The network refused the stored credentials: the channel needs reconnecting.
+            mark_needs_reconnect(channel, exc.message)
         SyncState.objects.filter(pk=state.pk).update(last_error=exc.message)
         return SyncResult(channel.name, 0, 0, exc.message)
     new = sum(1 for remote in remote_items if store(channel, remote)[1])
-    SyncState.objects.filter(pk=state.pk).update(last_synced_at=started, last_error="")
+    # A fetch that read only part of what it should (say, posts but not direct messages)
+    # leaves the provider's reason on the sync state.
+    warnings = "; ".join(getattr(provider, "fetch_warnings", None) or [])
+    SyncState.objects.filter(pk=state.pk).update(last_synced_at=started, last_error=warnings)
     return SyncResult(channel.name, len(remote_items), new)
 
 

@@ -171,7 +171,10 @@ class InboxProvider(Provider, Protocol):
 
     def fetch_inbox(self, since: datetime | None = None) -> list[InboxItem]:
         """Replies on our posts, mentions and direct messages newer than `since` (all the
-        network keeps recent when None). Our own statuses are never among them."""
+        network keeps recent when None). Our own statuses are never among them. A provider
+        that could read only part (posts but not direct messages) returns what it read and
+        leaves the reasons in its `fetch_warnings` list (the inbox keeps them on the sync
+        state)."""
         ...
 
     def reply_to(self, item: InboxItem, text: str, idempotency_key: str) -> PublishResult:

@@ -16,6 +16,7 @@ from keryx.networks.base import (
     PublishResult,
 )
 from keryx.networks.bluesky import metrics
+from keryx.networks.bluesky.inbox import BlueskyInbox
 from keryx.networks.bluesky.keys import follow_up_key, follow_ups, new_tid
 from keryx.networks.bluesky.lexicon import (
     APP_URL,
@@ -29,14 +30,13 @@ from keryx.networks.bluesky.lexicon import (
     now,
     split_uri,
 )
-from keryx.networks.bluesky.records import BlueskyRecords
 from keryx.networks.bluesky.session import normalize_service
 from keryx.networks.bluesky.validation import content_problems, follow_up_problems
 from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.text import graphemes, utf8_length
 
 
-class BlueskyProvider(BlueskyRecords):
+class BlueskyProvider(BlueskyInbox):
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
     connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
@@ -69,6 +69,12 @@ class BlueskyProvider(BlueskyRecords):
         first_comment=True,
         idempotent_publish=True,
         metrics=True,
+        # The inbox (keryx.networks.bluesky.inbox): notifications, our threads and chat DMs;
+        # replies under our own posts can be hidden through the thread gate, none deleted.
+        inbox=True,
+        hide_comments=True,
+        delete_comments=False,
+        direct_messages=True,
         connect="app_password",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", graphemes, MAX_GRAPHEMES),

@@ -8,7 +8,13 @@ from typing import Any
 
 import httpx
 
-from keryx.networks.base import AuthExpired, Disconnected, ProviderContext, gettext_noop
+from keryx.networks.base import (
+    AuthExpired,
+    Disconnected,
+    MissingPermission,
+    ProviderContext,
+    gettext_noop,
+)
 from keryx.networks.bluesky.lexicon import DEFAULT_SERVICE
 from keryx.networks.common import BaseProvider
 from keryx.networks.http import error_message, raise_for_status
@@ -16,6 +22,8 @@ from keryx.networks.http import error_message, raise_for_status
 # XRPC error names that mean "this access token is no longer good, refresh it".
 STALE_TOKEN = {"ExpiredToken", "InvalidToken"}
 # ... and those that mean the account itself cannot be used any more.
+# The PDS's answer to a privileged method (chat.bsky.*) called with a non-privileged token.
+PRIVILEGED_REFUSAL = "Bad token method"
 ACCOUNT_GONE = {"AccountTakedown", "AccountDeactivated", "AccountNotFound", "RepoNotFound"}
 
 
@@ -149,6 +157,13 @@ class XrpcSession(BaseProvider):
                 **kwargs,
             )
             error = xrpc_error(response) if response.status_code in (400, 401) else ""
+            if error == "InvalidToken" and PRIVILEGED_REFUSAL in response.text:
+                # A good token of the wrong kind: an app password made without access to
+                # direct messages (chat.bsky.*). Refreshing would not change that.
+                raise MissingPermission(
+                    "The app password does not allow direct messages: create one with "
+                    "\"Allow access to your direct messages\" and reconnect the channel.",
+                    permission=nsid, status=response.status_code)
             if error in STALE_TOKEN:
                 if attempt == 0:
                     self._refresh_session()
