@@ -132,6 +132,8 @@ ROWS: list[tuple[str, Callable[[Any], str]]] = [
     ("Metrics", lambda c: _yes(c.capabilities.metrics)),
     ("Comments and replies", lambda c: _yes(c.capabilities.comments)),
     ("Direct messages", lambda c: _yes(c.capabilities.direct_messages)),
+    ("Inbox (comments, mentions, DMs)", lambda c: _yes(c.capabilities.inbox)),
+    ("Hide replies from the inbox", lambda c: _yes(c.capabilities.hide_comments)),
     ("Search", lambda c: _yes(c.capabilities.search)),
     ("Idempotent publish", lambda c: _yes(c.capabilities.idempotent_publish)),
     ("Daily post cap", _cap),
