@@ -71,6 +71,7 @@ RECENT_POSTS = 20
 THREAD_DEPTH = 10
 THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
 MAX_HIDDEN_REPLIES = 300  # app.bsky.feed.threadgate hiddenReplies maxLength
+NAME_MAX = 255
 
 # Bluesky's chat service, reached through the PDS (the service DID and its entry in the DID
 # document). It is not part of @atproto/dev-env: the DM code is tested with fixtures shaped
@@ -261,7 +262,8 @@ class BlueskyInbox(BlueskyRecords):
             text=plain_text(record.get("text"), record.get("facets")),
             author_id=author_did,
             author_handle=handle,
-            author_name=str(author.get("displayName") or handle),
+            # displayName may be 640 bytes: the inbox keeps 255 characters.
+            author_name=str(author.get("displayName") or handle)[:NAME_MAX],
             language=_language(record),
             created_at=parse_iso_time(record.get("createdAt")),
             in_reply_to=parent_uri,
@@ -344,7 +346,7 @@ class BlueskyInbox(BlueskyRecords):
             text=plain_text(message["text"], message.get("facets")),
             author_id=sender,
             author_handle=handle,
-            author_name=str(profile.get("displayName") or handle),
+            author_name=str(profile.get("displayName") or handle)[:NAME_MAX],
             created_at=parse_iso_time(message.get("sentAt")),
             conversation_id="dm:" + convo_id,
             visibility="direct",
