@@ -45,6 +45,9 @@ class BlueskyProvider(BlueskyInbox):
                           missing=base.gettext_noop(
                               "Enter your Bluesky handle, e.g. alice.bsky.social.")),
         base.ConnectField("app_password", "App password", secret=True,
+                          help=base.gettext_noop(
+                              "For direct messages in the inbox, tick \"Allow access to your "
+                              "direct messages\" when you create it."),
                           missing=base.gettext_noop(
                               "Enter an app password (Settings → App passwords).")),
         base.ConnectField("service", "Server", required=False, store="settings",
