@@ -170,7 +170,7 @@ class BlueskyInbox(BlueskyRecords):
                                    note.get("record"), me, reason=str(note.get("reason") or ""))
             if item is not None:
                 posts.setdefault(item.remote_id, item)
-        for view in self._thread_replies(me):
+        for view in self._thread_replies():
             item = self._post_item(view.get("uri"), view.get("cid"), view.get("author"),
                                    view.get("record"), me, reason="thread")
             if item is not None:
@@ -209,7 +209,7 @@ class BlueskyInbox(BlueskyRecords):
                 roots.append(str(record["uri"]))
         return roots[:RECENT_POSTS]
 
-    def _thread_replies(self, me: str) -> list[dict[str, Any]]:
+    def _thread_replies(self) -> list[dict[str, Any]]:
         """Post views of the replies in the threads under our latest posts."""
         views: list[dict[str, Any]] = []
         for uri in self._recent_roots():
