@@ -42,8 +42,13 @@ MAX_WAIT = 5.0
 # Requests reserved per UPDATE: a fiftieth of the budget, 1 to 20.
 MAX_CHUNK = 20
 
+# A pause read from the database is trusted this long by the process (one SELECT per network
+# every few seconds, not one per request); pause() updates it at once.
+PAUSE_CACHE = 2.0
+
 _lock = threading.Lock()
 _reserved: dict[tuple[str, float], int] = {}
+_pauses: dict[str, tuple[float, datetime | None, str]] = {}
 
 
 def budget_for(network: str, capabilities: Capabilities) -> RateBudget | None:
@@ -71,11 +76,19 @@ def _row(network: str) -> None:
 def paused_for(network: str, now: datetime | None = None) -> tuple[float, str]:
     """(seconds the network's app is still paused, why); (0, "") when it is not."""
     now = now or timezone.now()
-    row = AppBudget.objects.filter(network=network).values("paused_until", "pause_reason") \
-        .first()
-    if not row or not row["paused_until"] or row["paused_until"] <= now:
+    with _lock:
+        cached = _pauses.get(network)
+    if cached is not None and time.monotonic() - cached[0] < PAUSE_CACHE:
+        until, reason = cached[1], cached[2]
+    else:
+        row = AppBudget.objects.filter(network=network).values(
+            "paused_until", "pause_reason").first() or {}
+        until, reason = row.get("paused_until"), row.get("pause_reason") or ""
+        with _lock:
+            _pauses[network] = (time.monotonic(), until, reason)
+    if not until or until <= now:
         return 0.0, ""
-    return (row["paused_until"] - now).total_seconds(), row["pause_reason"]
+    return (until - now).total_seconds(), reason
 
 
 def take(network: str, budget: RateBudget, *, clock: Callable[[], float] = time.time) -> float:
@@ -119,6 +132,8 @@ def pause(network: str, seconds: float, reason: str, *, now: datetime | None = N
     _row(network)
     AppBudget.objects.filter(network=network).exclude(paused_until__gte=until).update(
         paused_until=until, pause_reason=reason[:2000])
+    with _lock:
+        _pauses.pop(network, None)  # read again: another process may pause for longer
     CollectionJob.objects.filter(channel__network=network, due_at__isnull=False,
                                  due_at__lt=until, claim_token="").update(
         due_at=until, last_status=JobStatus.RATE_LIMITED,
@@ -155,9 +170,10 @@ def meter(provider: Any, network: str, budget: RateBudget | None, *,
 
 
 def reset_process_reservations() -> None:
-    """Forget this process's reserved requests (tests; a process that forked)."""
+    """Forget this process's reserved requests and cached pauses (tests; a forked process)."""
     with _lock:
         _reserved.clear()
+        _pauses.clear()
 
 
 __all__ = ["budget_for", "meter", "pause", "paused_for", "reset_process_reservations", "take"]

@@ -489,15 +489,24 @@ class XProvider(BaseProvider):
         impressions), non_public_metrics (url_link_clicks; X gives them to the author for
         posts of the last 30 days only, later they are absent) and the attached videos'
         view_count (media public_metrics)."""
-        body = readings.read(
-            lambda: self._call("GET", f"/2/tweets/{remote_id}", params={
-                "tweet.fields": "public_metrics,non_public_metrics",
-                "expansions": "attachments.media_keys",
-                "media.fields": "type,public_metrics"}),
-            network="X", permission=METRICS_PERMISSION, what="the post's counts",
-            remote_id=remote_id)
+        def ask(fields: str) -> Any:
+            return readings.read(
+                lambda: self._call("GET", f"/2/tweets/{remote_id}", params={
+                    "tweet.fields": fields, "expansions": "attachments.media_keys",
+                    "media.fields": "type,public_metrics"}),
+                network="X", permission=METRICS_PERMISSION, what="the post's counts",
+                remote_id=remote_id)
+
+        body = ask("public_metrics,non_public_metrics")
         if isinstance(body, PostGone):
             return body
+        if not body.get("data") and any(str(e.get("type", "")).endswith(
+                ("not-authorized-for-field", "field-unauthorized"))
+                for e in body.get("errors") or []):
+            # Non-public metrics refused (older than 30 days): the public ones still come.
+            body = ask("public_metrics")
+            if isinstance(body, PostGone):
+                return body
         data = body.get("data")
         if not data:
             if any(str(e.get("type", "")).endswith("resource-not-found")

@@ -596,3 +596,32 @@ def test_youtube_quota_waits_until_pacific_midnight() -> None:
     local = reset.astimezone(ZoneInfo("America/Los_Angeles"))
     assert (local.hour, local.minute) in ((0, 0), (23, 59))
 
+
+
+def test_x_older_posts_without_non_public_metrics_still_give_the_public_ones() -> None:
+    """X gives non_public_metrics for posts of the last 30 days only; for an older post the
+    field is refused (a not-authorized-for-field problem) and the public counts are asked
+    again alone: clicks are then unknown (None), the rest is read."""
+    case = next(c for c in CASES if c.name == "x")
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        fields = request.url.params["tweet.fields"]
+        calls.append(fields)
+        if "non_public_metrics" in fields:
+            return httpx.Response(200, json={"errors": [{
+                "parameter": "non_public_metrics", "resource_id": X_TWEET, "value": X_TWEET,
+                "detail": "Sorry, you are not authorized to access non_public_metrics on "
+                          f"the Tweet with ids: {X_TWEET}.", "title": "Field Authorization Error",
+                "resource_type": "tweet",
+                "type": "https://api.x.com/2/problems/not-authorized-for-field"}]})
+        return httpx.Response(200, json={"data": {"id": X_TWEET, "public_metrics": {
+            "retweet_count": 1, "reply_count": 0, "like_count": 9, "quote_count": 0,
+            "bookmark_count": 0, "impression_count": 90}}})
+
+    with respx.mock() as router:
+        router.get(f"{case.api}/2/tweets/{X_TWEET}").mock(side_effect=answer)
+        metrics = case.provider().fetch_metrics(X_TWEET)
+    assert calls == ["public_metrics,non_public_metrics", "public_metrics"]
+    assert isinstance(metrics, PostMetrics)
+    assert (metrics.likes, metrics.impressions, metrics.clicks) == (9, 90, None)
