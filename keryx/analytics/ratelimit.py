@@ -91,7 +91,13 @@ def paused_for(network: str, now: datetime | None = None) -> tuple[float, str]:
     return (until - now).total_seconds(), reason
 
 
-def take(network: str, budget: RateBudget, *, clock: Callable[[], float] = time.time) -> float:
+def chunk_for(budget: RateBudget) -> int:
+    """Requests a process reserves at once: a fiftieth of the budget, 1 to MAX_CHUNK."""
+    return max(1, min(MAX_CHUNK, budget.requests // 50))
+
+
+def take(network: str, budget: RateBudget, *, clock: Callable[[], float] = time.time,
+         chunk: int | None = None) -> float:
     """Take one request from the app's budget: 0.0 if it may go now, else the seconds until
     the current window ends (pauses are checked apart, see paused_for)."""
     now = clock()
@@ -101,20 +107,23 @@ def take(network: str, budget: RateBudget, *, clock: Callable[[], float] = time.
         if _reserved.get(key, 0) > 0:
             _reserved[key] -= 1
             return 0.0
-    _row(network)
-    chunk = max(1, min(MAX_CHUNK, budget.requests // 50))
+    chunk = chunk or chunk_for(budget)
     got = 0
-    for size in dict.fromkeys((chunk, 1)):
-        # A new window: the first process to see it starts the count again.
-        if AppBudget.objects.filter(network=network, window_start__lt=start).update(
-                window_start=start, used=min(size, budget.requests)):
-            got = min(size, budget.requests)
+    for attempt in range(2):
+        for size in dict.fromkeys((chunk, 1)):
+            if AppBudget.objects.filter(network=network, window_start=start,
+                                        used__lte=budget.requests - size).update(
+                    used=F("used") + size):
+                got = size
+                break
+            # A new window: the first process to see it starts the count again.
+            if AppBudget.objects.filter(network=network, window_start__lt=start).update(
+                    window_start=start, used=min(size, budget.requests)):
+                got = min(size, budget.requests)
+                break
+        if got or attempt or AppBudget.objects.filter(network=network).exists():
             break
-        if AppBudget.objects.filter(network=network, window_start=start,
-                                    used__lte=budget.requests - size).update(
-                used=F("used") + size):
-            got = size
-            break
+        _row(network)  # the network's first request ever: make its row, then try again
     if not got:
         return max(0.0, start + budget.per_seconds - now)
     with _lock:
@@ -176,4 +185,5 @@ def reset_process_reservations() -> None:
         _pauses.clear()
 
 
-__all__ = ["budget_for", "meter", "pause", "paused_for", "reset_process_reservations", "take"]
+__all__ = ["budget_for", "chunk_for", "meter", "pause", "paused_for",
+           "reset_process_reservations", "take"]
