@@ -242,3 +242,12 @@ def test_declared_rate_budgets_of_app_wide_networks() -> None:
     assert budget("youtube") == (10000, 86400.0)
     assert budget("tiktok") == (600, 60.0)
     assert budget("x") is None  # X's read limits are per user token
+
+
+def test_figures_given_say_what_a_network_does_not_give() -> None:
+    reddit = collect.figures_given("reddit")
+    assert reddit is not None
+    assert "likes" in reddit["post"] and "impressions" not in reddit["post"]
+    assert reddit["channel"] == {"followers"}
+    assert collect.figures_given("telegram") is None  # no metrics at all
+    assert collect.figures_given("no-such-network") is None

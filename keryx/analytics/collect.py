@@ -54,6 +54,7 @@ from keryx.networks.base import (
     RateLimited,
 )
 from keryx.networks.community import POST_METRIC_FIELDS, PostGone, PostMetrics
+from keryx.networks.registry import get_provider_class
 from keryx.publishing.models import PostTarget, TargetState
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,19 @@ COLLECT_NOW_DAYS = 90
 IMPORT_DAYS = 90
 # A channel reading counts as "followers at publish time" for posts up to this much older.
 PUBLISH_FOLLOWERS_WINDOW = timedelta(days=1)
+
+
+def figures_given(network: str) -> dict[str, frozenset[str]] | None:
+    """What `network` gives analytics, from its provider's declaration: {"post": PostMetrics
+    fields, "channel": ChannelMetrics fields}; a figure not listed is "not given by this
+    network" (None: the network declares nothing). For pages and exports."""
+    try:
+        spec = get_provider_class(network).capabilities.metrics_spec
+    except KeyError:
+        return None
+    if spec is None:
+        return None
+    return {"post": spec.post, "channel": spec.channel}
 
 
 class NoMetrics(Exception):
