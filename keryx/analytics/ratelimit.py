@@ -146,7 +146,7 @@ def pause(network: str, seconds: float, reason: str, *, now: datetime | None = N
     CollectionJob.objects.filter(channel__network=network, due_at__isnull=False,
                                  due_at__lt=until, claim_token="").update(
         due_at=until, last_status=JobStatus.RATE_LIMITED,
-        last_message=f"The network's limit for the whole app was reached: {reason}"[:2000])
+        last_message=f"Every {network} channel waits (a limit of the whole app): {reason}"[:2000])
     return until
 
 
