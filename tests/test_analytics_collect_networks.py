@@ -251,3 +251,52 @@ def test_figures_given_say_what_a_network_does_not_give() -> None:
     assert reddit["channel"] == {"followers"}
     assert collect.figures_given("telegram") is None  # no metrics at all
     assert collect.figures_given("no-such-network") is None
+
+
+def test_a_refused_token_refresh_skips_the_channel_without_reading(people, endpoints):
+    now = timezone.now()
+    channel = Channel.objects.create(
+        workspace=people.acme, network="x", name="Expired",
+        credentials={"access_token": "old", "refresh_token": "revoked",
+                     "expires_at": (now - timedelta(hours=1)).isoformat()},
+        settings={"user_id": "1", "username": "acme"})
+    published(channel, "111", now - timedelta(hours=3))
+    with respx.mock(assert_all_called=False) as router:
+        token = router.post(f"{X_API}/2/oauth2/token").respond(400, json={
+            "error": "invalid_request",
+            "error_description": "Value passed for the token was invalid."})
+        reads = router.get(url__startswith=f"{X_API}/2/").respond(json={})
+        [report] = collect_json()
+    assert token.call_count == 1 and reads.call_count == 0
+    channel.refresh_from_db()
+    assert channel.status == "needs_reconnect"
+    assert report["status"] == "skipped" and "token was invalid" in report["message"]
+
+
+def test_a_missing_permission_is_recorded_with_the_one_to_grant(people, endpoints, settings):
+    """A Facebook Page connected before Keryx asked for read_insights: the post's insights
+    are refused (Graph code 10) and the job says which permission to grant."""
+    settings.KERYX_NETWORK_CONFIG = {**settings.KERYX_NETWORK_CONFIG, "facebook": {
+        "api_base": "https://fb.keryx.test/v23.0"}}
+    settings.ALLOWED_PRIVATE_HOSTS = [*settings.ALLOWED_PRIVATE_HOSTS, "fb.keryx.test"]
+    now = timezone.now()
+    channel = Channel.objects.create(
+        workspace=people.acme, network="facebook", name="Acme Page",
+        credentials={"access_token": "page-token"}, settings={"page_id": "104"})
+    published(channel, "104_1", now - timedelta(hours=3))
+    base = "https://fb.keryx.test/v23.0"
+    with respx.mock(assert_all_called=False) as router:
+        router.get(f"{base}/104").respond(json={"followers_count": 51, "id": "104"})
+        router.get(f"{base}/104/published_posts").respond(json={"data": []})
+        router.get(f"{base}/104_1").respond(json={
+            "reactions": {"data": [], "summary": {"total_count": 2}},
+            "comments": {"data": [], "summary": {"total_count": 0}}, "id": "104_1"})
+        router.get(f"{base}/104_1/insights").respond(400, json={"error": {
+            "message": "(#10) Requires read_insights permission", "type": "OAuthException",
+            "code": 10, "fbtrace_id": "A"}})
+        [report] = collect_json()
+    assert report["status"] == "missing_permission"
+    assert "read_insights" in report["errors"][0]
+    assert ChannelSnapshot.objects.get(channel=channel).followers == 51
+    channel.refresh_from_db()
+    assert channel.status == "active"  # a missing permission is not a lost connection
