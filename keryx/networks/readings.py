@@ -53,13 +53,6 @@ def since_epoch(value: Any) -> datetime | None:
     return datetime.fromtimestamp(float(value), UTC)
 
 
-def graph_code(exc: ProviderError) -> tuple[Any, Any]:
-    """(code, error_subcode) of a Meta Graph error kept in exc.raw, else (None, None)."""
-    raw = exc.raw if isinstance(exc.raw, dict) else {}
-    error = raw.get("error") if isinstance(raw.get("error"), dict) else {}
-    return error.get("code"), error.get("error_subcode")
-
-
 def translate(exc: ProviderError, *, network: str, permission: str, what: str,
               remote_id: str = "", gone: Callable[[ProviderError], bool] | None = None,
               denied: Callable[[ProviderError], bool] | None = None) -> ProviderError | PostGone:
@@ -105,5 +98,5 @@ def newest_first(posts: Iterable[Any]) -> list[Any]:
     return sorted(posts, key=lambda p: p.published_at, reverse=True)
 
 
-__all__ = ["count", "graph_code", "newest_first", "read", "read_account", "since_epoch",
+__all__ = ["count", "newest_first", "read", "read_account", "since_epoch",
            "total", "translate"]
