@@ -282,7 +282,6 @@ class MetricsSpec:
     channel: frozenset[str] = frozenset()
     permission: str = ""
     recent_posts: bool = False
-    recent_days: int = 90
     rate: tuple[RateBudget, ...] = ()
     notes: str = ""
 
