@@ -5,8 +5,11 @@ process that runs the engine). It claims due CollectionJobs with one guarded UPD
 their due_at past a lease, so however many processes run it, each reading is taken once per
 period; a process that dies mid-way leaves its jobs due again when the lease runs out.
 
-Per channel: a channel that needs reconnecting is skipped and its jobs say so; a rate limit
-puts the channel's remaining jobs off until the network's reset time; a missing permission is
+Per channel: a channel that needs reconnecting is skipped and its jobs say so; an OAuth token
+that expired is refreshed once before the channel's readings (keryx.channels.tokens); a rate
+limit puts the channel's remaining jobs off until the network's reset time, and a limit of the
+whole app (RateLimited.scope "app") every channel's of that network (keryx.analytics.ratelimit,
+which also paces every request against the app's declared budget); a missing permission is
 recorded with the permission to grant; a post deleted on the network is marked gone and keeps
 its history.
 """
@@ -22,6 +25,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from keryx.analytics import ratelimit
 from keryx.analytics.models import (
     ChannelSnapshot,
     CollectionJob,
@@ -41,8 +45,16 @@ from keryx.analytics.tracking import (
 from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.channels.providers import provider_for
-from keryx.networks.base import AuthExpired, MissingPermission, ProviderError, RateLimited
-from keryx.networks.community import POST_METRIC_FIELDS, PostGone, as_post_metrics
+from keryx.channels.tokens import fresh_provider
+from keryx.networks.base import (
+    AuthExpired,
+    MissingPermission,
+    NotSupported,
+    ProviderError,
+    RateLimited,
+)
+from keryx.networks.community import POST_METRIC_FIELDS, PostGone, PostMetrics
+from keryx.networks.registry import get_provider_class
 from keryx.publishing.models import PostTarget, TargetState
 
 logger = logging.getLogger(__name__)
@@ -60,6 +72,19 @@ IMPORT_DAYS = 90
 PUBLISH_FOLLOWERS_WINDOW = timedelta(days=1)
 
 
+def figures_given(network: str) -> dict[str, frozenset[str]] | None:
+    """What `network` gives analytics, from its provider's declaration: {"post": PostMetrics
+    fields, "channel": ChannelMetrics fields}; a figure not listed is "not given by this
+    network" (None: the network declares nothing). For pages and exports."""
+    try:
+        spec = get_provider_class(network).capabilities.metrics_spec
+    except KeyError:
+        return None
+    if spec is None:
+        return None
+    return {"post": spec.post, "channel": spec.channel}
+
+
 class NoMetrics(Exception):
     """The channel's network offers no metrics through its API."""
 
@@ -70,16 +95,43 @@ class NoMetrics(Exception):
 
 
 def _provider(channel: Channel) -> Any:
+    """The channel's provider for collecting: its token refreshed first if it expired (once
+    per channel and batch, not per post; a refused refresh raises AuthExpired and marks the
+    channel), its requests paced by the network app's budget and pauses."""
     provider = provider_for(channel)
     if not provider.capabilities.metrics or not hasattr(provider, "fetch_metrics"):
         raise NoMetrics(f"{provider.display_name} gives no metrics through its API.")
+    provider = fresh_provider(channel, provider)
+    if hasattr(provider, "http"):
+        ratelimit.meter(provider, channel.network,
+                        ratelimit.budget_for(channel.network, provider.capabilities))
     return provider
+
+
+def _app_limited(channel: Channel, exc: Exception, now: datetime) -> None:
+    """A rate limit puts off every due job it concerns until the network's reset: the whole
+    app's limit (scope "app") every channel's of the network, a token's own limit the
+    channel's (the jobs of the batch at hand are finished by the caller)."""
+    if not isinstance(exc, RateLimited):
+        return
+    wait = exc.retry_after if exc.retry_after is not None else \
+        RATE_LIMIT_DEFAULT.total_seconds()
+    if exc.scope == "app":
+        ratelimit.pause(channel.network, wait, exc.message, now=now)
+        return
+    until = now + timedelta(seconds=max(1.0, wait))
+    CollectionJob.objects.filter(channel=channel, due_at__isnull=False, due_at__lt=until,
+                                 claim_token="").update(
+        due_at=until, last_status=JobStatus.RATE_LIMITED, last_message=exc.message[:2000])
 
 
 def read_channel(provider: Any, channel: Channel, now: datetime) -> ChannelSnapshot:
     if not hasattr(provider, "fetch_channel_metrics"):
         raise NoMetrics(f"{provider.display_name} gives no account counts through its API.")
-    counts = provider.fetch_channel_metrics()
+    try:
+        counts = provider.fetch_channel_metrics()
+    except NotSupported as exc:
+        raise NoMetrics(exc.message) from exc
     snapshot = ChannelSnapshot.objects.create(
         channel=channel, workspace_id=channel.workspace_id, taken_at=now,
         followers=counts.followers, following=counts.following, posts=counts.posts,
@@ -99,7 +151,9 @@ def read_post(provider: Any, tracked: TrackedPost, now: datetime) -> MetricSnaps
         TrackedPost.objects.filter(pk=tracked.pk, gone_at__isnull=True).update(
             gone_at=now, gone_reason=result.reason[:2000])
         return result
-    metrics = as_post_metrics(result)
+    if not isinstance(result, PostMetrics):
+        raise TypeError(f"fetch_metrics answered {type(result).__name__}, not PostMetrics")
+    metrics = result
     snapshot = MetricSnapshot.objects.create(
         tracked=tracked, taken_at=now,
         **{name: getattr(metrics, name) for name in POST_METRIC_FIELDS},
@@ -114,7 +168,10 @@ def import_recent(provider: Any, channel: Channel, now: datetime) -> int:
     account's posts are left as they are."""
     if not hasattr(provider, "list_recent_posts"):
         return 0
-    found = provider.list_recent_posts(now - timedelta(days=IMPORT_DAYS))
+    try:
+        found = provider.list_recent_posts(now - timedelta(days=IMPORT_DAYS))
+    except NotSupported:
+        return 0  # this kind of account cannot be listed (LinkedIn members)
     if not found:
         return 0
     ids = [p.remote_id[:500] for p in found]
@@ -219,6 +276,7 @@ def _run_channel_jobs(channel: Channel, jobs: list[CollectionJob], token: str,
         provider = _provider(channel)
     except (ProviderError, NoMetrics) as exc:
         stop = exc
+        _app_limited(channel, exc, now)
     for job in jobs:
         if stop is not None:
             refusal = classify(stop)
@@ -248,6 +306,7 @@ def _run_channel_jobs(channel: Channel, jobs: list[CollectionJob], token: str,
                     due_at=now + refusal.wait if refusal.wait else None)
             if isinstance(exc, AuthExpired):
                 mark_needs_reconnect(channel, refusal.message)
+            _app_limited(channel, exc, now)
             if isinstance(exc, (AuthExpired, RateLimited)):
                 stop = exc  # the rest of this channel's batch waits as well
     return done
@@ -323,6 +382,7 @@ def collect_channel_now(channel: Channel, *, now: datetime | None = None) -> Cha
         provider = _provider(channel)
     except (ProviderError, NoMetrics) as exc:
         refusal = classify(exc)
+        _app_limited(channel, exc, now)
         report.status, report.message = refusal.status, refusal.message
         _record_channel_status(channel, report.status, report.message, now)
         return report
@@ -336,6 +396,7 @@ def collect_channel_now(channel: Channel, *, now: datetime | None = None) -> Cha
         refusal = classify(exc)
         if isinstance(exc, AuthExpired):
             mark_needs_reconnect(channel, refusal.message)
+        _app_limited(channel, exc, now)
         report.status, report.message = refusal.status, refusal.message
         if not isinstance(exc, MissingPermission):
             _record_channel_status(channel, report.status, report.message, now)
@@ -354,6 +415,7 @@ def collect_channel_now(channel: Channel, *, now: datetime | None = None) -> Cha
             if isinstance(exc, (AuthExpired, RateLimited)):
                 if isinstance(exc, AuthExpired):
                     mark_needs_reconnect(channel, refusal.message)
+                _app_limited(channel, exc, now)
                 report.status, report.message = refusal.status, refusal.message
                 break
             if isinstance(exc, MissingPermission):

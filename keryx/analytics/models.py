@@ -126,3 +126,15 @@ class CollectionJob(models.Model):
             models.UniqueConstraint(fields=["channel"], condition=Q(kind="channel"),
                                     name="one_channel_job"),
         ]
+
+
+class AppBudget(models.Model):
+    """A network app's request budget, shared by every process (keryx/analytics/ratelimit.py):
+    `used` requests in the fixed window that began at `window_start` (epoch seconds), and
+    a pause the network asked for (a 429 on the app's own limit) until `paused_until`."""
+
+    network = models.CharField(max_length=40, unique=True)
+    window_start = models.FloatField(default=0.0)
+    used = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True)

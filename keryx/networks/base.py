@@ -65,9 +65,13 @@ class RateLimited(Transient):
 
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after: float | None = None, **kw: Any) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, *, scope: str = "",
+                 **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+        # "app": the limit is the whole app's (every channel of the network waits);
+        # "channel" or "": this token's own limit.
+        self.scope = scope
 
 
 class OutcomeUnknown(ProviderError):
@@ -252,6 +256,40 @@ class MentionRules:
 
 
 @dataclass(frozen=True)
+class RateBudget:
+    """A network's documented request budget: `requests` per `per_seconds`, for the whole app
+    (scope "app": one client id or API project shared by every channel) or per token ("channel").
+    Analytics' collector paces itself with the app budgets (keryx/analytics/ratelimit.py)."""
+
+    requests: int
+    per_seconds: float
+    scope: str = "app"
+    source: str = ""  # where the figure comes from (the network's reference page)
+
+
+@dataclass(frozen=True)
+class MetricsSpec:
+    """What a network's API gives analytics, declared so pages and exports can say "not given
+    by this network" instead of showing 0, and so the collector knows its limits.
+
+    `post` and `channel` name PostMetrics / ChannelMetrics fields the API fills (others are
+    always None); `permission` is what to grant when a read is refused (a scope, in the
+    network's words); `recent_posts`: the account's posts can be listed for import
+    (`recent_days` back at most); `rate` the budgets the reads count against; `notes` the
+    caveats (figures only for some account kinds, windows)."""
+
+    post: frozenset[str]
+    channel: frozenset[str] = frozenset()
+    permission: str = ""
+    recent_posts: bool = False
+    rate: tuple[RateBudget, ...] = ()
+    notes: str = ""
+
+    def app_budget(self) -> RateBudget | None:
+        return next((b for b in self.rate if b.scope == "app"), None)
+
+
+@dataclass(frozen=True)
 class Capabilities:
     text_limit: int
     counting: str  # "mastodon" | "bluesky" | "twitter" | "utf16" | "chars" | "bytes"
@@ -284,6 +322,8 @@ class Capabilities:
     # provider's validate refuses more; no warning is given then).
     hashtags_recommended: int | None = None
     hashtags_max: int | None = None
+    # What analytics can read from this network (None: nothing declared; see MetricsSpec).
+    metrics_spec: MetricsSpec | None = None
 
 
 # ---------------------------------------------------------------------------------------------

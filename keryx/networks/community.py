@@ -16,21 +16,6 @@ from keryx.networks.base import Provider, PublishResult
 
 
 @dataclass(frozen=True)
-class Metrics:
-    """Counts for one published post. None = the network does not report that figure."""
-
-    likes: int | None = None
-    comments: int | None = None
-    shares: int | None = None
-    saves: int | None = None
-    impressions: int | None = None
-    reach: int | None = None
-    views: int | None = None
-    clicks: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class PostMetrics:
     """One reading of a published post's counts (what analytics stores as a snapshot).
 
@@ -84,19 +69,6 @@ class RecentPost:
     text: str = ""
 
 
-def as_post_metrics(metrics: Metrics | PostMetrics) -> PostMetrics:
-    """The PostMetrics of what a provider returned. Providers not yet moved to PostMetrics
-    return the older Metrics, whose `views` becomes `video_views` (TikTok and YouTube count
-    video views there; Threads and Instagram count post views) and which has no quotes."""
-    if isinstance(metrics, PostMetrics):
-        return metrics
-    return PostMetrics(
-        likes=metrics.likes, comments=metrics.comments, shares=metrics.shares,
-        saves=metrics.saves, impressions=metrics.impressions, reach=metrics.reach,
-        clicks=metrics.clicks, video_views=metrics.views, raw=metrics.raw,
-    )
-
-
 @dataclass(frozen=True)
 class Comment:
     remote_id: str
@@ -143,7 +115,7 @@ class InboxItem:
 class CommunityProvider(Provider, Protocol):
     """Declared by Capabilities.metrics / .comments: what analytics and the inbox call."""
 
-    def fetch_metrics(self, remote_id: str) -> Metrics: ...
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone: ...
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]: ...
 
@@ -166,6 +138,9 @@ class MetricsProvider(Provider, Protocol):
     def list_recent_posts(self, since: datetime) -> list[RecentPost]:
         """The account's own top-level posts published since `since`, newest first (replies
         and reposts left out), as far back as the network's API allows."""
+        ...
+
+
 class InboxProvider(Provider, Protocol):
     """Declared by Capabilities.inbox (hide/delete by .hide_comments / .delete_comments)."""
 

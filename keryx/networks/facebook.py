@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import base, meta, oauth2
+from keryx.networks import base, meta, oauth2, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -43,7 +43,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.text import graphemes
 
@@ -63,6 +63,9 @@ SCHEDULE_MIN = timedelta(minutes=10)
 SCHEDULE_MAX = timedelta(days=30)
 LOOKUP_MARGIN = timedelta(minutes=5)
 LOOKUP_LIMIT = 50
+ENGAGEMENT_PERMISSION = "pages_read_engagement"
+INSIGHTS_PERMISSION = "read_insights"
+RECENT_PAGES = 10
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -102,6 +105,18 @@ class FacebookProvider(BaseProvider):
         preview=base.PreviewRules(fold_at=480),
         extras=base.RequestExtras(link_option="link"),
         hashtags_recommended=3,
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "impressions", "reach", "clicks"}),
+            channel=frozenset({"followers"}),
+            permission="pages_read_engagement, read_insights",
+            recent_posts=True,
+            # Pages: business-use-case limit of 4800 calls x engaged users per 24 h, per Page.
+            rate=(base.RateBudget(4800, 86400.0, scope="channel",
+                                  source="https://developers.facebook.com/docs/graph-api/"
+                                         "overview/rate-limiting"),),
+            notes="likes = all reactions; no saves, quotes or video views; a Page has no "
+                  "following or post count.",
+        ),
     )
     default_api_base: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
     default_oauth_base: ClassVar[str] = "https://www.facebook.com"
@@ -111,7 +126,8 @@ class FacebookProvider(BaseProvider):
         token_path="/oauth/access_token",
         token_on_api_base=True,
         scopes=("pages_show_list", "pages_manage_posts", "pages_read_engagement",
-                "pages_manage_engagement", "pages_read_user_engagement", "publish_video"),
+                "pages_manage_engagement", "pages_read_user_engagement", "publish_video",
+                "read_insights"),
         scope_separator=",",
         pkce=True,
     )
@@ -452,35 +468,79 @@ class FacebookProvider(BaseProvider):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        post = self._graph("GET", f"/{remote_id}", params={
+    def _read(self, fn: Any, what: str, permission: str, remote_id: str = "") -> Any:
+        return readings.read(fn, network="Facebook", permission=permission, what=what,
+                             remote_id=remote_id, gone=meta.object_gone,
+                             denied=meta.permission_missing)
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /{post-id}?fields=reactions.summary(total_count),comments.summary(total_count),
+        shares, then GET /{post-id}/insights (post_impressions, post_impressions_unique,
+        post_clicks). Facebook leaves `shares` out of a post nobody shared (counted as 0);
+        insights exist only for published Page posts (None otherwise)."""
+        post = self._read(lambda: self._graph("GET", f"/{remote_id}", params={
             "fields": "reactions.summary(total_count).limit(0),"
-                      "comments.summary(total_count).limit(0),shares"})
+                      "comments.summary(total_count).limit(0),shares"}),
+            "the post's counts", ENGAGEMENT_PERMISSION, remote_id)
+        if isinstance(post, PostGone):
+            return post
         raw: dict[str, Any] = {"post": post}
-        impressions = reach = clicks = None
+        values: dict[str, Any] = {}
         try:
-            insights = self._graph("GET", f"/{remote_id}/insights", params={
-                "metric": "post_impressions,post_impressions_unique,post_clicks"})
+            insights = self._read(lambda: self._graph("GET", f"/{remote_id}/insights", params={
+                "metric": "post_impressions,post_impressions_unique,post_clicks"}),
+                "the post's insights", INSIGHTS_PERMISSION)
         except BadContent as exc:
-            # Insights need pages_read_engagement and exist only for published Page posts.
-            raw["insights_error"] = exc.message
+            raw["insights_error"] = exc.message  # a metric refused for this kind of post
         else:
             values = {m.get("name"): ((m.get("values") or [{}])[0]).get("value")
                       for m in insights.get("data") or []}
-            impressions = values.get("post_impressions")
-            reach = values.get("post_impressions_unique")
-            clicks = values.get("post_clicks")
             raw["insights"] = values
 
-        def total(key: str) -> int | None:
-            summary = (post.get(key) or {}).get("summary") or {}
-            value = summary.get("total_count")
-            return int(value) if isinstance(value, int) else None
+        def summary(key: str) -> int | None:
+            return readings.count(((post.get(key) or {}).get("summary") or {})
+                                  .get("total_count"))
 
-        shares = (post.get("shares") or {}).get("count")
-        return Metrics(likes=total("reactions"), comments=total("comments"),
-                       shares=int(shares) if isinstance(shares, int) else 0,
-                       impressions=impressions, reach=reach, clicks=clicks, raw=raw)
+        shares = readings.count((post.get("shares") or {}).get("count"))
+        return PostMetrics(likes=summary("reactions"), comments=summary("comments"),
+                           shares=0 if shares is None else shares,
+                           impressions=readings.count(values.get("post_impressions")),
+                           reach=readings.count(values.get("post_impressions_unique")),
+                           clicks=readings.count(values.get("post_clicks")), raw=raw)
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /{page-id}?fields=followers_count,fan_count. A Page follows nobody and the
+        Graph API gives no post count: those stay None."""
+        page = readings.read_account(
+            lambda: self._graph("GET", f"/{self.page_id}",
+                                params={"fields": "followers_count,fan_count"}),
+            network="Facebook", permission=ENGAGEMENT_PERMISSION, what="the Page's counts",
+            denied=meta.permission_missing)
+        return ChannelMetrics(followers=readings.count(page.get("followers_count")),
+                              raw=dict(page))
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """GET /{page-id}/published_posts?since=... (the Page's own posts), paged."""
+        params: dict[str, Any] = {"fields": "id,message,created_time,permalink_url",
+                                  "since": str(int(since.timestamp())), "limit": "100"}
+        found: list[RecentPost] = []
+        path = f"/{self.page_id}/published_posts"
+        for _ in range(RECENT_PAGES):
+            body = readings.read_account(
+                lambda: self._graph("GET", path, params=params), network="Facebook",
+                permission=ENGAGEMENT_PERMISSION, what="the Page's posts",
+                denied=meta.permission_missing)
+            for item in body.get("data") or []:
+                created = meta.parse_graph_time(item.get("created_time"))
+                if created is None or created < since:
+                    continue
+                found.append(RecentPost(str(item["id"]), str(item.get("permalink_url") or ""),
+                                        created, str(item.get("message") or "")))
+            after = (((body.get("paging") or {}).get("cursors") or {}).get("after"))
+            if not after or not (body.get("paging") or {}).get("next"):
+                break
+            params["after"] = str(after)
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         params = {"fields": "id,message,from,created_time,parent{id},permalink_url",

@@ -24,7 +24,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from keryx.networks import base, meta
+from keryx.networks import base, meta, readings
 from keryx.networks.base import (
     AccountInfo,
     BadContent,
@@ -42,7 +42,7 @@ from keryx.networks.base import (
     RateLimited,
     Transient,
 )
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.graph_container import (
     GraphContainerProvider,
     Sleep,
@@ -52,6 +52,11 @@ from keryx.networks.graph_container import (
 from keryx.networks.text import find_hashtags, find_mentions, utf16_length
 
 API_VERSION = "v23.0"
+# Media insights (Instagram Platform reference, "Instagram Media Insights").
+INSIGHT_METRICS = "reach,likes,comments,shares,saved,views"
+METRICS_PERMISSION = "instagram_business_manage_insights"
+ACCOUNT_PERMISSION = "instagram_business_basic"
+RECENT_PAGES = 10
 CAPTION_LIMIT = 2200
 # The API reference says 30 hashtags; the app has allowed 5 since December 2025, but posts
 # through the API with more are still accepted, so we hold the documented API figure.
@@ -113,6 +118,20 @@ class InstagramProvider(GraphContainerProvider):
         # The app has capped posts at five since December 2025; the API still takes 30.
         hashtags_recommended=5,
         hashtags_max=MAX_HASHTAGS,
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "saves", "reach", "impressions"}),
+            channel=frozenset({"followers", "following", "posts"}),
+            permission="instagram_business_manage_insights",
+            recent_posts=True,
+            # Graph API platform limit: 200 calls per hour per user (rolling window);
+            # code 4 answers mean the app's own limit and pause every channel.
+            rate=(base.RateBudget(200, 3600.0, scope="channel",
+                                  source="https://developers.facebook.com/docs/graph-api/"
+                                         "overview/rate-limiting"),),
+            notes="views (plays or displays, for every kind of media) is stored as "
+                  "impressions; no link clicks; insights need enough viewers and lag up "
+                  "to 48 h.",
+        ),
     )
     # content_publishing_limit: 50 API-published posts per 24 hours (older docs said 25).
     daily_post_cap: ClassVar[int | None] = 50
@@ -260,15 +279,76 @@ class InstagramProvider(GraphContainerProvider):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        body = self._call("GET", f"/{remote_id}/insights",
-                          params={"metric": "reach,likes,comments,shares,saved,views"})
+    def _read(self, fn: Any, what: str, remote_id: str = "") -> Any:
+        return readings.read(fn, network="Instagram", permission=METRICS_PERMISSION, what=what,
+                             remote_id=remote_id, gone=meta.object_gone,
+                             denied=meta.permission_missing)
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /{ig-media-id}/insights?metric=reach,likes,comments,shares,saved,views
+        (Instagram Platform reference, Instagram Media Insights). `views` ("times the media
+        was played or displayed", which replaced impressions and plays in 2025) is stored as
+        impressions. No link clicks. Media with too few viewers has no insights ("(#10) Not
+        enough viewers"): then only like_count and comments_count are read from the media."""
+        try:
+            body = self._read(lambda: self._call("GET", f"/{remote_id}/insights", params={
+                "metric": INSIGHT_METRICS}), "the post's insights", remote_id)
+        except ProviderError as exc:
+            if not meta.too_few_viewers(exc):
+                raise
+            media = self._read(lambda: self._call("GET", f"/{remote_id}", params={
+                "fields": "id,like_count,comments_count"}), "the post's counts", remote_id)
+            if isinstance(media, PostGone):
+                return media
+            return PostMetrics(likes=readings.count(media.get("like_count")),
+                               comments=readings.count(media.get("comments_count")),
+                               raw={"media": media, "insights_error": exc.message})
+        if isinstance(body, PostGone):
+            return body
         data = body.get("data") or []
-        return Metrics(
-            reach=insight_value(data, "reach"), likes=insight_value(data, "likes"),
-            comments=insight_value(data, "comments"), shares=insight_value(data, "shares"),
-            saves=insight_value(data, "saved"), views=insight_value(data, "views"),
+        return PostMetrics(
+            likes=insight_value(data, "likes"), comments=insight_value(data, "comments"),
+            shares=insight_value(data, "shares"), saves=insight_value(data, "saved"),
+            reach=insight_value(data, "reach"), impressions=insight_value(data, "views"),
             raw={"data": data})
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /{ig-user-id}?fields=followers_count,follows_count,media_count."""
+        body = readings.read_account(
+            lambda: self._call("GET", f"/{self._user()}", params={
+                "fields": "followers_count,follows_count,media_count"}),
+            network="Instagram", permission=ACCOUNT_PERMISSION, what="the account's counts",
+            denied=meta.permission_missing)
+        return ChannelMetrics(followers=readings.count(body.get("followers_count")),
+                              following=readings.count(body.get("follows_count")),
+                              posts=readings.count(body.get("media_count")), raw=dict(body))
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """GET /{ig-user-id}/media (feed posts and reels, newest first; stories are not
+        listed there), paged with paging.cursors.after until older than `since`."""
+        params: dict[str, Any] = {"fields": "id,caption,permalink,timestamp",
+                                  "since": str(int(since.timestamp())), "limit": "100"}
+        found: list[RecentPost] = []
+        for _ in range(RECENT_PAGES):
+            body = readings.read_account(
+                lambda: self._call("GET", f"/{self._user()}/media", params=params),
+                network="Instagram", permission=ACCOUNT_PERMISSION,
+                what="the account's posts", denied=meta.permission_missing)
+            older = False
+            for item in body.get("data") or []:
+                created = meta.parse_graph_time(item.get("timestamp"))
+                if created is None:
+                    continue
+                if created < since:
+                    older = True
+                    continue
+                found.append(RecentPost(str(item["id"]), str(item.get("permalink") or ""),
+                                        created, str(item.get("caption") or "")))
+            after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
+            if older or not after or not (body.get("paging") or {}).get("next"):
+                break
+            params["after"] = str(after)
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         body = self._call("GET", f"/{remote_id}/comments", params={

@@ -37,7 +37,10 @@ from keryx.networks.times import parse_iso_time
 AUTH_CODES = frozenset({102, 190})  # session / access token invalid or expired
 PERMISSION_CODES = frozenset({10, *range(200, 300)})  # a permission (scope) is missing
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
-TRANSIENT_CODES = frozenset({1, 2})  # "unknown" / "service temporarily unavailable"
+APP_THROTTLE_CODE = 4  # "Application request limit reached"
+TRANSIENT_CODES = frozenset({1, 2})
+# "Unsupported get request. Object with ID ... does not exist": the post was deleted.
+MISSING_OBJECT = (100, 33)  # "unknown" / "service temporarily unavailable"
 # 190 subcodes that mean the user took the app's access away rather than the token ageing out.
 REVOKED_SUBCODES = frozenset({458, 459, 460})
 # Instagram: "the account has reached its limit of posts per 24 hours" (content publishing).
@@ -159,7 +162,10 @@ def raise_for_graph(response: httpx.Response, *, sent_unsafe: bool) -> None:
     if code in PERMISSION_CODES:
         raise AuthExpired(f"A permission is missing; reconnect and allow it: {message}", **kw)
     if code in THROTTLE_CODES or status == 429 or subcode in PUBLISH_LIMIT_SUBCODES:
-        raise RateLimited(message, retry_after=retry_after(response.headers), **kw)
+        # Code 4 is the application's own limit (every user of the app waits); the others
+        # are one user's, Page's or account's.
+        raise RateLimited(message, retry_after=retry_after(response.headers),
+                          scope="app" if code == APP_THROTTLE_CODE else "channel", **kw)
     if (code in TRANSIENT_CODES or error.get("is_transient") is True or status >= 500
             or subcode in NOT_READY_SUBCODES):
         if status >= 500 and status not in (502, 503, 504) and sent_unsafe:
@@ -308,3 +314,35 @@ __all__ = [
     "usage",
     "wait_for_container",
 ]
+
+
+# Reading counts (analytics): Graph errors that mean "deleted" or "permission missing".
+
+
+def _codes(exc: Exception) -> tuple[Any, Any]:
+    raw = getattr(exc, "raw", None)
+    error = raw.get("error") if isinstance(raw, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    return error.get("code"), error.get("error_subcode")
+
+
+def object_gone(exc: Exception) -> bool:
+    """A read refused because the object no longer exists (code 100 subcode 33, 803)."""
+    code, subcode = _codes(exc)
+    return (code, subcode) == MISSING_OBJECT or code == 803
+
+
+def permission_missing(exc: Exception) -> bool:
+    """A read refused for a missing permission (code 10 or 200-299), except Instagram's
+    "(#10) Not enough viewers for the media to show insights", which is no refusal."""
+    code, _subcode = _codes(exc)
+    if code not in PERMISSION_CODES:
+        return False
+    return "not enough viewers" not in str(getattr(exc, "message", "")).lower()
+
+
+def too_few_viewers(exc: Exception) -> bool:
+    code, _subcode = _codes(exc)
+    return code == 10 and "not enough viewers" in str(getattr(exc, "message", "")).lower()
+

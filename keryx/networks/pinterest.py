@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 
-from keryx.networks import base, oauth2
+from keryx.networks import base, oauth2, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -43,7 +43,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
-from keryx.networks.community import Metrics
+from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 from keryx.networks.text import find_urls
 from keryx.networks.times import parse_iso_time
@@ -61,6 +61,7 @@ IMAGE_MAX_BYTES = 20 * 1024 * 1024
 VIDEO_MAX_BYTES = 1024 * 1024 * 1024
 LOOKUP_MARGIN = timedelta(minutes=5)
 METRIC_TYPES = "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,TOTAL_COMMENTS,TOTAL_REACTIONS"
+RECENT_PAGES = 10
 
 
 class PinterestProvider(BaseProvider):
@@ -109,6 +110,20 @@ class PinterestProvider(BaseProvider):
         text_rules=(base.TextRule("characters", len, DESCRIPTION_MAX),),
         extras=base.RequestExtras(link_option="link"),
         mentions=base.MentionRules(),
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "saves", "impressions", "clicks",
+                            "video_views"}),
+            channel=frozenset({"followers", "following", "posts"}),
+            permission="pins:read, user_accounts:read",
+            recent_posts=True,
+            # Trial apps: 1,000 calls a day for the whole app; Standard: per user per app
+            # limits by category (org_analytics, org_read), told by X-RateLimit-* headers.
+            rate=(base.RateBudget(1000, 86400.0, scope="app",
+                                  source="https://developers.pinterest.com/docs/reference/"
+                                         "rate-limits/ (trial access)"),),
+            notes="Impressions, saves, link clicks and video views over the last 90 days "
+                  "(the API keeps no more); reactions and comments are lifetime totals.",
+        ),
     )
 
     media_poll_interval: float = 2.0
@@ -359,35 +374,80 @@ class PinterestProvider(BaseProvider):
 
     # -- metrics ---------------------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
+    def _read(self, fn: Any, what: str, permission: str = "pins:read",
+              remote_id: str = "") -> Any:
+        return readings.read(fn, network="Pinterest", permission=permission, what=what,
+                             remote_id=remote_id)
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /pins/{pin_id}/analytics over the last 90 days (the API's limit): IMPRESSION,
+        SAVE, OUTBOUND_CLICK (link clicks; PIN_CLICK, opening the Pin, kept in raw),
+        VIDEO_MRC_VIEW for video Pins, and the lifetime TOTAL_REACTIONS / TOTAL_COMMENTS.
+        An image Pin refuses the video metric: asked again without it."""
         today = date.today()
         params = {
-            # Pinterest keeps 90 days of daily data; lifetime figures come alongside.
             "start_date": (today - timedelta(days=89)).isoformat(),
             "end_date": today.isoformat(),
-            "metric_types": METRIC_TYPES,
+            "metric_types": f"{METRIC_TYPES},VIDEO_MRC_VIEW",
             "app_types": "ALL",
         }
-        data = self._json(self._call("GET", f"/pins/{remote_id}/analytics", params=params))
-        block = data.get("all") or next(iter(data.values()), {}) if isinstance(data, dict) else {}
+
+        def ask() -> Any:
+            return self._json(self._call("GET", f"/pins/{remote_id}/analytics", params=params))
+
+        try:
+            data = self._read(ask, "the Pin's analytics", remote_id=remote_id)
+        except BadContent:
+            params["metric_types"] = METRIC_TYPES
+            data = self._read(ask, "the Pin's analytics", remote_id=remote_id)
+        if isinstance(data, PostGone):
+            return data
+        block = (data.get("all") or next(iter(data.values()), {})) if isinstance(
+            data, dict) and data else {}
         summary = block.get("summary_metrics") or {}
         lifetime = block.get("lifetime_metrics") or {}
-
-        def number(value: Any) -> int | None:
-            return int(value) if isinstance(value, int | float) else None
-
-        pin_clicks = number(summary.get("PIN_CLICK"))
-        outbound = number(summary.get("OUTBOUND_CLICK"))
-        clicks = None if pin_clicks is None and outbound is None else (
-            (pin_clicks or 0) + (outbound or 0))
-        return Metrics(
-            likes=number(lifetime.get("TOTAL_REACTIONS", summary.get("TOTAL_REACTIONS"))),
-            comments=number(lifetime.get("TOTAL_COMMENTS", summary.get("TOTAL_COMMENTS"))),
-            saves=number(summary.get("SAVE")),
-            impressions=number(summary.get("IMPRESSION")),
-            clicks=clicks,
-            raw=block,
+        count = readings.count
+        return PostMetrics(
+            likes=count(lifetime.get("TOTAL_REACTIONS", summary.get("TOTAL_REACTIONS"))),
+            comments=count(lifetime.get("TOTAL_COMMENTS", summary.get("TOTAL_COMMENTS"))),
+            saves=count(summary.get("SAVE")),
+            impressions=count(summary.get("IMPRESSION")),
+            clicks=count(summary.get("OUTBOUND_CLICK")),
+            video_views=count(summary.get("VIDEO_MRC_VIEW")),
+            raw={"summary_metrics": summary, "lifetime_metrics": lifetime},
         )
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /user_account: follower_count, following_count, pin_count."""
+        account = self._read(lambda: self._json(self._call("GET", "/user_account")),
+                             "the account's counts", "user_accounts:read")
+        return ChannelMetrics(followers=readings.count(account.get("follower_count")),
+                              following=readings.count(account.get("following_count")),
+                              posts=readings.count(account.get("pin_count")),
+                              raw={k: account.get(k) for k in (
+                                  "follower_count", "following_count", "pin_count",
+                                  "monthly_views") if k in account})
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """GET /pins (the account's own Pins), paged with `bookmark`; Pins saved from others
+        (is_owner false) left out."""
+        params: dict[str, str] = {"page_size": "100"}
+        found: list[RecentPost] = []
+        for _ in range(RECENT_PAGES):
+            body = self._read(lambda: self._json(self._call("GET", "/pins", params=params)),
+                              "the account's Pins")
+            for pin in body.get("items") or []:
+                created = parse_iso_time(pin.get("created_at"))
+                if created is None or created < since or pin.get("is_owner") is False:
+                    continue
+                found.append(RecentPost(
+                    str(pin["id"]), f"https://www.pinterest.com/pin/{pin['id']}/", created,
+                    str(pin.get("description") or pin.get("title") or "")))
+            bookmark = body.get("bookmark")
+            if not bookmark:
+                break
+            params["bookmark"] = str(bookmark)
+        return readings.newest_first(found)
 
     # -- OAuth -----------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import httpx
 import regex
 
-from keryx.networks import base
+from keryx.networks import base, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -47,7 +47,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import error_message, parse_retry_after, raise_for_status
 
@@ -57,6 +57,7 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 IMAGE_MAX_BYTES = 20 * 1024 * 1024
 LOOKUP_MARGIN = timedelta(minutes=5)
 VERSION = "0.1"
+RECENT_PAGES = 10
 
 _WAIT = regex.compile(r"(\d+)\s*(millisecond|second|minute|hour)s?", regex.IGNORECASE)
 _UNIT = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
@@ -121,6 +122,19 @@ class RedditProvider(BaseProvider):
         text_rules=(base.TextRule("characters", len, TEXT_MAX),),
         extras=base.RequestExtras(link_option="url"),
         mentions=base.MentionRules(format="u/{handle}", strip_prefixes=("u/", "/u/")),
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares"}),
+            channel=frozenset({"followers"}),
+            permission="read, identity, history",
+            recent_posts=True,
+            # 100 queries per minute per OAuth client id, averaged over 10 minutes: the
+            # whole app's budget, shared by every channel.
+            rate=(base.RateBudget(100, 60.0, scope="app",
+                                  source="https://support.reddithelp.com/hc/en-us/articles/"
+                                         "16160319875092-Reddit-Data-API-Wiki"),),
+            notes="likes is the score (net upvotes); shares are crossposts; no impressions, "
+                  "saves, reach or clicks.",
+        ),
     )
 
     # Finding an image post after submitting it: a few reads, a moment apart.
@@ -152,7 +166,7 @@ class RedditProvider(BaseProvider):
             if response.status_code == 429:
                 wait = parse_retry_after(response.headers)
                 raise RateLimited(message, retry_after=60.0 if wait is None else wait,
-                                  status=429)
+                                  status=429, scope="app")
             try:
                 raise_for_status(response, sent_unsafe=not safe)
             except (AuthExpired, BadContent, Disconnected, Transient, OutcomeUnknown) as exc:
@@ -383,17 +397,69 @@ class RedditProvider(BaseProvider):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        listing = self._call("GET", "/api/info",
-                             params={"id": self._fullname(remote_id, "t3"), "raw_json": "1"})
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /api/info?id=t3_... : score (net upvotes, Reddit's "likes"), num_comments,
+        num_crossposts (shares). Reddit gives no impressions, saves or clicks through the
+        API. A post its author deleted or moderators removed is gone."""
+        listing = readings.read(
+            lambda: self._call("GET", "/api/info", params={
+                "id": self._fullname(remote_id, "t3"), "raw_json": "1"}),
+            network="Reddit", permission="read", what="the post", remote_id=remote_id)
+        if isinstance(listing, PostGone):
+            return listing
         children = (listing.get("data") or {}).get("children") or []
         if not children:
-            raise Disconnected(f"Reddit has no post {remote_id}.")
+            return PostGone(remote_id, "Reddit no longer has this post.")
         post = children[0].get("data") or {}
-        return Metrics(
-            likes=post.get("score"), comments=post.get("num_comments"),
-            raw={k: post.get(k) for k in ("score", "ups", "num_comments", "upvote_ratio")},
+        removed = post.get("removed_by_category")
+        if removed or post.get("author") == "[deleted]":
+            return PostGone(remote_id, f"Reddit: the post was removed ({removed or 'deleted'}).")
+        count = readings.count
+        return PostMetrics(
+            likes=count(post.get("score")), comments=count(post.get("num_comments")),
+            shares=count(post.get("num_crossposts")),
+            raw={k: post.get(k) for k in ("score", "ups", "num_comments", "upvote_ratio",
+                                           "num_crossposts") if k in post},
         )
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /api/v1/me: the account's profile (subreddit u_name) subscribers are its
+        followers. Reddit gives no following or post count."""
+        me = readings.read_account(lambda: self._call("GET", "/api/v1/me"), network="Reddit",
+                                   permission="identity", what="the account")
+        profile = me.get("subreddit") or {}
+        return ChannelMetrics(followers=readings.count(profile.get("subscribers")),
+                              raw={"subscribers": profile.get("subscribers"),
+                                   "total_karma": me.get("total_karma")})
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """GET /user/{name}/submitted?sort=new (the account's own posts), paged with after."""
+        name = self.settings.get("username") or self.verify().settings["username"]
+        params: dict[str, str] = {"sort": "new", "limit": "100", "raw_json": "1"}
+        found: list[RecentPost] = []
+        for _ in range(RECENT_PAGES):
+            listing = readings.read_account(
+                lambda: self._call("GET", f"/user/{name}/submitted", params=params),
+                network="Reddit", permission="history", what="the account's posts")
+            data = listing.get("data") or {}
+            older = False
+            for child in data.get("children") or []:
+                post = child.get("data") or {}
+                created = readings.since_epoch(post.get("created_utc"))
+                if child.get("kind") != "t3" or created is None:
+                    continue
+                if created < since:
+                    older = True
+                    continue
+                found.append(RecentPost(
+                    str(post.get("name") or f"t3_{post.get('id')}"),
+                    f"https://www.reddit.com{post.get('permalink') or ''}", created,
+                    str(post.get("title") or "")))
+            after = data.get("after")
+            if older or not after:
+                break
+            params["after"] = str(after)
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         post_id = remote_id.removeprefix("t3_")

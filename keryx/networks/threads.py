@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from keryx.networks import base
+from keryx.networks import base, meta, readings
 from keryx.networks.base import (
     AccountInfo,
     Capabilities,
@@ -38,7 +38,7 @@ from keryx.networks.base import (
     PublishResult,
     Transient,
 )
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.counting import emoji_bytes_length
 from keryx.networks.graph_container import GraphContainerProvider, insight_value, media_url
 from keryx.networks.meta import parse_graph_time
@@ -73,6 +73,10 @@ def unique_links(text: str) -> list[str]:
     return seen
 
 
+METRICS_PERMISSION = "threads_manage_insights"
+RECENT_PAGES = 10
+
+
 class ThreadsProvider(GraphContainerProvider):
     network: ClassVar[str] = "threads"
     display_name: ClassVar[str] = "Threads"
@@ -104,6 +108,18 @@ class ThreadsProvider(GraphContainerProvider):
         preview=base.PreviewRules(fold_at=500, link_width=30),
         mentions=base.MentionRules(),
         hashtags_recommended=1,
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "quotes", "impressions"}),
+            channel=frozenset({"followers"}),
+            permission="threads_manage_insights",
+            recent_posts=True,
+            # Calls per 24 h: 4800 x the account's impressions (minimum 10), per account.
+            rate=(base.RateBudget(4800, 86400.0, scope="channel",
+                                  source="https://developers.facebook.com/docs/threads/"
+                                         "overview#rate-limiting"),),
+            notes="views counted as impressions; shares (in development) kept in raw; "
+                  "no reach, saves, link clicks; no following or post count.",
+        ),
     )
     # "250 API-published posts within a 24-hour moving period" (threads_publishing_limit).
     daily_post_cap: ClassVar[int | None] = 250
@@ -243,15 +259,60 @@ class ThreadsProvider(GraphContainerProvider):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        body = self._call("GET", f"/{remote_id}/insights",
-                          params={"metric": "views,likes,replies,reposts,quotes,shares"})
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /{threads-media-id}/insights?metric=views,likes,replies,reposts,quotes,shares
+        (Threads Insights API, media insights). Threads gives no reach, saves or clicks."""
+        body = readings.read(
+            lambda: self._call("GET", f"/{remote_id}/insights", params={
+                "metric": "views,likes,replies,reposts,quotes,shares"}),
+            network="Threads", permission=METRICS_PERMISSION, what="the post's insights",
+            remote_id=remote_id, gone=meta.object_gone, denied=meta.permission_missing)
+        if isinstance(body, PostGone):
+            return body
         data = body.get("data") or []
-        reposts, quotes = insight_value(data, "reposts"), insight_value(data, "quotes")
-        shares = None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0)
-        return Metrics(views=insight_value(data, "views"), likes=insight_value(data, "likes"),
-                       comments=insight_value(data, "replies"), shares=shares,
-                       raw={"data": data, "shares": insight_value(data, "shares")})
+        return PostMetrics(
+            likes=insight_value(data, "likes"), comments=insight_value(data, "replies"),
+            shares=insight_value(data, "reposts"), quotes=insight_value(data, "quotes"),
+            # "views": times the post was displayed or played.
+            impressions=insight_value(data, "views"),
+            raw={"data": data, "shares": insight_value(data, "shares")})
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /{threads-user-id}/threads_insights?metric=followers_count (the total now).
+        The Threads API gives no following or post count."""
+        body = readings.read_account(
+            lambda: self._call("GET", f"/{self._user()}/threads_insights",
+                               params={"metric": "followers_count"}),
+            network="Threads", permission=METRICS_PERMISSION, what="the account's insights",
+            denied=meta.permission_missing)
+        data = body.get("data") or []
+        return ChannelMetrics(followers=insight_value(data, "followers_count"),
+                              raw={"data": data})
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """GET /{threads-user-id}/threads?since=... (the account's own posts; replies are
+        on another edge), reposts (REPOST_FACADE) left out."""
+        params: dict[str, Any] = {"fields": "id,text,timestamp,permalink,media_type",
+                                  "since": str(int(since.timestamp())), "limit": "100"}
+        found: list[RecentPost] = []
+        for _ in range(RECENT_PAGES):
+            body = readings.read_account(
+                lambda: self._call("GET", f"/{self._user()}/threads", params=params),
+                network="Threads", permission="threads_basic", what="the account's posts",
+                denied=meta.permission_missing)
+            for post in body.get("data") or []:
+                created = parse_graph_time(post.get("timestamp"))
+                if created is None or created < since or post.get("media_type") == \
+                        "REPOST_FACADE":
+                    continue
+                found.append(RecentPost(str(post["id"]), str(post.get("permalink") or ""),
+                                        created, str(post.get("text") or "")))
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not after or not paging.get("next"):
+                break
+            params["after"] = str(after)
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Every reply at any depth under the post (GET /{id}/conversation)."""

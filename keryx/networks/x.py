@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import httpx
 from twitter_text.config import config as twitter_text_config
 
-from keryx.networks import base, oauth2
+from keryx.networks import base, oauth2, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -48,13 +48,17 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.counting import twitter_weighted_length
 from keryx.networks.http import error_message, parse_retry_after
 from keryx.networks.text import find_urls
 from keryx.networks.times import parse_iso_time
 
 MAX_WEIGHTED_LENGTH = 280
+# Reading posts and the account needs these scopes (Keryx asks for both at connect).
+METRICS_PERMISSION = "tweet.read"
+ACCOUNT_PERMISSION = "users.read"
+RECENT_PAGES = 10
 ALT_TEXT_MAX = 1000
 MAX_MEDIA = 4
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
@@ -207,6 +211,20 @@ class XProvider(BaseProvider):
         preview=base.PreviewRules(link_width=23),
         mentions=base.MentionRules(),
         hashtags_recommended=2,
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "quotes", "saves", "impressions",
+                            "clicks", "video_views"}),
+            channel=frozenset({"followers", "following", "posts"}),
+            permission="tweet.read users.read",
+            recent_posts=True,
+            # The limits are per endpoint and per user token (docs.x.com x-api/fundamentals/
+            # rate-limits); the figures below are the lowest of GET /2/tweets/:id and
+            # GET /2/users/:id/tweets for a user token, 15-minute windows.
+            rate=(base.RateBudget(900, 900.0, scope="channel",
+                                  source="https://docs.x.com/x-api/fundamentals/rate-limits"),),
+            notes="Link clicks (non_public_metrics) only for posts of the last 30 days; "
+                  "reach is not given.",
+        ),
     )
     # X publishes no fixed daily post cap for API users (2,400/day is an unverified figure).
     daily_post_cap: ClassVar[int | None] = None
@@ -466,21 +484,90 @@ class XProvider(BaseProvider):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        body = self._call("GET", f"/2/tweets/{remote_id}",
-                          params={"tweet.fields": "public_metrics"})
-        m = (body.get("data") or {}).get("public_metrics") or {}
-        shares = None
-        if "retweet_count" in m or "quote_count" in m:
-            shares = int(m.get("retweet_count") or 0) + int(m.get("quote_count") or 0)
-        return Metrics(
-            likes=m.get("like_count"),
-            comments=m.get("reply_count"),
-            shares=shares,
-            saves=m.get("bookmark_count"),
-            impressions=m.get("impression_count"),
-            raw=dict(m),
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /2/tweets/:id with public_metrics (likes, replies, reposts, quotes, bookmarks,
+        impressions), non_public_metrics (url_link_clicks; X gives them to the author for
+        posts of the last 30 days only, later they are absent) and the attached videos'
+        view_count (media public_metrics)."""
+        def ask(fields: str) -> Any:
+            return readings.read(
+                lambda: self._call("GET", f"/2/tweets/{remote_id}", params={
+                    "tweet.fields": fields, "expansions": "attachments.media_keys",
+                    "media.fields": "type,public_metrics"}),
+                network="X", permission=METRICS_PERMISSION, what="the post's counts",
+                remote_id=remote_id)
+
+        body = ask("public_metrics,non_public_metrics")
+        if isinstance(body, PostGone):
+            return body
+        if not body.get("data") and any(str(e.get("type", "")).endswith(
+                ("not-authorized-for-field", "field-unauthorized"))
+                for e in body.get("errors") or []):
+            # Non-public metrics refused (older than 30 days): the public ones still come.
+            body = ask("public_metrics")
+            if isinstance(body, PostGone):
+                return body
+        data = body.get("data")
+        if not data:
+            if any(str(e.get("type", "")).endswith("resource-not-found")
+                   or e.get("title") == "Not Found Error" for e in body.get("errors") or []):
+                return PostGone(remote_id, "X no longer has this post (deleted).")
+            raise Transient("X answered without the post.")
+        public = data.get("public_metrics") or {}
+        private = data.get("non_public_metrics") or {}
+        media = (body.get("includes") or {}).get("media") or []
+        views = readings.total(*[readings.count((m.get("public_metrics") or {})
+                                                .get("view_count"))
+                                 for m in media if m.get("type") in ("video", "animated_gif")])
+        count = readings.count
+        return PostMetrics(
+            likes=count(public.get("like_count")),
+            comments=count(public.get("reply_count")),
+            shares=count(public.get("repost_count", public.get("retweet_count"))),
+            quotes=count(public.get("quote_count")),
+            saves=count(public.get("bookmark_count")),
+            impressions=count(public.get("impression_count",
+                                         private.get("impression_count"))),
+            clicks=count(private.get("url_link_clicks")),
+            video_views=views,
+            raw={"public_metrics": public, "non_public_metrics": private},
         )
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /2/users/me?user.fields=public_metrics."""
+        body = readings.read_account(
+            lambda: self._call("GET", "/2/users/me", params={"user.fields": "public_metrics"}),
+            network="X", permission=ACCOUNT_PERMISSION, what="the account's counts")
+        m = (body.get("data") or {}).get("public_metrics") or {}
+        return ChannelMetrics(
+            followers=readings.count(m.get("followers_count")),
+            following=readings.count(m.get("following_count")),
+            posts=readings.count(m.get("post_count", m.get("tweet_count"))), raw=dict(m))
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """GET /2/users/:id/tweets without replies and reposts, from `since` (X lists an
+        account's 3,200 most recent posts at most), paged with pagination_token."""
+        user_id = self.settings.get("user_id") or self.verify().remote_id
+        params: dict[str, str] = {
+            "exclude": "replies,retweets", "max_results": "100",
+            "tweet.fields": "created_at,text",
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        found: list[RecentPost] = []
+        for _ in range(RECENT_PAGES):
+            body = readings.read_account(
+                lambda: self._call("GET", f"/2/users/{user_id}/tweets", params=params),
+                network="X", permission=METRICS_PERMISSION, what="the account's posts")
+            for post in body.get("data") or []:
+                created = parse_iso_time(post.get("created_at"))
+                if created is None or created < since:
+                    continue
+                found.append(RecentPost(str(post["id"]), self._post_url(str(post["id"])),
+                                        created, html.unescape(post.get("text") or "")))
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                break
+            params["pagination_token"] = str(token)
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Replies in the post's conversation (recent search: the last 7 days)."""

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from keryx.networks import base, oauth2
+from keryx.networks import base, oauth2, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -47,7 +47,7 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.common import BaseProvider
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import parse_retry_after, raise_for_status
 from keryx.networks.text import utf8_length
@@ -116,8 +116,9 @@ def check(response: httpx.Response, *, sent_unsafe: bool) -> None:
     if error.get("status"):
         reasons.add(str(error["status"]))
     if reasons & DAILY_QUOTA_REASONS:
+        # The daily quota is the API project's: every channel of the app waits.
         raise RateLimited(message, retry_after=seconds_to_pacific_midnight(), status=status,
-                          raw=error)
+                          raw=error, scope="app")
     if reasons & SHORT_RATE_REASONS or status == 429:
         raise RateLimited(message, retry_after=parse_retry_after(response.headers) or 60.0,
                           status=status, raw=error)
@@ -154,6 +155,10 @@ def default_title(text: str) -> str:
     return cut.rstrip() + "…"
 
 
+METRICS_PERMISSION = "https://www.googleapis.com/auth/youtube.force-ssl"
+RECENT_PAGES = 10
+
+
 class YouTubeProvider(BaseProvider):
     network: ClassVar[str] = "youtube"
     display_name: ClassVar[str] = "YouTube"
@@ -180,6 +185,19 @@ class YouTubeProvider(BaseProvider):
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("bytes", utf8_length, DESCRIPTION_LIMIT),),
         mentions=base.MentionRules(),
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "video_views"}),
+            channel=frozenset({"followers", "posts"}),
+            permission="https://www.googleapis.com/auth/youtube.force-ssl",
+            recent_posts=True,
+            # 10,000 quota units a day for the API project (reads cost 1 unit), reset at
+            # midnight Pacific time.
+            rate=(base.RateBudget(10000, 86400.0, scope="app",
+                                  source="https://developers.google.com/youtube/v3/"
+                                         "determine_quota_cost"),),
+            notes="Impressions, reach and clicks are in the YouTube Analytics API (scope "
+                  "yt-analytics.readonly), not read; a hidden subscriber count stays None.",
+        ),
     )
     default_api_base: ClassVar[str] = "https://www.googleapis.com"
     default_oauth_base: ClassVar[str] = "https://accounts.google.com"
@@ -477,18 +495,78 @@ class YouTubeProvider(BaseProvider):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        listing = self._json(self._call("GET", "/youtube/v3/videos", params={
-            "part": "statistics", "id": remote_id}))
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """videos.list?part=statistics (1 quota unit): viewCount, likeCount, commentCount.
+        favoriteCount is deprecated (always 0) and not used; impressions and click-through
+        live in the YouTube Analytics API (another scope), not read. A video no longer
+        listed (deleted, or made private) is gone."""
+        listing = readings.read(lambda: self._json(self._call(
+            "GET", "/youtube/v3/videos", params={"part": "statistics", "id": remote_id})),
+            network="YouTube", permission=METRICS_PERMISSION, what="the video's statistics",
+            remote_id=remote_id)
+        if isinstance(listing, PostGone):
+            return listing
         items = listing.get("items") or []
         if not items:
-            raise Disconnected(f"YouTube has no video {remote_id} (deleted or private).",
-                               status=404)
+            return PostGone(remote_id, "YouTube no longer lists this video (deleted or made "
+                                       "private).")
         stats = items[0].get("statistics") or {}
-        return Metrics(likes=_count(stats.get("likeCount")),
-                       comments=_count(stats.get("commentCount")),
-                       saves=_count(stats.get("favoriteCount")),
-                       views=_count(stats.get("viewCount")), raw=stats)
+        return PostMetrics(likes=readings.count(stats.get("likeCount")),
+                           comments=readings.count(stats.get("commentCount")),
+                           video_views=readings.count(stats.get("viewCount")), raw=dict(stats))
+
+    def _my_channel(self) -> dict[str, Any]:
+        listing = readings.read_account(lambda: self._json(self._call(
+            "GET", "/youtube/v3/channels", params={"part": "statistics,contentDetails",
+                                                   "mine": "true"})),
+            network="YouTube", permission=METRICS_PERMISSION, what="the channel's statistics")
+        items = listing.get("items") or []
+        if not items:
+            raise Disconnected("This Google account has no YouTube channel.")
+        return dict(items[0])
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """channels.list?part=statistics&mine=true: subscriberCount (None when the channel
+        hides it), videoCount. YouTube gives no "following" count."""
+        stats = self._my_channel().get("statistics") or {}
+        hidden = stats.get("hiddenSubscriberCount") is True
+        return ChannelMetrics(
+            followers=None if hidden else readings.count(stats.get("subscriberCount")),
+            posts=readings.count(stats.get("videoCount")), raw=dict(stats))
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """The channel's uploads playlist (channels.list contentDetails.relatedPlaylists
+        .uploads), read with playlistItems.list, newest first, 50 a page."""
+        uploads = ((self._my_channel().get("contentDetails") or {})
+                   .get("relatedPlaylists") or {}).get("uploads")
+        if not uploads:
+            return []
+        params: dict[str, str] = {"part": "snippet,contentDetails", "playlistId": str(uploads),
+                                  "maxResults": "50"}
+        found: list[RecentPost] = []
+        for _ in range(RECENT_PAGES):
+            listing = readings.read_account(lambda: self._json(self._call(
+                "GET", "/youtube/v3/playlistItems", params=params)), network="YouTube",
+                permission=METRICS_PERMISSION, what="the channel's uploads")
+            older = False
+            for item in listing.get("items") or []:
+                details = item.get("contentDetails") or {}
+                created = parse_iso_time(details.get("videoPublishedAt")
+                                         or (item.get("snippet") or {}).get("publishedAt"))
+                video_id = str(details.get("videoId") or "")
+                if created is None or not video_id:
+                    continue
+                if created < since:
+                    older = True
+                    continue
+                found.append(RecentPost(video_id, f"https://www.youtube.com/watch?v={video_id}",
+                                        created, str((item.get("snippet") or {})
+                                                     .get("title") or "")))
+            token = listing.get("nextPageToken")
+            if older or not token:
+                break
+            params["pageToken"] = str(token)
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         listing = self._json(self._call("GET", "/youtube/v3/commentThreads", params={

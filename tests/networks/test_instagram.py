@@ -308,8 +308,9 @@ def test_lookup_metrics_comments_reply_hide(respx_mock: respx.Router, tmp_path: 
 
     respx_mock.get(f"{V}/{POST}/insights").respond(200, json=fixture("insights.json"))
     m = provider().fetch_metrics(POST)
-    assert (m.reach, m.likes, m.comments, m.shares, m.saves, m.views) == (
+    assert (m.reach, m.likes, m.comments, m.shares, m.saves, m.impressions) == (
         812, 64, 7, 3, 9, 1430)
+    assert (m.clicks, m.video_views, m.quotes) == (None, None, None)
 
     respx_mock.get(f"{V}/{POST}/comments").respond(200, json=fixture("comments.json"))
     comments = provider().fetch_comments(POST)

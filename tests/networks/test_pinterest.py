@@ -224,7 +224,8 @@ def test_fetch_metrics(respx_mock) -> None:
     route = respx_mock.get(f"{API}/pins/813744226420795884/analytics").respond(
         200, json=fixture("analytics"))
     metrics = provider().fetch_metrics("813744226420795884")
-    assert (metrics.impressions, metrics.saves, metrics.clicks) == (240, 20, 57)
+    # Link clicks are OUTBOUND_CLICK (PIN_CLICK opens the Pin and is kept in raw).
+    assert (metrics.impressions, metrics.saves, metrics.clicks) == (240, 20, 20)
     assert (metrics.likes, metrics.comments) == (12, 10)
     params = route.calls.last.request.url.params
     assert params["metric_types"].split(",")[:2] == ["IMPRESSION", "SAVE"]

@@ -279,7 +279,8 @@ def test_lookup_quota_metrics_comments_reply_hide(respx_mock: respx.Router) -> N
 
     respx_mock.get(f"{V}/{POST}/insights").respond(200, json=fixture("insights.json"))
     metrics = provider().fetch_metrics(POST)
-    assert (metrics.views, metrics.likes, metrics.comments, metrics.shares) == (1520, 40, 5, 4)
+    assert (metrics.impressions, metrics.likes, metrics.comments, metrics.shares,
+            metrics.quotes, metrics.saves) == (1520, 40, 5, 3, 1, None)
 
     respx_mock.get(f"{V}/{POST}/conversation").respond(200, json=fixture("conversation.json"))
     comments = provider().fetch_comments(POST, since=datetime(2026, 1, 1, 12, 15, tzinfo=UTC))

@@ -312,7 +312,8 @@ def test_verify_keeps_creator_options(respx_mock) -> None:
 def test_fetch_metrics(respx_mock) -> None:
     route = respx_mock.post(f"{API}/v2/video/query/").respond(200, json=fixture("video_query"))
     metrics = provider().fetch_metrics("7360993925536458027")
-    assert (metrics.likes, metrics.comments, metrics.shares, metrics.views) == (120, 14, 9, 4021)
+    assert (metrics.likes, metrics.comments, metrics.shares, metrics.video_views) == (
+        120, 14, 9, 4021)
     request = route.calls.last.request
     assert request.url.params["fields"] == "id,like_count,comment_count,share_count,view_count"
     assert json.loads(request.content) == {"filters": {"video_ids": ["7360993925536458027"]}}
@@ -370,4 +371,5 @@ def test_authorize_url_names_the_client_key_as_tiktok_wants():
     query = parse_qs(urlsplit(url).query)
     assert query["client_key"] == ["abc123"]
     assert "client_id" not in query
-    assert query["scope"] == ["user.info.basic,video.publish,video.upload,video.list"]
+    assert query["scope"] == [
+        "user.info.basic,user.info.stats,video.publish,video.upload,video.list"]

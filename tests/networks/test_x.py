@@ -417,8 +417,9 @@ def test_metrics_comments_reply_hide(respx_mock: respx.Router) -> None:
     x = provider()
 
     metrics = x.fetch_metrics(post)
-    assert (metrics.likes, metrics.comments, metrics.shares, metrics.saves,
-            metrics.impressions) == (31, 2, 5, 3, 1204)
+    # Reposts and quotes are kept apart; no non_public_metrics in the answer: clicks None.
+    assert (metrics.likes, metrics.comments, metrics.shares, metrics.quotes, metrics.saves,
+            metrics.impressions, metrics.clicks) == (31, 2, 4, 1, 3, 1204, None)
 
     comments = x.fetch_comments(post, since=datetime(2026, 1, 1, tzinfo=UTC))
     assert search.calls.last.request.url.params["query"] == f"conversation_id:{post}"

@@ -365,7 +365,8 @@ def test_metrics_comments_replies_and_moderation(respx_mock) -> None:
     stats = respx_mock.get(f"{API}/youtube/v3/videos").respond(
         200, json=fixture("video_statistics"))
     metrics = provider().fetch_metrics(VIDEO_ID)
-    assert (metrics.views, metrics.likes, metrics.comments) == (1523, 87, 12)
+    assert (metrics.video_views, metrics.likes, metrics.comments) == (1523, 87, 12)
+    assert metrics.saves is None  # favoriteCount is deprecated (always 0), not a save count
     assert dict(stats.calls.last.request.url.params) == {"part": "statistics", "id": VIDEO_ID}
 
     respx_mock.get(f"{API}/youtube/v3/commentThreads").respond(

@@ -89,6 +89,17 @@ class BlueskyProvider(BlueskyInbox):
             pattern=r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]+$",
             hint=base.gettext_noop("A Bluesky handle looks like name.bsky.social."),
             lowercase=True),
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "quotes", "saves"}),
+            channel=frozenset({"followers", "following", "posts"}),
+            permission="rpc:app.bsky.feed.getPosts rpc:app.bsky.actor.getProfile",
+            recent_posts=True,
+            # 3,000 requests per 5 minutes per IP address: one Keryx install shares it.
+            rate=(base.RateBudget(3000, 300.0, scope="app",
+                                  source="https://docs.bsky.app/docs/advanced-guides/"
+                                         "rate-limits"),),
+            notes="No impressions, reach, clicks or video views.",
+        ),
     )
     # Capabilities has one text limit; Bluesky has a second one, in bytes.
     text_max_bytes: ClassVar[int] = MAX_BYTES

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import regex
 
-from keryx.networks import base
+from keryx.networks import base, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
@@ -19,13 +19,14 @@ from keryx.networks.base import (
     ConnectField,
     Disconnected,
     MediaRules,
+    NotSupported,
     OAuth2Spec,
     Problem,
     PublishRequest,
     PublishResult,
     Transient,
 )
-from keryx.networks.community import Comment, Metrics
+from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.linkedin.api import millis, post_url
 from keryx.networks.linkedin.commentary import escape_commentary, unescape_commentary
@@ -48,6 +49,11 @@ from keryx.networks.text import utf16_length
 
 LOOKUP_MARGIN = timedelta(minutes=5)
 LOOKUP_COUNT = 50
+
+
+ORG_PERMISSION = "r_organization_social"
+MEMBER_PERMISSION = "r_member_social"
+RECENT_PAGES = 5
 
 
 class LinkedInProvider(LinkedInUploads):
@@ -92,6 +98,19 @@ class LinkedInProvider(LinkedInUploads):
                                    "urn:li:person:abc123."),
             strip_at=False, name_replacements=(("[", "("), ("]", ")"))),
         hashtags_recommended=5,
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "impressions", "reach", "clicks"}),
+            channel=frozenset({"followers"}),
+            permission="r_organization_social",
+            recent_posts=True,
+            # LinkedIn shows each app's daily limits in its developer portal only (no
+            # published figure); a 429 waits until the reset LinkedIn gives, else UTC
+            # midnight, when the daily counters start again.
+            rate=(),
+            notes="Impressions, reach, clicks and shares, the follower count and the import "
+                  "of posts exist for Page (organization) channels only; members' analytics "
+                  "need partner-only scopes.",
+        ),
     )
     default_api_base: ClassVar[str] = "https://api.linkedin.com"
     default_oauth_base: ClassVar[str] = "https://www.linkedin.com/oauth/v2"
@@ -224,35 +243,98 @@ class LinkedInProvider(LinkedInUploads):
 
     # -- metrics and comments --------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        actions = self._json(self._call("GET", f"/rest/socialActions/{quote(remote_id, safe='')}"))
+    def _read(self, fn: Any, what: str, permission: str, remote_id: str = "") -> Any:
+        return readings.read(fn, network="LinkedIn", permission=permission, what=what,
+                             remote_id=remote_id)
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """GET /rest/socialActions/{urn} (likes, comments) and, for a Page's posts,
+        GET /rest/organizationalEntityShareStatistics (impressions, unique impressions as
+        reach, clicks, shares; r_organization_social). Members' own post analytics
+        (memberCreatorPostAnalytics) need a scope LinkedIn grants to approved partners only:
+        those figures stay None."""
+        encoded = quote(remote_id, safe="")
+        actions = self._read(lambda: self._json(self._call(
+            "GET", f"/rest/socialActions/{encoded}")), "the post's counts", ORG_PERMISSION
+            if self.settings.get("organization_id") else MEMBER_PERMISSION, remote_id)
+        if isinstance(actions, PostGone):
+            return actions
         likes = (actions.get("likesSummary") or {})
         comments = (actions.get("commentsSummary") or {})
         raw: dict[str, Any] = {"socialActions": actions}
         stats: dict[str, Any] = {}
         org = self.settings.get("organization_id")
         if org:
-            # Organisation posts also have impressions and clicks (r_organization_social).
             key = "ugcPosts" if ":ugcPost:" in remote_id else "shares"
             url = (f"{self.api}/rest/organizationalEntityShareStatistics?q=organizationalEntity"
                    f"&organizationalEntity={quote(f'urn:li:organization:{org}', safe='')}"
-                   f"&{key}=List({quote(remote_id, safe='')})")
-            elements = self._json(self._call("GET", url)).get("elements") or []
+                   f"&{key}=List({encoded})")
+            answer = self._read(lambda: self._json(self._call("GET", url)),
+                                "the post's statistics", ORG_PERMISSION, remote_id)
+            if isinstance(answer, PostGone):
+                return answer
+            elements = answer.get("elements") or []
             stats = (elements[0].get("totalShareStatistics") or {}) if elements else {}
             raw["shareStatistics"] = stats
-
-        def number(value: Any) -> int | None:
-            return int(value) if isinstance(value, (int, float)) else None
-
-        return Metrics(
-            likes=number(likes.get("aggregatedTotalLikes", likes.get("totalLikes"))),
-            comments=number(comments.get("aggregatedTotalComments")),
-            shares=number(stats.get("shareCount")),
-            impressions=number(stats.get("impressionCount")),
-            reach=number(stats.get("uniqueImpressionsCount")),
-            clicks=number(stats.get("clickCount")),
+        count = readings.count
+        return PostMetrics(
+            likes=count(likes.get("aggregatedTotalLikes", likes.get("totalLikes"))),
+            comments=count(comments.get("aggregatedTotalComments")),
+            shares=count(stats.get("shareCount")),
+            impressions=count(stats.get("impressionCount")),
+            reach=count(stats.get("uniqueImpressionsCount")),
+            clicks=count(stats.get("clickCount")),
             raw=raw,
         )
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """A Page's followers: GET /rest/networkSizes/{org urn}?edgeType=
+        COMPANY_FOLLOWED_BY_MEMBER. A member's follower count needs a partner-only scope."""
+        org = self.settings.get("organization_id")
+        if not org:
+            raise NotSupported("LinkedIn gives a member's follower count only to approved "
+                               "partners (r_member_profileAnalytics); Page channels have it.")
+        urn = quote(f"urn:li:organization:{org}", safe="")
+        body = readings.read_account(
+            lambda: self._json(self._call("GET", f"/rest/networkSizes/{urn}",
+                                          params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})),
+            network="LinkedIn", permission=ORG_PERMISSION, what="the Page's followers")
+        return ChannelMetrics(followers=readings.count(body.get("firstDegreeSize")),
+                              raw=dict(body))
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """A Page's posts: GET /rest/posts?q=author&author={org urn}&sortBy=CREATED, paged
+        with start/count. Members' posts need r_member_social, granted to partners only."""
+        if not self.settings.get("organization_id"):
+            raise NotSupported("LinkedIn lists a member's posts only for approved partners "
+                               "(r_member_social).")
+        found: list[RecentPost] = []
+        start = 0
+        for _ in range(RECENT_PAGES):
+            params = {"q": "author", "author": self.author, "count": "100",
+                      "start": str(start), "sortBy": "CREATED"}
+            body = readings.read_account(
+                lambda p=params: self._json(self._call(  # type: ignore[misc]
+                    "GET", "/rest/posts", params=p, headers={"X-RestLi-Method": "FINDER"})),
+                network="LinkedIn", permission=ORG_PERMISSION, what="the Page's posts")
+            elements = body.get("elements") or []
+            older = False
+            for post in elements:
+                created = millis(post.get("publishedAt") or post.get("createdAt"))
+                if created is None:
+                    continue
+                if created < since:
+                    older = True
+                    continue
+                if (post.get("reshareContext") or {}).get("parent"):
+                    continue  # a reshare of someone else's post
+                urn = str(post.get("id") or "")
+                found.append(RecentPost(urn, post_url(urn), created,
+                                        unescape_commentary(str(post.get("commentary") or ""))))
+            if older or len(elements) < 100:
+                break
+            start += 100
+        return readings.newest_first(found)
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         listing = self._json(self._call(

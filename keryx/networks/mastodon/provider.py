@@ -83,6 +83,16 @@ class MastodonProvider(MastodonApp, MastodonInbox):
         mentions=base.MentionRules(
             pattern=r"^[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$",
             hint=base.gettext_noop("A Mastodon handle looks like user@instance.social.")),
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "quotes"}),
+            channel=frozenset({"followers", "following", "posts"}),
+            permission="read:statuses read:accounts",
+            recent_posts=True,
+            # 300 requests per 5 minutes per account (each server its own).
+            rate=(base.RateBudget(300, 300.0, scope="channel",
+                                  source="https://docs.joinmastodon.org/api/rate-limits/"),),
+            notes="No impressions, reach, clicks or video views; bookmarks are private.",
+        ),
     )
 
     # -- validation (pure) -----------------------------------------------------------------

@@ -56,7 +56,9 @@ def raise_api_error(response: httpx.Response, body: Any, *, safe: bool) -> None:
         wait = parse_retry_after(response.headers)
         if wait is None:
             wait = 60.0 if code == "rate_limit_exceeded" else DAILY_CAP_WAIT
-        raise RateLimited(text, retry_after=wait, status=status, raw=body)
+        # rate_limit_exceeded counts the app's (client key's) calls; the caps are the user's.
+        raise RateLimited(text, retry_after=wait, status=status, raw=body,
+                          scope="app" if code == "rate_limit_exceeded" else "channel")
     if code in GONE_CODES:
         raise Disconnected(text, status=status, raw=body)
     if code in CONTENT_CODES or 400 <= status < 500:

@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from keryx.networks import base
+from keryx.networks import base, readings
 from keryx.networks.base import (
     AccountInfo,
     BadContent,
     Capabilities,
     ConnectField,
-    Disconnected,
     MediaRules,
     OAuth2Spec,
     Problem,
+    ProviderError,
     PublishRequest,
     PublishResult,
     Transient,
 )
-from keryx.networks.community import Metrics
+from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.text import utf16_length
 from keryx.networks.tiktok.limits import (
     IMAGE_TYPES,
@@ -39,6 +39,16 @@ VIDEO_FIELDS = "id,title,video_description,create_time,share_url"
 METRIC_FIELDS = "id,like_count,comment_count,share_count,view_count"
 
 
+RECENT_PAGES = 10
+
+
+def _scope_refused(exc: ProviderError) -> bool:
+    """TikTok's error.code for a scope the user did not grant."""
+    raw = exc.raw if isinstance(exc.raw, dict) else {}
+    error = raw.get("error") if isinstance(raw.get("error"), dict) else {}
+    return error.get("code") in ("scope_not_authorized", "scope_permission_missed")
+
+
 def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in {"1", "true", "yes", "on"}
 
@@ -54,7 +64,8 @@ class TikTokProvider(TikTokPosting):
     oauth: ClassVar[OAuth2Spec] = OAuth2Spec(
         authorize_path="/v2/auth/authorize/",
         token_path="/v2/oauth/token/",
-        scopes=("user.info.basic", "video.publish", "video.upload", "video.list"),
+        scopes=("user.info.basic", "user.info.stats", "video.publish", "video.upload",
+                "video.list"),
         # PKCE exists only in TikTok's desktop/mobile flows (with a hex, not base64url, S256
         # challenge); a server-side web app authenticates with its client secret instead.
         pkce=False,
@@ -107,6 +118,17 @@ class TikTokProvider(TikTokPosting):
                                   limit_with_images=PHOTO_DESCRIPTION_MAX),),
         mentions=base.MentionRules(),
         hashtags_recommended=5,
+        metrics_spec=base.MetricsSpec(
+            post=frozenset({"likes", "comments", "shares", "video_views"}),
+            channel=frozenset({"followers", "following", "posts"}),
+            permission="video.list, user.info.stats",
+            recent_posts=True,
+            # Display API: 600 requests per minute per endpoint, for the app (client key).
+            rate=(base.RateBudget(600, 60.0, scope="app",
+                                  source="https://developers.tiktok.com/doc/"
+                                         "tiktok-api-v2-rate-limit"),),
+            notes="No saves, impressions, reach or link clicks through the public API.",
+        ),
     )
 
     # -- validation (pure) -----------------------------------------------------------------
@@ -259,14 +281,63 @@ class TikTokProvider(TikTokPosting):
 
     # -- metrics ---------------------------------------------------------------------------
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        data = self._api("/v2/video/query/", params={"fields": METRIC_FIELDS},
-                         json={"filters": {"video_ids": [remote_id]}}, safe=True)
-        videos = data.get("videos") or []
+    def _read(self, fn: Any, what: str, permission: str, remote_id: str = "") -> Any:
+        return readings.read(fn, network="TikTok", permission=permission, what=what,
+                             remote_id=remote_id, denied=_scope_refused)
+
+    def fetch_metrics(self, remote_id: str) -> PostMetrics | PostGone:
+        """POST /v2/video/query/ with the video's id: like_count, comment_count, share_count,
+        view_count (video.list). A video TikTok no longer lists (deleted, or made private)
+        is gone. TikTok gives no saves, impressions, reach or clicks to this API."""
+        data = self._read(lambda: self._api(
+            "/v2/video/query/", params={"fields": METRIC_FIELDS},
+            json={"filters": {"video_ids": [remote_id]}}, safe=True),
+            "the video's counts", "video.list", remote_id)
+        if isinstance(data, PostGone):
+            return data
+        videos = [v for v in data.get("videos") or [] if str(v.get("id")) == str(remote_id)]
         if not videos:
-            raise Disconnected(f"TikTok has no visible video {remote_id}.")
+            return PostGone(remote_id, "TikTok no longer lists this video (deleted or made "
+                                       "private).")
         video = videos[0]
-        return Metrics(
-            likes=video.get("like_count"), comments=video.get("comment_count"),
-            shares=video.get("share_count"), views=video.get("view_count"), raw=video,
-        )
+        count = readings.count
+        return PostMetrics(
+            likes=count(video.get("like_count")), comments=count(video.get("comment_count")),
+            shares=count(video.get("share_count")), video_views=count(video.get("view_count")),
+            raw=dict(video))
+
+    def fetch_channel_metrics(self) -> ChannelMetrics:
+        """GET /v2/user/info/ with follower_count, following_count, video_count
+        (user.info.stats)."""
+        data = self._read(lambda: self._api(
+            "/v2/user/info/", params={"fields": "open_id,follower_count,following_count,"
+                                                "video_count,likes_count"},
+            method="GET"), "the account's counts", "user.info.stats")
+        user = data.get("user") or {}
+        return ChannelMetrics(followers=readings.count(user.get("follower_count")),
+                              following=readings.count(user.get("following_count")),
+                              posts=readings.count(user.get("video_count")), raw=dict(user))
+
+    def list_recent_posts(self, since: datetime) -> list[RecentPost]:
+        """POST /v2/video/list/ (newest first, 20 a page, `cursor` and `has_more`)."""
+        found: list[RecentPost] = []
+        body: dict[str, Any] = {"max_count": 20}
+        for _ in range(RECENT_PAGES):
+            data = self._read(lambda b=dict(body): self._api(
+                "/v2/video/list/", params={"fields": VIDEO_FIELDS}, json=b, safe=True),
+                "the account's videos", "video.list")
+            older = False
+            for video in data.get("videos") or []:
+                created = readings.since_epoch(video.get("create_time"))
+                if created is None:
+                    continue
+                if created < since:
+                    older = True
+                    continue
+                found.append(RecentPost(
+                    str(video["id"]), str(video.get("share_url") or ""), created,
+                    str(video.get("video_description") or video.get("title") or "")))
+            if older or not data.get("has_more") or data.get("cursor") is None:
+                break
+            body["cursor"] = data["cursor"]
+        return readings.newest_first(found)
