@@ -29,6 +29,7 @@ from keryx.networks.bluesky.lexicon import (
     now,
     split_uri,
 )
+from keryx.networks.bluesky.public import BlueskyPublic
 from keryx.networks.bluesky.records import BlueskyRecords
 from keryx.networks.bluesky.session import normalize_service
 from keryx.networks.bluesky.validation import content_problems, follow_up_problems
@@ -36,7 +37,7 @@ from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, Rece
 from keryx.networks.text import graphemes, utf8_length
 
 
-class BlueskyProvider(BlueskyRecords):
+class BlueskyProvider(BlueskyRecords, BlueskyPublic):
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
     connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
@@ -69,6 +70,7 @@ class BlueskyProvider(BlueskyRecords):
         first_comment=True,
         idempotent_publish=True,
         metrics=True,
+        competitors=True,  # public accounts: keryx.networks.bluesky.public
         connect="app_password",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", graphemes, MAX_GRAPHEMES),
