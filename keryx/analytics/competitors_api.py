@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from keryx.analytics import competitors, services
 from keryx.analytics.models import Competitor
@@ -107,7 +107,7 @@ def compare(request: HttpRequest, query: Query[CompareQuery]) -> dict[str, Any]:
 
 
 @router.post("", response={201: RowOut}, summary="Follow a competitor (read at once)")
-def add(request: HttpRequest, body: AddIn) -> tuple[int, dict[str, Any]]:
+def add(request: HttpRequest, body: AddIn) -> Status:
     membership = _membership(request, body.workspace, Action.MANAGE_COMPETITORS)
     workspace = membership.workspace
     channel = None
@@ -123,16 +123,16 @@ def add(request: HttpRequest, body: AddIn) -> tuple[int, dict[str, Any]]:
         raise ApiError(422, "competitor_refused", str(exc)) from exc
     row = next(r for r in competitors.comparison(workspace, services.period(workspace))
                ["competitors"] if r["id"] == found.pk)
-    return 201, row
+    return Status(201, row)
 
 
 @router.delete("/{competitor_id}", response={204: None}, summary="Stop following a competitor")
 def remove(request: HttpRequest, competitor_id: int,
-           workspace: int | str | None = None) -> tuple[int, None]:
+           workspace: int | str | None = None) -> Status:
     membership = _membership(request, workspace, Action.MANAGE_COMPETITORS)
     competitor = Competitor.objects.filter(workspace=membership.workspace,
                                            pk=competitor_id).first()
     if competitor is None:
         raise Http404(_("No such competitor"))
     competitors.remove(competitor, actor=request.auth)
-    return 204, None
+    return Status(204, None)
