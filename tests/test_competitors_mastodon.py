@@ -106,6 +106,7 @@ def test_the_page_in_english_and_greek_and_who_may_change_it(people, mastodon, w
     html = response.content.decode()
     assert f"Following @{rival.username}@{channel.settings['domain']}" in html
     assert 'id="competitors"' in html and "Toot" in html and "<svg" in html
+    assert 'id="add-competitor"' in html and "Read now" in html
     assert "Πρώτη" not in html  # only figures, never the rival's texts
     analytics = client.get("/analytics/").content.decode()
     assert 'href="/analytics/competitors/"' in analytics
@@ -114,7 +115,9 @@ def test_the_page_in_english_and_greek_and_who_may_change_it(people, mastodon, w
     competitor = Competitor.objects.get()
     # charlie is a viewer: may look, not follow or remove.
     client.force_login(people.charlie)
-    assert client.get("/analytics/competitors/").status_code == 200
+    viewer_page = client.get("/analytics/competitors/")
+    assert viewer_page.status_code == 200 and rival.username in viewer_page.content.decode()
+    assert 'id="add-competitor"' not in viewer_page.content.decode()
     assert client.post("/analytics/competitors/add/",
                        {"network": "mastodon", "handle": "@alice"}).status_code == 403
     assert client.post(f"/analytics/competitors/{competitor.pk}/remove/").status_code == 403

@@ -36,6 +36,7 @@ from keryx.core import audit
 from keryx.core.models import Workspace
 from keryx.networks.base import AuthExpired, Disconnected, ProviderError, RateLimited
 from keryx.networks.community import AccountNotFound, BadHandle, PublicAccount, PublicPost
+from keryx.networks.netguard import BlockedAddress
 from keryx.networks.registry import capabilities, display_name, in_form_order
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ def add(workspace: Workspace, network: str, handle: str, *, actor: Any = None,
     try:
         account = provider_for(reader).public_account(handle)  # type: ignore[attr-defined]
     except (ProviderError, AccountNotFound, BadHandle) as exc:
-        if isinstance(exc, Disconnected) and exc.status is None:
+        if isinstance(exc, Disconnected) and isinstance(exc.__cause__, BlockedAddress):
             raise CompetitorError(_("Keryx refuses to contact that server: %(reason)s")
                                   % {"reason": exc.message}) from exc
         raise CompetitorError(_user_message(exc, handle)) from exc

@@ -27,6 +27,7 @@ from keryx.networks.base import AuthExpired, Disconnected, RateLimited, Transien
 from keryx.networks.community import AccountNotFound, BadHandle, PublicAccount, PublicPost
 from keryx.networks.http import HttpSeam, error_message, raise_for_status
 from keryx.networks.mastodon.metrics import count
+from keryx.networks.netguard import BlockedAddress
 from keryx.networks.times import parse_iso_time
 
 # Mastodon's own rule for user names: ASCII letters, digits and _, with . or - inside.
@@ -127,8 +128,7 @@ class MastodonPublic:
         try:
             return self._account(self._lookup(server, user, label), server, user, domain)
         except (Transient, AuthExpired, Disconnected) as exc:
-            if isinstance(exc, RateLimited) or (isinstance(exc, Disconnected)
-                                                and exc.status is None):
+            if isinstance(exc, RateLimited) or isinstance(exc.__cause__, BlockedAddress):
                 raise  # wait for the reset; or the guard refused the address
             # The home server is unreachable or wants a token: ask the channel's server.
             body = self._lookup(None, f"{user}@{domain}", label)
