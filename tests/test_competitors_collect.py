@@ -80,7 +80,7 @@ def test_window_figures_by_hand():
     assert zero["avg_engagement_rate"] is None and "is 0" in zero["engagement_rate_reason"]
     empty = competitors.window_figures([], 200)
     assert empty["avg_engagement_rate"] is None and empty["window_posts"] == 0
-    assert empty["engagement_rate_reason"] == "no posts in the period"
+    assert empty["engagement_rate_reason"] == "no posts in the 30 days before the reading"
 
 
 def test_added_once_read_daily_claimed_by_one_process(people, channel, rivals):

@@ -72,14 +72,16 @@ def reading_channel(workspace: Workspace, network: str,
                                   status=ChannelStatus.ACTIVE).order_by("name", "pk").first()
 
 
-def _user_message(exc: Exception, handle: str) -> str:
+def _user_message(exc: Exception) -> str:
     if isinstance(exc, AccountNotFound):
         return exc.reason
     if isinstance(exc, BadHandle):
         return str(exc)
     if isinstance(exc, RateLimited):
-        wait = f" {int(exc.retry_after)} s" if exc.retry_after is not None else ""
-        return _("The network is rate limiting reads; try again in%(wait)s.") % {"wait": wait}
+        if exc.retry_after is None:
+            return _("The network is rate limiting reads; try again later.")
+        return _("The network is rate limiting reads; try again in %(seconds)s s.") % {
+            "seconds": int(exc.retry_after)}
     if isinstance(exc, ProviderError):
         return exc.message
     return str(exc)
@@ -105,7 +107,9 @@ def window_figures(posts: Sequence[PublicPost], followers: int | None,
     average = maths.average_rate(rates)
     formula = average.formula or (rates[0].formula if rates else "")
     reason = average.reason if average.value is None else ""
-    if average.value is None and rates and any(r.reason for r in rates):
+    if not posts:
+        reason = f"no posts in the {days} days before the reading"
+    elif average.value is None and any(r.reason for r in rates):
         reason = next(r.reason for r in rates if r.reason)
     return {
         "window_days": days,
@@ -175,7 +179,7 @@ def read_now(competitor: Competitor, *, token: str | None = None,
             from keryx.channels.health import mark_needs_reconnect
 
             mark_needs_reconnect(channel, exc.message)
-        _finish(competitor, token, now, JobStatus.ERROR, _user_message(exc, competitor.handle),
+        _finish(competitor, token, now, JobStatus.ERROR, _user_message(exc),
                 now + RETRY_AFTER_ERROR)
         return JobStatus.ERROR
     _finish(competitor, token, now, JobStatus.OK, "", now + EVERY)
@@ -214,7 +218,7 @@ def add(workspace: Workspace, network: str, handle: str, *, actor: Any = None,
         if isinstance(exc, Disconnected) and isinstance(exc.__cause__, BlockedAddress):
             raise CompetitorError(_("Keryx refuses to contact that server: %(reason)s")
                                   % {"reason": exc.message}) from exc
-        raise CompetitorError(_user_message(exc, handle)) from exc
+        raise CompetitorError(_user_message(exc)) from exc
     if Competitor.objects.filter(workspace=workspace, network=network,
                                  ref=account.ref).exists():
         raise CompetitorError(_("%(handle)s is already followed.") % {"handle": account.handle})
@@ -233,7 +237,7 @@ def add(workspace: Workspace, network: str, handle: str, *, actor: Any = None,
     except (ProviderError, AccountNotFound) as exc:
         # The account exists; its posts could not be read this time: the next round retries.
         wait = RATE_LIMIT_DEFAULT if isinstance(exc, RateLimited) else RETRY_AFTER_ERROR
-        _finish(competitor, None, now, JobStatus.ERROR, _user_message(exc, handle), now + wait)
+        _finish(competitor, None, now, JobStatus.ERROR, _user_message(exc), now + wait)
     audit.record(workspace, "competitor.added", actor=actor, obj=competitor,
                  summary=f"{competitor.handle} ({network})")
     competitor.refresh_from_db()
