@@ -48,7 +48,9 @@ def competitors_page(request: HttpRequest) -> HttpResponse:
         "period": when,
         "error": error,
         "table": table,
-        "networks": [(n, display_name(n)) for n in followable],
+        # The networks the workspace has a channel on first: the form's default is one of them.
+        "networks": sorted(((n, display_name(n)) for n in followable),
+                           key=lambda item: item[0] not in {c.network for c in own}),
         "reading_channels": own,
         "follower_chart": charts.line_chart(series, _("Followers per day")),
         "query": request.GET.urlencode(),
