@@ -147,3 +147,21 @@ def test_a_channel_of_another_workspace_is_never_used(people, rivals):
     Channel.objects.create(workspace=people.globex, network="rivals", name="Theirs")
     with pytest.raises(competitors.CompetitorError, match="Connect a Rivals channel first"):
         competitors.add(people.acme, "rivals", "rival", now=T0)
+
+
+def test_the_list_command_in_words(people, channel, rivals):
+    import io
+
+    from django.core.management import call_command
+
+    now = datetime.now(UTC)
+    rivals.posts = [PublicPost("p", "", now - timedelta(days=1), likes=10, comments=2,
+                               shares=0)]
+    competitors.add(people.acme, "rivals", "rival", now=now)
+    out = io.StringIO()
+    call_command("competitors", "list", "--user", "alice@example.com", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("* Mine (rivals): followers —")
+    # 12 engagements / 200 followers × 100; one post in 30 days; one reading: growth 0.
+    assert lines[1] == ("  rival (rivals): followers 200, growth 0, posts a week 0.23, "
+                        "engagement rate 6.00 %")
