@@ -81,6 +81,7 @@ _install_publishing_handlers()
 
 def _mount_routers() -> None:
     from keryx.analytics.api import router as analytics_router
+    from keryx.analytics.competitors_api import router as competitors_router
     from keryx.channels.api import router as channels_router
     from keryx.core.api import router as core_router
     from keryx.publishing.api import router as publishing_router
@@ -88,6 +89,7 @@ def _mount_routers() -> None:
     api.add_router("/", core_router)
     api.add_router("/channels", channels_router)
     api.add_router("/", publishing_router)
+    api.add_router("/analytics/competitors", competitors_router)
     api.add_router("/analytics", analytics_router)
 
 

@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from keryx.analytics.models import Competitor
 from keryx.approvals.models import ApprovalRequest, RequestState
 from keryx.channels.models import Channel
 from keryx.core.cliutil import PERMISSION_DENIED_EXIT
@@ -200,6 +201,13 @@ def inbox_item(world: World, author: Any) -> InboxItem:
                                     kind="comment", text="Hello")
 
 
+def competitor(world: World, author: Any) -> Competitor:
+    number = Competitor.objects.count() + 1
+    return Competitor.objects.create(workspace=world.workspace, network="mastodon",
+                                     handle=f"@rival{number}@mastodon.example",
+                                     ref=f"rival{number}@mastodon.example")
+
+
 def upload_ui(w: World, user: Any, obj: Any) -> bool:
     upload = io.BytesIO(png_bytes())
     upload.name = "red.png"
@@ -339,6 +347,11 @@ FRONT_ENDS: dict[Action, Checks] = {
         inbox_item, [ui_post("inbox:triage", {"status": "done"})],
         None, lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
     Action.MODERATE_INBOX: Checks(None, [ui_get("inbox:rules")], None, None),
+    Action.MANAGE_COMPETITORS: Checks(
+        competitor, [ui_post("analytics:competitor_remove")],
+        lambda w, u, c: api_allowed(delete(
+            Caller(u), f"/analytics/competitors/{c.pk}?workspace={w.workspace.pk}")),
+        lambda w, u, c: cli_allowed(u, "competitors", "remove", str(c.pk))),
 }
 
 

@@ -33,6 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from keryx.accounts.models import ApiToken, Invitation
+from keryx.analytics.models import Competitor
 from keryx.approvals.models import Comment
 from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
@@ -108,7 +109,11 @@ def world(db, settings, tmp_path) -> World:
                                           kind="comment", text=f"{MARK} inbox text")
     moderation = ModerationLog.objects.create(item=inbox_item, rule_name=f"{MARK} rule",
                                               action="flag", applied=True)
+    competitor = Competitor.objects.create(
+        workspace=a, network="mastodon", handle=f"@{MARK}@mastodon.example",
+        ref=f"{MARK}@mastodon.example", display_name=f"{MARK} rival")
     ids = {
+        "competitor": competitor.pk,
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
         "label": label.pk, "invitation": invitation.pk, "job": job.pk, "feed": source.pk,
         "item": item.pk, "token": token.pk, "workspace": a.pk,
@@ -133,7 +138,7 @@ def _if_field(model: type[models.Model], name: str, value: str) -> dict[str, str
 BY_NAME: dict[str, str] = {
     "post_id": "post", "post_pk": "post", "media_id": "media", "channel_id": "channel",
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
-    "workspace_id": "workspace", "target_id": "target",
+    "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
@@ -155,6 +160,8 @@ PK_OF: dict[str, str] = {
     "inbox/items/<int:pk>/hide/": "inbox_item",
     "inbox/conversations/<int:pk>/note/": "conversation",
     "inbox/rules/log/<int:pk>/revert/": "moderation",
+    "analytics/competitors/<int:pk>/remove/": "competitor",
+    "analytics/competitors/<int:pk>/refresh/": "competitor",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

@@ -18,6 +18,8 @@ BASES = {
     "followers": "followers at publish time",
     "reach": "reach",
     "impressions": "impressions",
+    # Competitors: their followers when their posts were read (keryx.analytics.competitors).
+    "followers_read": "followers when read",
 }
 # The heatmap warns below these: too few posts behind a cell, or behind the whole map.
 THIN_CELL_POSTS = 3

@@ -5,6 +5,7 @@ Every count is nullable: None means the network does not give that figure, never
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -138,3 +139,73 @@ class AppBudget(models.Model):
     used = models.PositiveIntegerField(default=0)
     paused_until = models.DateTimeField(null=True, blank=True)
     pause_reason = models.TextField(blank=True)
+# ---------------------------------------------------------------------------------------------
+# Competitors: other people's public accounts, read daily (keryx.analytics.competitors)
+# ---------------------------------------------------------------------------------------------
+
+
+class Competitor(models.Model):
+    """A public account the workspace follows on a network that allows it without special
+    access, read through one of the workspace's channels of that network. Its own schedule:
+    claimed with one guarded UPDATE of due_at (as CollectionJob), once a day."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=30)
+    # As shown (@name@server, name.bsky.social) and what the provider reads it by (user@server,
+    # a DID): the ref survives a Bluesky handle change.
+    handle = models.CharField(max_length=300)
+    ref = models.CharField(max_length=300)
+    remote_id = models.CharField(max_length=300, blank=True)
+    display_name = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    # The channel it is read through; another channel of the network if this one goes.
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    # The account no longer exists on the network: kept with its history, no longer read.
+    gone_at = models.DateTimeField(null=True, blank=True)
+    gone_reason = models.TextField(blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=36, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=20, choices=JobStatus.choices,
+                                   default=JobStatus.NEW)
+    last_message = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], name="competitor_due_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "network", "ref"],
+                                    name="one_competitor_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handle} ({self.network})"
+
+
+class CompetitorSnapshot(models.Model):
+    """One reading of a competitor: its counts, and over its posts of the WINDOW_DAYS before the
+    reading (keryx.analytics.competitors): how often it posts and the average public counts
+    per post. None = not given, or no posts in the window."""
+
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE,
+                                   related_name="snapshots")
+    taken_at = models.DateTimeField()
+    followers = models.BigIntegerField(null=True, blank=True)
+    following = models.BigIntegerField(null=True, blank=True)
+    posts = models.BigIntegerField(null=True, blank=True)
+    window_days = models.PositiveSmallIntegerField()
+    window_posts = models.PositiveIntegerField(default=0)
+    posts_per_week = models.FloatField(null=True, blank=True)
+    avg_likes = models.FloatField(null=True, blank=True)
+    avg_comments = models.FloatField(null=True, blank=True)
+    avg_shares = models.FloatField(null=True, blank=True)
+    avg_engagement_rate = models.FloatField(null=True, blank=True)
+    engagement_rate_formula = models.CharField(max_length=300, blank=True)
+    engagement_rate_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["competitor", "taken_at"],
+                                name="compsnap_time_idx")]

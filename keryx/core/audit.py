@@ -29,6 +29,8 @@ ACTIONS: dict[str, Any] = {
     "member.role_changed": _("Member's role changed"),
     "member.removed": _("Member removed"),
     "settings.changed": _("Settings changed"),
+    "competitor.added": _("Competitor followed"),
+    "competitor.removed": _("Competitor removed"),
 }
 
 

@@ -50,6 +50,7 @@ class Action(StrEnum):
     VIEW_INBOX = "view_inbox"
     ANSWER_INBOX = "answer_inbox"
     MODERATE_INBOX = "moderate_inbox"
+    MANAGE_COMPETITORS = "manage_competitors"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ RULES: dict[Action, Rule] = {
     Action.ANSWER_INBOX: Rule(Role.CONTRIBUTOR, gettext_lazy("Answering in the inbox")),
     Action.MODERATE_INBOX: Rule(Role.EDITOR, gettext_lazy(
         "Managing moderation rules and undoing what they did")),
+    Action.MANAGE_COMPETITORS: Rule(Role.EDITOR, gettext_lazy(
+        "Following and removing competitors")),
 }
 
 

@@ -307,6 +307,8 @@ class Capabilities:
     inbox: bool = False
     hide_comments: bool = False
     delete_comments: bool = False
+    # Public accounts of others can be followed without special access (CompetitorsProvider).
+    competitors: bool = False
     # The network itself guarantees a retried publish with the same key cannot post twice
     # (Mastodon Idempotency-Key, Bluesky record key). Others are looked up before any retry.
     idempotent_publish: bool = False

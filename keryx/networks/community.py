@@ -166,3 +166,70 @@ class InboxProvider(Provider, Protocol):
     def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
         """NotSupported where the network cannot hide another person's item."""
         ...
+
+
+# Competitors: public accounts read without special access (declared by
+# Capabilities.competitors).
+# ---------------------------------------------------------------------------------------------
+
+
+class AccountNotFound(Exception):
+    """The network has no public account by that name (never had, or no longer has: deleted,
+    suspended, deactivated). `reason` says which, in the network's own words."""
+
+    def __init__(self, handle: str, reason: str = "") -> None:
+        super().__init__(reason or f"No public account {handle}.")
+        self.handle = handle
+        self.reason = reason or f"No public account {handle}."
+
+
+class BadHandle(ValueError):
+    """What the user typed cannot be an account name on this network (the message says why)."""
+
+
+@dataclass(frozen=True)
+class PublicAccount:
+    """A public account as its network shows it to anyone. `ref` is what the provider reads it
+    by next time (Mastodon: user@domain; Bluesky: the DID, which survives handle changes).
+    Counts: None when the network hides them."""
+
+    ref: str
+    handle: str
+    display_name: str = ""
+    url: str = ""
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicPost:
+    """One of the account's own public top-level posts (no replies, no reposts of others) and
+    its public counts (None: not given)."""
+
+    remote_id: str
+    url: str
+    published_at: datetime
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    quotes: int | None = None
+    saves: int | None = None
+
+
+class CompetitorsProvider(Provider, Protocol):
+    """Declared by Capabilities.competitors: reading other people's public accounts through a
+    connected channel of the same network (its server, its session).
+
+    Both raise AccountNotFound for no such account, BadHandle for a name that cannot be one,
+    Disconnected for a server Keryx refuses to contact (a private address), and the rest of
+    the taxonomy (RateLimited with the reset time, Transient)."""
+
+    def public_account(self, handle: str) -> PublicAccount:
+        """The account by what the user typed (or by a PublicAccount.ref), with its counts."""
+        ...
+
+    def public_posts(self, account: PublicAccount, since: datetime) -> list[PublicPost]:
+        """The account's own public top-level posts since `since`, newest first."""
+        ...

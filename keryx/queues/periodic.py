@@ -20,12 +20,13 @@ FIRST_RUN_AFTER_SECONDS = 5.0
 
 def _jobs() -> list[tuple[str, Callable[[], int]]]:
     from keryx.analytics.collect import collect_due
+    from keryx.analytics.competitors import collect_due as read_competitors
     from keryx.feeds.services import fetch_due
     from keryx.inbox.services import sync_due
     from keryx.queues.services import recycle_due
 
     return [("evergreen", recycle_due), ("feeds", fetch_due), ("metrics", collect_due),
-            ("inbox", sync_due)]
+            ("inbox", sync_due), ("competitors", read_competitors)]
 
 
 def run_once() -> dict[str, int]:

@@ -30,13 +30,14 @@ from keryx.networks.bluesky.lexicon import (
     now,
     split_uri,
 )
+from keryx.networks.bluesky.public import BlueskyPublic
 from keryx.networks.bluesky.session import normalize_service
 from keryx.networks.bluesky.validation import content_problems, follow_up_problems
 from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.text import graphemes, utf8_length
 
 
-class BlueskyProvider(BlueskyInbox):
+class BlueskyProvider(BlueskyInbox, BlueskyPublic):
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
     connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
@@ -78,6 +79,7 @@ class BlueskyProvider(BlueskyInbox):
         hide_comments=True,
         delete_comments=False,
         direct_messages=True,
+        competitors=True,  # public accounts: keryx.networks.bluesky.public
         connect="app_password",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", graphemes, MAX_GRAPHEMES),

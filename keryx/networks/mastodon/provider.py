@@ -22,6 +22,7 @@ from keryx.networks.mastodon import metrics
 from keryx.networks.mastodon.content import html_to_text, length_for, mastodon_length
 from keryx.networks.mastodon.inbox import MastodonInbox
 from keryx.networks.mastodon.oauth import MastodonApp
+from keryx.networks.mastodon.public import MastodonPublic
 from keryx.networks.mastodon.server import (
     ALT_TEXT_MAX,
     DEFAULT_IMAGE_LIMIT,
@@ -37,7 +38,7 @@ from keryx.networks.mastodon.server import (
 )
 
 
-class MastodonProvider(MastodonApp, MastodonInbox):
+class MastodonProvider(MastodonApp, MastodonInbox, MastodonPublic):
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
     # Without a browser: a token made on the server (Preferences → Development), read+write.
@@ -72,6 +73,7 @@ class MastodonProvider(MastodonApp, MastodonInbox):
         first_comment=True,
         idempotent_publish=True,
         metrics=True,
+        competitors=True,  # public accounts: keryx.networks.mastodon.public
         inbox=True,  # no hiding or deleting another person's status on Mastodon
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
