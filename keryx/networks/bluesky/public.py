@@ -72,7 +72,7 @@ class BlueskyPublic:
 
     _call: Callable[..., httpx.Response]
 
-    def _query(self, nsid: str, actor: str, **params: Any) -> dict[str, Any]:
+    def _public_query(self, nsid: str, actor: str, **params: Any) -> dict[str, Any]:
         try:
             response = self._call("GET", nsid, params={"actor": actor, **params},
                                   check_status=False)
@@ -95,7 +95,7 @@ class BlueskyPublic:
 
     def public_account(self, handle: str) -> PublicAccount:
         actor = parse_actor(handle)
-        profile = self._query(GET_PROFILE, actor)
+        profile = self._public_query(GET_PROFILE, actor)
         did = profile.get("did")
         if not isinstance(did, str) or not did:
             raise Transient("getProfile answered without a DID.")
@@ -114,7 +114,7 @@ class BlueskyPublic:
         params: dict[str, Any] = {"filter": "posts_no_replies", "limit": PAGE_SIZE}
         found: list[PublicPost] = []
         for _page in range(MAX_PAGES):
-            body = self._query(GET_AUTHOR_FEED, account.ref, **params)
+            body = self._public_query(GET_AUTHOR_FEED, account.ref, **params)
             items = body.get("feed") or []
             for item in items:
                 post = item.get("post") if isinstance(item, dict) else None
