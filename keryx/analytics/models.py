@@ -126,3 +126,7 @@ class CollectionJob(models.Model):
             models.UniqueConstraint(fields=["channel"], condition=Q(kind="channel"),
                                     name="one_channel_job"),
         ]
+
+
+# The reports' tables (scheduled reports, share links, the logo) live in their own module.
+from keryx.analytics.reports.models import ReportLogo, ScheduledReport, ShareLink  # noqa: E402,F401
