@@ -1,10 +1,21 @@
 from django.urls import path
 
 from keryx.analytics import views
+from keryx.analytics.reports import views as reports
 
 app_name = "analytics"
 
 urlpatterns = [
     path("", views.analytics_page, name="page"),
     path("export.csv", views.analytics_csv, name="csv"),
+    path("report.pdf", views.analytics_pdf, name="pdf"),
+    # Reports: scheduled (e-mailed) reports, share links, the logo (keryx.analytics.reports).
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/scheduled/new/", reports.report_new, name="report_new"),
+    path("reports/scheduled/<int:pk>/delete/", reports.report_delete, name="report_delete"),
+    path("reports/links/new/", reports.share_new, name="share_new"),
+    path("reports/links/<int:pk>/revoke/", reports.share_revoke, name="share_revoke"),
+    path("reports/logo/", reports.logo_upload, name="logo"),
+    path("shared/<str:token>/", reports.shared_report, name="shared"),
+    path("shared/<str:token>/report.pdf", reports.shared_pdf, name="shared_pdf"),
 ]

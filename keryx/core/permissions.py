@@ -50,6 +50,7 @@ class Action(StrEnum):
     VIEW_INBOX = "view_inbox"
     ANSWER_INBOX = "answer_inbox"
     MODERATE_INBOX = "moderate_inbox"
+    MANAGE_REPORTS = "manage_reports"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,10 @@ RULES: dict[Action, Rule] = {
     Action.ANSWER_INBOX: Rule(Role.CONTRIBUTOR, gettext_lazy("Answering in the inbox")),
     Action.MODERATE_INBOX: Rule(Role.EDITOR, gettext_lazy(
         "Managing moderation rules and undoing what they did")),
+    # Scheduled reports e-mail the figures outside the team, and share links show them to
+    # anyone holding the link: more than reading them.
+    Action.MANAGE_REPORTS: Rule(Role.EDITOR, gettext_lazy(
+        "Managing scheduled reports, share links and the report logo")),
 }
 
 

@@ -1,4 +1,5 @@
-"""`keryx report --from DATE --until DATE [--channel NAME[,NAME...]] --format pdf|csv --output FILE`.
+"""`keryx report --from DATE --until DATE [--channel NAME[,NAME...]] --format pdf|csv
+--output FILE [--language en|el]`.
 
 CSV: one row per post per channel with every metric and each figure's formula (the same file
 as the analytics page's export). PDF: the report with the charts and tables
