@@ -148,7 +148,7 @@ def message_for(report: ScheduledReport, span: ReportPeriod, to: list[str]) -> m
               "(PDF).") % {"workspace": workspace.name, "from": span.first_day,
                            "until": span.last_day},
             _("You receive it because you are on the recipients of the scheduled report "
-              "\u201c%(name)s\u201d. A member of the workspace can change or delete it on the "
+              "“%(name)s”. A member of the workspace can change or delete it on the "
               "analytics page, under Reports.") % {"name": report.name},
         ])
     message = mail.EmailMessage(subject=subject, body=body,
