@@ -339,6 +339,13 @@ FRONT_ENDS: dict[Action, Checks] = {
         inbox_item, [ui_post("inbox:triage", {"status": "done"})],
         None, lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
     Action.MODERATE_INBOX: Checks(None, [ui_get("inbox:rules")], None, None),
+    Action.MANAGE_REPORTS: Checks(
+        None,
+        [ui_get("analytics:reports"),
+         lambda w, u, _o: ui_allowed(browser(u).post(reverse("analytics:report_new"), {
+             "name": "Weekly", "frequency": "weekly", "addresses": "client@example.org",
+             "language": "en"}))],
+        None, None),
 }
 
 
