@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from keryx.analytics.reports.models import LANGUAGES, Frequency
 from keryx.analytics.reports.schedule import parse_addresses
 from keryx.channels.models import Channel
-from keryx.core.models import Role, Workspace
+from keryx.core.models import Membership, Role, Workspace
 from keryx.planner.models import Campaign, Label
 
 
@@ -37,9 +37,10 @@ class ScheduledReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["channels"].queryset = Channel.objects.filter(
             workspace=workspace).order_by("name")
+        team = Membership.objects.filter(workspace=workspace).exclude(
+            role=Role.CLIENT_APPROVER).values("user_id")
         self.fields["members"].queryset = get_user_model().objects.filter(
-            memberships__workspace=workspace).exclude(
-            memberships__role=Role.CLIENT_APPROVER).order_by("email").distinct()
+            pk__in=team).order_by("email")
         self.fields["members"].label_from_instance = lambda user: user.email
 
     def clean_addresses(self) -> str:

@@ -166,6 +166,13 @@ def _pct(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{_num(value, digits)} %"
 
 
+def _avg(avg: dict[str, Any]) -> str:
+    """An average rate, or "—" with the reason there is none (mixed formulas, no rates)."""
+    if avg["value"] is not None:
+        return _pct(avg["value"])
+    return "— " + (avg["reason"] or "")
+
+
 def _day(value: date) -> str:
     return formats.date_format(value, "DATE_FORMAT")
 
@@ -319,7 +326,7 @@ def _post_table(pdf: ReportPDF, c: ReportContent, rows: Sequence[dict[str, Any]]
                       _pct(r["engagement_rate"]["by_followers"])])
     pdf.rows_of([_("Published"), _("Channel"), _("Post"), _("Engagements"),
                  _("Followers"), _("Rate")],
-                lines, (22, 18, 76, 22, 18, 24),
+                lines, (25, 18, 70, 24, 18, 25),
                 ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"), size=7)
 
 
@@ -333,8 +340,7 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
                 avg = g["engagement_rate_by_followers"]
                 rows.append([str(g[key]).capitalize() if key == "network" else g[key],
                              _num(g["posts"]), _num(g["engagements"]),
-                             _pct(avg["value"]) if avg["value"] is not None else
-                             "— " + (avg["reason"] or "")])
+                             _avg(avg)])
         pdf.rows_of([_("Network or channel"), _("Posts"), _("Engagements"),
                      _("Engagement rate by followers")], rows, (40, 12, 16, 32),
                     ("LEFT", "RIGHT", "RIGHT", "LEFT"), size=8)
@@ -348,9 +354,9 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
         pdf.rows_of([_("Hashtag"), _("Posts"), _("Engagements"),
                      _("Engagement rate by followers")],
                     [["#" + h["hashtag"], _num(h["posts"]), _num(h["engagements"]),
-                      _pct(h["engagement_rate_by_followers"]["value"])]
+                      _avg(h["engagement_rate_by_followers"])]
                      for h in s["hashtags"]], (40, 12, 16, 32),
-                    ("LEFT", "RIGHT", "RIGHT", "RIGHT"), size=8)
+                    ("LEFT", "RIGHT", "RIGHT", "LEFT"), size=8)
     pdf.heading(_("All posts"))
     listed = c.rows[:POSTS_LISTED]
     pdf.paragraph(_("Followers: at publish time. Rate: engagement rate by followers (the "
