@@ -213,3 +213,12 @@ def test_the_reports_page_makes_lists_and_deletes_them(people, toot, client):
     client.force_login(people.alice)
     assert client.post(f"/analytics/reports/scheduled/{report.pk}/delete/").status_code == 302
     assert not ScheduledReport.objects.exists()
+
+
+def test_a_report_whose_channels_were_deleted_is_not_sent_for_all(people, toot):
+    report = weekly(people, toot, channels=[toot])
+    toot.delete()
+    assert schedule.send_due(now=WEDNESDAY) == 0
+    assert mail.outbox == []
+    report.refresh_from_db()
+    assert "channels have been deleted" in report.last_error

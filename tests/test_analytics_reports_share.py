@@ -117,3 +117,10 @@ def test_made_listed_and_revoked_in_the_ui(people, channels, client):
     assert client.post(f"/analytics/reports/links/{link.pk}/revoke/").status_code == 302
     assert Client().get(url).status_code == 404
     assert "Revoked" in client.get("/analytics/reports/").content.decode()
+
+
+def test_a_link_whose_channels_were_deleted_is_not_widened_to_all(people, channels):
+    toot, _sky = channels
+    _link, token = make(people, channels)
+    toot.delete()
+    assert Client().get(f"/analytics/shared/{token}/").status_code == 404

@@ -32,7 +32,9 @@ class ScheduledReport(models.Model):
     name = models.CharField(_("name"), max_length=120)
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices,
                                  default=Frequency.WEEKLY)
-    # None chosen: every channel of the workspace.
+    # None chosen: every channel of the workspace (all_channels). A report for chosen channels
+    # that have all been deleted since is not sent (never widened to every channel).
+    all_channels = models.BooleanField(default=True)
     channels = models.ManyToManyField(Channel, blank=True, related_name="+")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     # Outside addresses (clients), one per line.
@@ -67,6 +69,8 @@ class ShareLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     first_day = models.DateField()
     last_day = models.DateField()
+    # As on ScheduledReport: a link for channels that have all been deleted opens nothing.
+    all_channels = models.BooleanField(default=True)
     channels = models.ManyToManyField(Channel, blank=True, related_name="+")
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")

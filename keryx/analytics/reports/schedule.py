@@ -175,6 +175,12 @@ def send_one(report_id: int, token: str, now: datetime) -> str:
                               "(the sending process stopped); it is not sent twice.")
                  % {"from": span.first_day, "until": span.last_day})
         return "unknown"
+    if not report.all_channels and not report.channels.exists():
+        _release(report_id, token, next_run_at=following, last_error_at=now,
+                 last_error=_("Its channels have been deleted: the report for %(from)s – "
+                              "%(until)s was not sent.") % {"from": span.first_day,
+                                                          "until": span.last_day})
+        return "no-channels"
     to = recipients(report)
     if not to:
         _release(report_id, token, next_run_at=following, last_error_at=now,
@@ -236,6 +242,7 @@ def create(workspace: Workspace, *, name: str, frequency: str, channels: list | 
     report = ScheduledReport(
         workspace=workspace, name=name, frequency=Frequency(frequency),
         addresses="\n".join(parse_addresses(addresses)), language=language,
+        all_channels=not channels,
         created_by=user if getattr(user, "pk", None) else None)
     schedule_first_run(report, now)
     report.save()

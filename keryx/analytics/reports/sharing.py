@@ -46,6 +46,7 @@ def issue(workspace: Workspace, *, name: str, first_day: date, last_day: date,
     link = ShareLink.objects.create(
         workspace=workspace, name=name, token_hash=_hash(token), first_day=first_day,
         last_day=last_day, campaign=campaign, language=language, expires_at=expires_at,
+        all_channels=not channels,
         created_by=user if getattr(user, "pk", None) else None)
     link.channels.set(channels)
     link.labels.set(labels)
@@ -63,6 +64,8 @@ def resolve(token: str, now: datetime | None = None) -> ShareLink | None:
     now = now or timezone.now()
     if link.revoked_at is not None or (link.expires_at is not None and link.expires_at <= now):
         return None
+    if not link.all_channels and not link.channels.exists():
+        return None  # its channels were deleted: never widened to every channel
     return link
 
 
