@@ -271,13 +271,19 @@ def _figures(pdf: ReportPDF, c: ReportContent) -> None:
 def _charts(pdf: ReportPDF, c: ReportContent) -> None:
     none_yet = _("No data in this period")
     pdf.heading(_("Follower growth"))
+    legend_h = 0 if len(c.followers) <= pdfcharts.END_LABELS else \
+        5 + 4.2 * ((len(c.followers) + 4) // 5)
+    if pdf.will_page_break(58 + legend_h):
+        pdf.add_page()
     y = pdf.get_y()
-    pdfcharts.line_chart(pdf, 15, y, WIDTH, 55, c.followers, none_yet)
-    pdf.set_y(y + 58)
+    used = pdfcharts.line_chart(pdf, 15, y, WIDTH, 55, c.followers, none_yet)
+    pdf.set_y(y + used + 3)
     pdf.paragraph(_("Followers per day (the last reading of each day), per channel."),
                   size=8, muted=True)
 
     pdf.heading(_("Engagement over time"))
+    if pdf.will_page_break(58):
+        pdf.add_page()
     y = pdf.get_y()
     pdfcharts.bar_chart(pdf, 15, y, WIDTH, 50, c.engagements, none_yet)
     pdf.set_y(y + 53)
@@ -342,7 +348,7 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
                              _num(g["posts"]), _num(g["engagements"]),
                              _avg(avg)])
         pdf.rows_of([_("Network or channel"), _("Posts"), _("Engagements"),
-                     _("Engagement rate by followers")], rows, (40, 12, 16, 32),
+                     _("Engagement rate by followers")], rows, (32, 12, 18, 38),
                     ("LEFT", "RIGHT", "RIGHT", "LEFT"), size=8)
     if s["top_posts"]:
         pdf.heading(_("Top posts"), size=11)
@@ -355,7 +361,7 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
                      _("Engagement rate by followers")],
                     [["#" + h["hashtag"], _num(h["posts"]), _num(h["engagements"]),
                       _avg(h["engagement_rate_by_followers"])]
-                     for h in s["hashtags"]], (40, 12, 16, 32),
+                     for h in s["hashtags"]], (32, 12, 18, 38),
                     ("LEFT", "RIGHT", "RIGHT", "LEFT"), size=8)
     pdf.heading(_("All posts"))
     listed = c.rows[:POSTS_LISTED]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from django.utils import formats
 from fpdf import FPDF
 
 from keryx.analytics.maths import Heatmap
@@ -21,11 +22,14 @@ AXIS: Colour = (205, 210, 222)
 TEXT: Colour = (60, 64, 72)
 MUTED: Colour = (120, 124, 134)
 LABEL_W = 14.0  # mm left of the plot, for the value labels
+END_LABELS = 6  # up to this many series are named at their ends; more get a legend below
 AXIS_H = 6.0  # mm below the plot, for the dates
 
 
 def number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.1f}"
+    """In the current language's format (1.234 in Greek, 1,234 in English)."""
+    digits = 0 if abs(value) >= 10 or value == int(value) else 1
+    return formats.number_format(value, decimal_pos=digits, use_l10n=True, force_grouping=True)
 
 
 def _text(pdf: FPDF, x: float, y: float, text: str, *, size: float = 7,
@@ -59,13 +63,27 @@ def _axes(pdf: FPDF, x: float, y: float, w: float, h: float, lo: float, hi: floa
         _text(pdf, x + w, y + h - 1, f"{last:%d/%m}", align="R")
 
 
+def legend(pdf: FPDF, x: float, y: float, w: float, names: Sequence[str]) -> float:
+    """Colour swatches with the series' names, in rows; returns the height used."""
+    column = 36.0
+    per_row = max(int(w // column), 1)
+    for index, name in enumerate(names):
+        row, col = divmod(index, per_row)
+        cx, cy = x + col * column, y + row * 4.2
+        pdf.set_fill_color(*COLOURS[index % len(COLOURS)])
+        pdf.rect(cx, cy + 0.8, 3, 2.2, style="F")
+        _text(pdf, cx + 4, cy + 2.9, name, size=6.5)
+    return ((len(names) + per_row - 1) // per_row) * 4.2
+
+
 def line_chart(pdf: FPDF, x: float, y: float, w: float, h: float,
-               series: dict[str, list[tuple[date, int]]], empty: str) -> None:
-    """One line per named series (a channel's followers per day), each labelled at its end."""
+               series: dict[str, list[tuple[date, int]]], empty: str) -> float:
+    """One line per named series (a channel's followers per day), each labelled at its end,
+    or with a legend below when there are many. Returns the height used."""
     points = [p for values in series.values() for p in values]
     if not points:
         _empty(pdf, x, y, w, h, empty)
-        return
+        return h
     days = sorted({d for d, _v in points})
     first, last = days[0], days[-1]
     lo, hi = min(v for _d, v in points), max(v for _d, v in points)
@@ -91,9 +109,12 @@ def line_chart(pdf: FPDF, x: float, y: float, w: float, h: float,
             pdf.polyline(coords)
         for cx, cy in coords if len(coords) <= 40 else coords[-1:]:
             pdf.circle(cx, cy, 0.7, style="F")
-        if coords:
+        if coords and len(series) <= END_LABELS:
             cx, cy = coords[-1]
             _text(pdf, min(cx, x + w), cy - 1.5, name, colour=colour, align="R")
+    if len(series) > END_LABELS:
+        return h + 1 + legend(pdf, x + LABEL_W, y + h + 1, w - LABEL_W, list(series))
+    return h
 
 
 def bar_chart(pdf: FPDF, x: float, y: float, w: float, h: float,
