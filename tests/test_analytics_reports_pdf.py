@@ -168,3 +168,25 @@ def test_the_page_links_the_pdf_with_the_same_filters(people, toot, client):
     assert "Κανάλια: Toot" in text
     client.force_login(people.alice)
     assert b'id="reports-link"' in client.get("/analytics/").content
+
+
+def test_the_logo_is_uploaded_checked_and_removed_on_the_reports_page(people, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from keryx.analytics.reports.models import ReportLogo
+
+    client.force_login(people.charlie)  # a viewer may not
+    upload = SimpleUploadedFile("logo.png", png_bytes(40, 20), content_type="image/png")
+    assert client.post("/analytics/reports/logo/", {"logo": upload}).status_code == 403
+    client.force_login(people.alice)
+    bad = SimpleUploadedFile("logo.png", b"not an image", content_type="image/png")
+    page = client.post("/analytics/reports/logo/", {"logo": bad}, follow=True)
+    assert "The file is not an image Keryx can read." in page.content.decode()
+    assert not ReportLogo.objects.exists()
+    upload = SimpleUploadedFile("logo.png", png_bytes(1200, 300), content_type="image/png")
+    client.post("/analytics/reports/logo/", {"logo": upload})
+    logo = ReportLogo.objects.get(workspace=people.acme)
+    assert (logo.width, logo.height) == (600, 150)  # made smaller, kept in proportion
+    assert bytes(logo.image).startswith(b"\x89PNG")
+    client.post("/analytics/reports/logo/", {"action": "remove"})
+    assert not ReportLogo.objects.exists()
