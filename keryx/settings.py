@@ -273,6 +273,9 @@ KERYX_NETWORK_CONFIG = {
 }
 # Mastodon OAuth apps registered by Keryx use this name on the instance.
 KERYX_APP_NAME = env("KERYX_APP_NAME", "Keryx")
+# A TrueType font with Greek letters for PDF reports; unset: common system places are searched
+# (keryx.analytics.reports.fonts). Debian: fonts-dejavu-core.
+KERYX_PDF_FONT = env("KERYX_PDF_FONT")
 
 LOGGING = {
     "version": 1,

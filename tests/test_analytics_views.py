@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.utils import timezone
 
 from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
@@ -140,7 +140,7 @@ def test_cli_summary_json_for_a_period(people, data, capsys):
     assert summary["engagement_rate_by_followers"] == 5.0
 
 
-def test_keryx_report_writes_the_csv_and_refuses_pdf_for_now(people, data, tmp_path):
+def test_keryx_report_writes_the_csv_and_the_pdf(people, data, tmp_path):
     out = tmp_path / "report.csv"
     first = (NOW - timedelta(days=10)).date().isoformat()
     last = (NOW + timedelta(days=1)).date().isoformat()
@@ -149,9 +149,9 @@ def test_keryx_report_writes_the_csv_and_refuses_pdf_for_now(people, data, tmp_p
                  stdout=io.StringIO())
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [r["remote_id"] for r in rows] == ["1", "2", "3"]
-    with pytest.raises(CommandError, match="PDF reports are not built yet"):
-        call_command("report", "--user", "alice@example.com", "--from", first, "--until", last,
-                     "--format", "pdf", "--output", str(tmp_path / "r.pdf"))
+    call_command("report", "--user", "alice@example.com", "--from", first, "--until", last,
+                 "--format", "pdf", "--output", str(tmp_path / "r.pdf"), stdout=io.StringIO())
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
 
 
 def test_campaign_and_label_filters_and_the_per_network_breakdown(people, data, client):

@@ -352,6 +352,13 @@ FRONT_ENDS: dict[Action, Checks] = {
         lambda w, u, c: api_allowed(delete(
             Caller(u), f"/analytics/competitors/{c.pk}?workspace={w.workspace.pk}")),
         lambda w, u, c: cli_allowed(u, "competitors", "remove", str(c.pk))),
+    Action.MANAGE_REPORTS: Checks(
+        None,
+        [ui_get("analytics:reports"),
+         lambda w, u, _o: ui_allowed(browser(u).post(reverse("analytics:report_new"), {
+             "name": "Weekly", "frequency": "weekly", "addresses": "client@example.org",
+             "language": "en"}))],
+        None, None),
 }
 
 

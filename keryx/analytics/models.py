@@ -139,6 +139,8 @@ class AppBudget(models.Model):
     used = models.PositiveIntegerField(default=0)
     paused_until = models.DateTimeField(null=True, blank=True)
     pause_reason = models.TextField(blank=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Competitors: other people's public accounts, read daily (keryx.analytics.competitors)
 # ---------------------------------------------------------------------------------------------
@@ -209,3 +211,7 @@ class CompetitorSnapshot(models.Model):
     class Meta:
         indexes = [models.Index(fields=["competitor", "taken_at"],
                                 name="compsnap_time_idx")]
+
+
+# The reports' tables (scheduled reports, share links, the logo) live in their own module.
+from keryx.analytics.reports.models import ReportLogo, ScheduledReport, ShareLink  # noqa: E402,F401

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from keryx.analytics import competitor_views, views
+from keryx.analytics.reports import views as reports
 
 app_name = "analytics"
 
@@ -13,4 +14,14 @@ urlpatterns = [
          name="competitor_remove"),
     path("competitors/<int:pk>/refresh/", competitor_views.competitor_refresh,
          name="competitor_refresh"),
+    path("report.pdf", views.analytics_pdf, name="pdf"),
+    # Reports: scheduled (e-mailed) reports, share links, the logo (keryx.analytics.reports).
+    path("reports/", reports.reports_page, name="reports"),
+    path("reports/scheduled/new/", reports.report_new, name="report_new"),
+    path("reports/scheduled/<int:pk>/delete/", reports.report_delete, name="report_delete"),
+    path("reports/links/new/", reports.share_new, name="share_new"),
+    path("reports/links/<int:pk>/revoke/", reports.share_revoke, name="share_revoke"),
+    path("reports/logo/", reports.logo_upload, name="logo"),
+    path("shared/<str:token>/", reports.shared_report, name="shared"),
+    path("shared/<str:token>/report.pdf", reports.shared_pdf, name="shared_pdf"),
 ]

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from keryx.analytics import charts, maths, services
 from keryx.analytics.maths import Heatmap
+from keryx.analytics.reports.export import language_of, pdf_filename, pdf_report
+from keryx.analytics.reports.fonts import FontMissing
 from keryx.channels.models import Channel
 from keryx.core.permissions import Action
 from keryx.core.web import workspace_view
@@ -125,4 +129,19 @@ def analytics_csv(request: HttpRequest) -> HttpResponse:
     name = f"keryx-analytics-{f.period.first_day}-{f.period.last_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     services.write_csv(response, rows)
+    return response
+
+
+@workspace_view(Action.VIEW_ANALYTICS)
+def analytics_pdf(request: HttpRequest) -> HttpResponse:
+    """The PDF report of the page's period and filters, in the user's language."""
+    workspace = request.membership.workspace
+    f = _filters(request)
+    try:
+        data = pdf_report(workspace, f.period, f.scope, f.only, language=language_of(request.user))
+    except FontMissing as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('analytics:page')}?{request.GET.urlencode()}")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(workspace, f.period)}"'
     return response

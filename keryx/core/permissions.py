@@ -51,6 +51,7 @@ class Action(StrEnum):
     ANSWER_INBOX = "answer_inbox"
     MODERATE_INBOX = "moderate_inbox"
     MANAGE_COMPETITORS = "manage_competitors"
+    MANAGE_REPORTS = "manage_reports"
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,10 @@ RULES: dict[Action, Rule] = {
         "Managing moderation rules and undoing what they did")),
     Action.MANAGE_COMPETITORS: Rule(Role.EDITOR, gettext_lazy(
         "Following and removing competitors")),
+    # Scheduled reports e-mail the figures outside the team, and share links show them to
+    # anyone holding the link: more than reading them.
+    Action.MANAGE_REPORTS: Rule(Role.EDITOR, gettext_lazy(
+        "Managing scheduled reports, share links and the report logo")),
 }
 
 

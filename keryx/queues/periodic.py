@@ -1,5 +1,5 @@
-"""Periodic work beside the engine: evergreen copies, feed fetches, metric readings and inbox
-syncs, once a minute.
+"""Periodic work beside the engine: evergreen copies, feed fetches, metric readings, inbox
+syncs and scheduled reports, once a minute.
 
 Started by keryx.publishing.background wherever the dispatcher or the reaper runs. Each job
 claims its rows with a guarded UPDATE, so several processes may run this loop at once."""
@@ -21,12 +21,14 @@ FIRST_RUN_AFTER_SECONDS = 5.0
 def _jobs() -> list[tuple[str, Callable[[], int]]]:
     from keryx.analytics.collect import collect_due
     from keryx.analytics.competitors import collect_due as read_competitors
+    from keryx.analytics.reports.schedule import send_due as send_reports
     from keryx.feeds.services import fetch_due
     from keryx.inbox.services import sync_due
     from keryx.queues.services import recycle_due
 
     return [("evergreen", recycle_due), ("feeds", fetch_due), ("metrics", collect_due),
-            ("inbox", sync_due), ("competitors", read_competitors)]
+            ("inbox", sync_due), ("competitors", read_competitors),
+            ("reports", send_reports)]
 
 
 def run_once() -> dict[str, int]:

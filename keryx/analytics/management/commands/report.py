@@ -1,7 +1,9 @@
-"""`keryx report --from DATE --until DATE [--channel NAME[,NAME...]] --format csv --output FILE`.
+"""`keryx report --from DATE --until DATE [--channel NAME[,NAME...]] --format pdf|csv
+--output FILE [--language en|el]`.
 
 CSV: one row per post per channel with every metric and each figure's formula (the same file
-as the analytics page's export). PDF is not built yet and says so.
+as the analytics page's export). PDF: the report with the charts and tables
+(keryx.analytics.reports), in the user's language unless --language says otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from keryx.analytics import services
+from keryx.analytics.reports.export import LANGUAGE_CODES, language_of, pdf_report
+from keryx.analytics.reports.fonts import FontMissing
 from keryx.core.cliutil import (
     add_common_arguments,
     one_line,
@@ -42,11 +46,11 @@ class Command(BaseCommand):
                                                 "comma-separated)"))
         parser.add_argument("--format", choices=["pdf", "csv"], required=True)
         parser.add_argument("--output", required=True, metavar="FILE")
+        parser.add_argument("--language", choices=sorted(LANGUAGE_CODES),
+                            help=_("the PDF's language (default: yours)"))
         add_common_arguments(parser, json_output=False)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["format"] == "pdf":
-            raise CommandError(_("PDF reports are not built yet; use --format csv."))
         user = resolve_actor(options["user"])
         membership = one_membership(user, options["workspace"])
         require(membership, Action.VIEW_ANALYTICS)
@@ -57,6 +61,16 @@ class Command(BaseCommand):
             when = services.period(workspace, _date(options["first"]), _date(options["last"]))
         except (InputError, ValueError) as exc:
             raise CommandError(one_line(exc)) from exc
+        if options["format"] == "pdf":
+            try:
+                data = pdf_report(workspace, when, channels,
+                                  language=options.get("language") or language_of(user))
+            except FontMissing as exc:
+                raise CommandError(str(exc)) from exc
+            Path(options["output"]).write_bytes(data)
+            self.stdout.write(_("Report for %(from)s – %(until)s written to %(file)s") % {
+                "from": when.first_day, "until": when.last_day, "file": options["output"]})
+            return
         rows = services.post_rows(workspace, when, channels)
         with Path(options["output"]).open("w", encoding="utf-8", newline="") as out:
             services.write_csv(out, rows)
