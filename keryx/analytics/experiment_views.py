@@ -55,8 +55,10 @@ def experiment_list(request: HttpRequest) -> HttpResponse:
 @workspace_view(Action.VIEW_ANALYTICS)
 def experiment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     experiment = _experiment(request, pk)
+    result = experiments.evaluate(experiment)
     return render(request, "analytics/experiment.html", {
-        "experiment": experiment, "result": experiments.evaluate(experiment),
+        "experiment": experiment, "result": result,
+        "comparisons": [result["per_post"], result["per_week"]],
         "may_edit": can(request.membership, Action.MANAGE_ANALYTICS),
     })
 

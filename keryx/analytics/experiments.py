@@ -54,7 +54,7 @@ class ExperimentError(ValueError):
 class ArmInput:
     first: date
     last: date
-    label: str = "A"
+    label: str = ""  # "": the arm's letter
     planned_per_week: float | None = None
 
 
