@@ -33,6 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from keryx.accounts.models import ApiToken, Invitation
+from keryx.analytics.models import Benchmark, Experiment
 from keryx.approvals.models import Comment
 from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
@@ -63,6 +64,7 @@ class World:
     approver: Any
     ids: dict[str, Any]
     owner: Any = None
+    engine: Any = None
 
 
 @pytest.fixture
@@ -98,9 +100,13 @@ def world(db, settings, tmp_path) -> World:
     QueueSchedule.objects.create(channel=channel, timezone="UTC")
     EvergreenRule.objects.create(post=post, workspace=a, every=1, unit="week")
     token, _raw = ApiToken.issue(owner, f"{MARK} token")
+    experiment = Experiment.objects.create(
+        workspace=a, name=f"{MARK} experiment", a_first=LATER.date(), a_last=LATER.date(),
+        b_first=LATER.date().replace(day=2), b_last=LATER.date().replace(day=3))
+    Benchmark.objects.create(workspace=a, channel=channel, posts_per_week=3)
     # A live engine process, so /healthz answers 200 as on a running install (with none it
     # answers 503 by design, which this test would read as a server error).
-    workers.register("serve")
+    engine = workers.register("serve")
     conversation = Conversation.objects.create(workspace=a, channel=channel,
                                                remote_id="thread:1", kind="comment")
     inbox_item = InboxItem.objects.create(workspace=a, channel=channel,
@@ -115,9 +121,9 @@ def world(db, settings, tmp_path) -> World:
         "membership": Membership.objects.get(workspace=a, user=owner).pk,
         "target": PostTarget.objects.get(post=post).pk,
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
-        "moderation": moderation.pk,
+        "moderation": moderation.pk, "experiment": experiment.pk,
     }
-    return World(a, b, outsider, viewer, approver, ids, owner)
+    return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
 
 def _if_field(model: type[models.Model], name: str, value: str) -> dict[str, str]:
@@ -133,7 +139,7 @@ def _if_field(model: type[models.Model], name: str, value: str) -> dict[str, str
 BY_NAME: dict[str, str] = {
     "post_id": "post", "post_pk": "post", "media_id": "media", "channel_id": "channel",
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
-    "workspace_id": "workspace", "target_id": "target",
+    "workspace_id": "workspace", "target_id": "target", "experiment_id": "experiment",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
@@ -155,6 +161,10 @@ PK_OF: dict[str, str] = {
     "inbox/items/<int:pk>/hide/": "inbox_item",
     "inbox/conversations/<int:pk>/note/": "conversation",
     "inbox/rules/log/<int:pk>/revert/": "moderation",
+    "queues/channels/<int:pk>/slots/add/": "channel",
+    "analytics/experiments/<int:pk>/": "experiment",
+    "analytics/experiments/<int:pk>/edit/": "experiment",
+    "analytics/experiments/<int:pk>/delete/": "experiment",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}
@@ -319,6 +329,7 @@ def test_every_web_route_keeps_workspace_a_to_itself(world):
     problems: list[str] = []
     cases = 0
     for who, client in callers(world).items():
+        workers.beat(world.engine)  # as the running engine's heartbeat thread would
         for route in routes:
             url = fill(route, world.ids)
             for method in ("get", "post"):

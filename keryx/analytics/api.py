@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from keryx.analytics import benchmarks, experiments, services
 from keryx.api_errors import ApiError
@@ -363,7 +363,7 @@ def experiment_list(request: HttpRequest, query: Query[WorkspaceQuery]) -> list[
 
 @router.post("/experiments", response={201: ExperimentOut}, by_alias=True,
              summary="Define a posting-frequency experiment")
-def experiment_create(request: HttpRequest, body: ExperimentIn) -> tuple[int, dict[str, Any]]:
+def experiment_create(request: HttpRequest, body: ExperimentIn) -> Status:
     workspace = _member(request, body.workspace, Action.MANAGE_ANALYTICS).workspace
     try:
         channels = resolve_channels(workspace, body.channel.split(",")) if body.channel else []
@@ -380,7 +380,7 @@ def experiment_create(request: HttpRequest, body: ExperimentIn) -> tuple[int, di
     except experiments.ExperimentError as exc:
         raise ApiError(422, "bad_experiment", exc.message,
                        {"field": exc.field} if exc.field else None) from exc
-    return 201, experiments.evaluate(experiment)
+    return Status(201, experiments.evaluate(experiment))
 
 
 @router.get("/experiments/{experiment_id}", response=ExperimentOut, by_alias=True,
@@ -394,10 +394,10 @@ def experiment_detail(request: HttpRequest, experiment_id: int,
 @router.delete("/experiments/{experiment_id}", response={204: None},
                summary="Delete an experiment")
 def experiment_delete(request: HttpRequest, experiment_id: int,
-                      query: Query[WorkspaceQuery]) -> tuple[int, None]:
+                      query: Query[WorkspaceQuery]) -> Status:
     workspace = _member(request, query.workspace, Action.MANAGE_ANALYTICS).workspace
     _experiment(workspace, experiment_id).delete()
-    return 204, None
+    return Status(204, None)
 
 
 class TargetsIn(Schema):
