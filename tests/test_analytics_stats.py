@@ -66,16 +66,27 @@ def test_exact_p_matches_scipys_exact_mann_whitney_without_ties(seed):
     assert stats.u_statistic(a, b) == reference.statistic
 
 
-def test_large_samples_use_a_seeded_monte_carlo_close_to_the_exact_value():
+def test_middle_samples_use_a_seeded_monte_carlo_close_to_the_exact_value():
     rng = random.Random(7)
-    a = [rng.gauss(2.0, 1.0) for _ in range(20)]
-    b = [rng.gauss(2.8, 1.0) for _ in range(20)]
-    p, exact = stats.mann_whitney_permutation(a, b)
-    assert exact is False  # C(40, 20) splits: too many to enumerate
+    a = [rng.gauss(2.0, 1.0) for _ in range(15)]
+    b = [rng.gauss(2.9, 1.0) for _ in range(15)]
+    p, method = stats.mann_whitney(a, b)
+    assert method == "monte_carlo"  # C(30, 15) splits: too many to enumerate
     reference = mannwhitneyu(b, a, alternative="two-sided", method="exact").pvalue
     # 10,000 resamples: the standard error at p ≈ 0.01–0.05 is at most about 0.0022.
     assert abs(p - reference) < 0.01
-    assert stats.mann_whitney_permutation(a, b)[0] == p  # the same data, the same answer
+    assert stats.mann_whitney(a, b)[0] == p  # the same data, the same answer
+
+
+def test_large_samples_use_the_normal_approximation_which_agrees_with_the_permutation():
+    rng = random.Random(11)
+    # Rounded, so there are ties for the tie correction to handle.
+    a = [round(rng.gauss(2.0, 1.0), 1) for _ in range(40)]
+    b = [round(rng.gauss(2.5, 1.0), 1) for _ in range(30)]
+    p, method = stats.mann_whitney(a, b)
+    assert method == "normal"
+    permutation, exact = stats.mann_whitney_permutation(a, b)
+    assert exact is False and abs(p - permutation) < 0.01
 
 
 def test_noether_sample_size_by_hand():

@@ -35,6 +35,8 @@ MIN_POSTS_PER_ARM = 5
 MIN_WEEKS_PER_ARM = 4
 MAX_ARM_DAYS = 366
 MAX_PLANNED_PER_WEEK = 100.0
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+MAX_NOTES = 5000
 # Posts younger than this may still be gaining engagement (they are read until 30 days).
 SETTLING_DAYS = 7
 MIXED_FORMULAS = "mixed_formulas"
@@ -72,8 +74,17 @@ def _check(workspace: Workspace, data: ExperimentInput) -> list[Channel]:
         raise ExperimentError(_("Give the experiment a name."), "name")
     if len(data.name) > 200:
         raise ExperimentError(_("The name is longer than 200 characters."), "name")
+    if len(data.notes) > MAX_NOTES:
+        raise ExperimentError(_("The notes are longer than %(max)d characters.")
+                              % {"max": MAX_NOTES}, "notes")
     for key, arm in (("a", data.a), ("b", data.b)):
         label = arm.label.strip() or key.upper()
+        for part, day in (("first", arm.first), ("last", arm.last)):
+            if not EARLIEST <= day <= LATEST:
+                raise ExperimentError(
+                    _("Arm %(arm)s: %(day)s is outside %(earliest)s – %(latest)s.")
+                    % {"arm": label, "day": day, "earliest": EARLIEST, "latest": LATEST},
+                    f"{key}_{part}")
         if arm.first > arm.last:
             raise ExperimentError(_("Arm %(arm)s ends before it starts.") % {"arm": label},
                                   f"{key}_last")
@@ -205,10 +216,11 @@ def _comparison_json(result: stats.Comparison | None, text: str, unit: str,
         "magnitude": result.magnitude,
         "u_statistic": result.u_statistic,
         "p_value": _round(result.p_value, 6),
-        "test": ("Mann–Whitney U, two-sided, " + (
-            "exact permutation" if result.exact else
-            f"Monte-Carlo permutation ({stats.MONTE_CARLO_RESAMPLES} resamples)"))
-        if result.p_value is not None else "",
+        "test": "Mann–Whitney U, two-sided, " + {
+            "exact": "exact permutation",
+            "monte_carlo": f"Monte-Carlo permutation ({stats.MONTE_CARLO_RESAMPLES} resamples)",
+            "normal": "normal approximation with tie correction",
+        }[result.method] if result.method else "",
         "needed_per_arm": result.needed_per_arm,
         "formulas": list(formulas),
     }
@@ -332,7 +344,8 @@ def evaluate(experiment: Experiment, now: datetime | None = None) -> dict[str, A
         "notes_on_data": notes,
         "method": ("Per post: engagement rate by followers (the seed's formula, from the "
                    "analytics figures). In total: engagements per complete week of each arm. "
-                   "Test: Mann–Whitney U under a permutation test (exact for small samples). "
+                   "Test: Mann–Whitney U under a permutation test (exact for small samples; the "
+                   "normal approximation once both arms have 20 or more). "
                    "Effect sizes: Cliff's delta, the difference of medians with a 95 % "
                    "bootstrap interval, Hedges' g."),
     }
