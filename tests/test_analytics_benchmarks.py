@@ -117,9 +117,9 @@ def test_targets_page_then_the_analytics_page_shows_the_comparison(people, world
     first = (today() - timedelta(days=13)).isoformat()
     html = client.get("/analytics/", {"from": first}).content.decode()
     assert 'id="benchmarks"' in html and 'href="/analytics/targets/"' in html
-    assert "below by 0.5" in html and "above by 2.5" in html and "no target" in html
+    assert "below by 0.50" in html and "above by 2.50" in html and "no target" in html
     greek = client.get("/analytics/", {"from": first}, HTTP_ACCEPT_LANGUAGE="el")
-    assert "κάτω κατά 0,5" in greek.content.decode()
+    assert "κάτω κατά 0,50" in greek.content.decode()
     bad = client.post("/analytics/targets/", {f"rate_{world.pk}": "lots"})
     assert bad.status_code == 400
     client.force_login(people.charlie)  # a viewer sees the comparison but sets no targets

@@ -66,7 +66,7 @@ def test_more_posts_a_week_with_higher_rates_is_unlikely_to_be_chance(people, to
     assert per_post["median_b"] == pytest.approx(3.8)
     assert per_post["p_value"] < 0.001
     assert per_post["explanation"].startswith(
-        "5 a week is higher, and that is unlikely to be chance (p = < 0.001)")
+        "5 a week is higher, and that is unlikely to be chance (p < 0.001).")
     assert result["rate_formula"] == "(likes+comments+shares) / followers at publish time × 100"
     weekly = result["per_week"]
     # 4 + 4 weeks, all of B above all of A: the exact p is 2 / C(8, 4) = 2 / 70.
@@ -119,7 +119,7 @@ def test_no_clear_difference_when_the_arms_are_alike(people, toot):
     per_post = experiments.evaluate(experiment)["per_post"]
     assert per_post["verdict"] == stats.NO_CLEAR_DIFFERENCE
     assert per_post["explanation"].startswith("No clear difference: a gap like this could well "
-                                              "be chance (p = ")
+                                              "be chance (p = 0.")
     assert per_post["p_value"] > 0.5
 
 

@@ -318,6 +318,7 @@ class ComparisonOut(Schema):
     magnitude: str = ""
     u_statistic: float | None = None
     p_value: float | None = None
+    p_text: str = Field("", description='"p = 0.012" or "p < 0.001"')
     test: str = ""
     needed_per_arm: int | None = None
     formulas: list[str]

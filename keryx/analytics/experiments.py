@@ -148,9 +148,10 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 def _p(value: float | None) -> str:
+    """"p = 0.012", or "p < 0.001" for the smallest (a Monte-Carlo p is never exactly 0)."""
     if value is None:
-        return "—"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+        return "p = —"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
 def explain(result: stats.Comparison | None, a: str, b: str, unit: str,
@@ -177,10 +178,10 @@ def explain(result: stats.Comparison | None, a: str, b: str, unit: str,
                              "in each arm would be needed.")) % values
         return text
     if result.verdict == stats.B_HIGHER:
-        return _("%(b)s is higher, and that is unlikely to be chance (p = %(p)s).") % values
+        return _("%(b)s is higher, and that is unlikely to be chance (%(p)s).") % values
     if result.verdict == stats.A_HIGHER:
-        return _("%(a)s is higher, and that is unlikely to be chance (p = %(p)s).") % values
-    text = _("No clear difference: a gap like this could well be chance (p = %(p)s).") % values
+        return _("%(a)s is higher, and that is unlikely to be chance (%(p)s).") % values
+    text = _("No clear difference: a gap like this could well be chance (%(p)s).") % values
     needed = result.needed_per_arm
     if needed is None or needed > stats.NEEDED_CAP or result.magnitude == "negligible":
         text += " " + _("The two arms are very close; more data is unlikely to change that.")
@@ -216,6 +217,7 @@ def _comparison_json(result: stats.Comparison | None, text: str, unit: str,
         "magnitude": result.magnitude,
         "u_statistic": result.u_statistic,
         "p_value": _round(result.p_value, 6),
+        "p_text": _p(result.p_value) if result.p_value is not None else "",
         "test": "Mann–Whitney U, two-sided, " + {
             "exact": "exact permutation",
             "monte_carlo": f"Monte-Carlo permutation ({stats.MONTE_CARLO_RESAMPLES} resamples)",
