@@ -127,8 +127,8 @@ class BenchmarkFiguresOut(Schema):
 
 
 class TrailingOut(Schema):
-    from_: date = Field(alias="from")
-    until: date
+    from_: date | None = Field(alias="from", description="null: no days before the period")
+    until: date | None
     days: int
     posts: int
 

@@ -16,7 +16,7 @@ averages over different posts), so it is shown per channel only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -78,7 +78,9 @@ def set_targets(workspace: Workspace, channel: Channel, *, engagement_rate: floa
     return bench
 
 
-def _figures(summary: dict[str, Any], days: int) -> dict[str, float | None]:
+def _figures(summary: dict[str, Any] | None, days: int) -> dict[str, float | None]:
+    if summary is None:
+        return dict.fromkeys(FIGURES)
     growth = summary["follower_growth"]
     return {
         "engagement_rate_by_followers": summary["engagement_rate_by_followers"],
@@ -124,11 +126,16 @@ def compare(workspace: Workspace, when: services.Period, channels: Sequence[Chan
     services.summary of the same scope (and `rows` its post_rows, when the caller has them)."""
     scope = list(channels) if channels else list(
         Channel.objects.filter(workspace=workspace).order_by("name"))
-    trailing_when = services.period(workspace, when.first_day - timedelta(days=TRAILING_DAYS),
-                                    when.first_day - timedelta(days=1))
-    trailing_rows = services.post_rows(workspace, trailing_when, channels, only)
-    trailing_summary = services.summary(workspace, trailing_when, channels, only,
-                                        rows=trailing_rows)
+    # A period starting in year 1 has no 90 days before it (a date cannot go lower).
+    trailing_when = None
+    if when.first_day - date.min > timedelta(days=TRAILING_DAYS + 1):
+        trailing_when = services.period(
+            workspace, when.first_day - timedelta(days=TRAILING_DAYS),
+            when.first_day - timedelta(days=1))
+    trailing_rows = (services.post_rows(workspace, trailing_when, channels, only)
+                     if trailing_when else [])
+    trailing_summary = (services.summary(workspace, trailing_when, channels, only,
+                                         rows=trailing_rows) if trailing_when else None)
     targets = targets_of(workspace)
     overall_targets: dict[str, float | None] = {}
     if len(scope) == 1:
@@ -149,21 +156,24 @@ def compare(workspace: Workspace, when: services.Period, channels: Sequence[Chan
             mine = [r for r in rows if r["channel"] == channel.name]
             old = [r for r in trailing_rows if r["channel"] == channel.name]
             now_c = services.summary(workspace, when, [channel], only, rows=mine)
-            old_c = services.summary(workspace, trailing_when, [channel], only, rows=old)
+            old_c = (services.summary(workspace, trailing_when, [channel], only, rows=old)
+                     if trailing_when else None)
             per_channel.append({
                 "channel": channel.name,
                 "figures": _compare(_figures(now_c, when.days), _channel_targets(bench),
-                                    _figures(old_c, trailing_when.days)),
+                                    _figures(old_c, TRAILING_DAYS)),
             })
     note = ""
     if len(scope) > 1 and targets:
         note = _("Targets are set per channel: posts and followers targets add up over the "
                  "channels when each has one; engagement-rate targets are compared per channel.")
     return {
-        "trailing": {"from": trailing_when.first_day, "until": trailing_when.last_day,
-                     "days": TRAILING_DAYS, "posts": trailing_summary["posts"]},
+        "trailing": {"from": trailing_when.first_day if trailing_when else None,
+                     "until": trailing_when.last_day if trailing_when else None,
+                     "days": TRAILING_DAYS,
+                     "posts": trailing_summary["posts"] if trailing_summary else 0},
         "figures": _compare(_figures(summary, when.days), overall_targets,
-                            _figures(trailing_summary, trailing_when.days)),
+                            _figures(trailing_summary, TRAILING_DAYS)),
         "channels": per_channel,
         "note": note,
     }
