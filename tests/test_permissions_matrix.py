@@ -341,6 +341,16 @@ FRONT_ENDS: dict[Action, Checks] = {
     ),
     Action.COLLECT_METRICS: Checks(
         None, None, None, lambda w, u, _o: cli_allowed(u, "metrics", "collect", "--json")),
+    Action.MANAGE_ANALYTICS: Checks(
+        None, [ui_get("analytics:targets")],
+        lambda w, u, _o: api_allowed(Caller(u).post("/analytics/experiments", {
+            "workspace": w.workspace.pk, "name": "x", "a": {"from": "2026-01-01",
+                                                           "until": "2026-01-10"},
+            "b": {"from": "2026-02-01", "until": "2026-02-10"}})),
+        lambda w, u, _o: cli_allowed(u, "analytics", "experiment", "create", "--name", "x",
+                                     "--a-from", "2026-01-01", "--a-until", "2026-01-10",
+                                     "--b-from", "2026-02-01", "--b-until", "2026-02-10"),
+    ),
     Action.VIEW_INBOX: Checks(None, [ui_get("inbox:list")], None,
                               lambda w, u, _o: cli_allowed(u, "inbox", "list")),
     Action.ANSWER_INBOX: Checks(

@@ -33,7 +33,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from keryx.accounts.models import ApiToken, Invitation
-from keryx.analytics.models import Competitor
+from keryx.analytics.models import Benchmark, Competitor, Experiment
 from keryx.analytics.reports import schedule, sharing
 from keryx.approvals.models import Comment
 from keryx.bulk.models import ImportJob
@@ -101,6 +101,10 @@ def world(db, settings, tmp_path) -> World:
     QueueSchedule.objects.create(channel=channel, timezone="UTC")
     EvergreenRule.objects.create(post=post, workspace=a, every=1, unit="week")
     token, _raw = ApiToken.issue(owner, f"{MARK} token")
+    experiment = Experiment.objects.create(
+        workspace=a, name=f"{MARK} experiment", a_first=LATER.date(), a_last=LATER.date(),
+        b_first=LATER.date().replace(day=2), b_last=LATER.date().replace(day=3))
+    Benchmark.objects.create(workspace=a, channel=channel, posts_per_week=3)
     # A live engine process, so /healthz answers 200 as on a running install (with none it
     # answers 503 by design, which this test would read as a server error).
     engine = workers.register("serve")
@@ -127,7 +131,7 @@ def world(db, settings, tmp_path) -> World:
         "membership": Membership.objects.get(workspace=a, user=owner).pk,
         "target": PostTarget.objects.get(post=post).pk,
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
-        "moderation": moderation.pk,
+        "moderation": moderation.pk, "experiment": experiment.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
@@ -146,6 +150,7 @@ BY_NAME: dict[str, str] = {
     "post_id": "post", "post_pk": "post", "media_id": "media", "channel_id": "channel",
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
+    "experiment_id": "experiment",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
@@ -171,6 +176,10 @@ PK_OF: dict[str, str] = {
     "analytics/competitors/<int:pk>/refresh/": "competitor",
     "analytics/reports/scheduled/<int:pk>/delete/": "scheduled_report",
     "analytics/reports/links/<int:pk>/revoke/": "share_link",
+    "queues/channels/<int:pk>/slots/add/": "channel",
+    "analytics/experiments/<int:pk>/": "experiment",
+    "analytics/experiments/<int:pk>/edit/": "experiment",
+    "analytics/experiments/<int:pk>/delete/": "experiment",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

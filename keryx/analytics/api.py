@@ -10,9 +10,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
-from keryx.analytics import services
+from keryx.analytics import benchmarks, experiments, services
 from keryx.api_errors import ApiError
 from keryx.core import permissions
 from keryx.core.access import membership_for, memberships_of
@@ -109,6 +109,43 @@ class GroupOut(Schema):
     engagement_rate_by_followers: AverageOut
 
 
+class BenchmarkFigureOut(Schema):
+    value: float | None
+    formula: str
+    target: float | None
+    target_difference: float | None = Field(description="value − target")
+    against_target: str | None = Field(description="above, below, equal; null without a target")
+    trailing: float | None = Field(description="the same figure over the 90 days before")
+    trailing_difference: float | None
+    against_trailing: str | None
+
+
+class BenchmarkFiguresOut(Schema):
+    engagement_rate_by_followers: BenchmarkFigureOut
+    posts_per_week: BenchmarkFigureOut
+    followers_per_month: BenchmarkFigureOut
+
+
+class TrailingOut(Schema):
+    from_: date | None = Field(alias="from", description="null: no days before the period")
+    until: date | None
+    days: int
+    posts: int
+
+
+class ChannelBenchmarksOut(Schema):
+    channel: str
+    figures: BenchmarkFiguresOut
+
+
+class BenchmarksOut(Schema):
+    trailing: TrailingOut
+    figures: BenchmarkFiguresOut
+    channels: list[ChannelBenchmarksOut] = Field(
+        description="each channel in scope that has targets (when the scope has several)")
+    note: str
+
+
 class SummaryOut(Schema):
     from_: date = Field(alias="from")
     until: date
@@ -134,6 +171,8 @@ class SummaryOut(Schema):
     hashtags: list[HashtagOut] = Field(description="the 20 most used, with their posts' rates")
     top_posts: list[PostOut]
     bottom_posts: list[PostOut]
+    benchmarks: BenchmarksOut = Field(
+        description="the figures against each channel's targets and the trailing average")
 
 
 def _membership(request: HttpRequest, ref: int | str | None) -> Membership:
@@ -184,4 +223,220 @@ def posts(request: HttpRequest, query: Query[PeriodQuery]) -> list[dict[str, Any
 @router.get("/summary", response=SummaryOut, by_alias=True, summary="The period's figures")
 def summary(request: HttpRequest, query: Query[PeriodQuery]) -> dict[str, Any]:
     workspace, channels, when, only = _scope(request, query)
-    return services.summary(workspace, when, channels, only)
+    rows = services.post_rows(workspace, when, channels, only)
+    data = services.summary(workspace, when, channels, only, rows=rows)
+    data["benchmarks"] = benchmarks.compare(workspace, when, channels, data, only, rows=rows)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Posting-frequency experiments and targets
+# ---------------------------------------------------------------------------------------------
+
+
+class WorkspaceQuery(Schema):
+    workspace: int | str | None = None
+
+
+class ArmIn(Schema):
+    label: str = "A"
+    from_: date = Field(alias="from")
+    until: date
+    planned_per_week: float | None = Field(None, description="posts a week per channel")
+
+
+class ExperimentIn(Schema):
+    workspace: int | str | None = None
+    name: str
+    a: ArmIn
+    b: ArmIn
+    channel: str | None = Field(None, description="channel names or ids, comma-separated; "
+                                                  "none: all channels")
+    notes: str = ""
+
+
+class ArmBriefOut(Schema):
+    label: str
+    from_: date = Field(alias="from")
+    until: date
+    planned_per_week_per_channel: float | None
+
+
+class ArmsBriefOut(Schema):
+    a: ArmBriefOut
+    b: ArmBriefOut
+
+
+class ExperimentBriefOut(Schema):
+    id: int
+    name: str
+    arms: ArmsBriefOut
+    channels: list[str]
+
+
+class ArmOut(Schema):
+    label: str
+    from_: date = Field(alias="from")
+    until: date
+    status: str = Field(description="planned, running, finished")
+    days: int
+    days_elapsed: int
+    posts: int
+    posts_with_rate: int
+    posts_per_week: float | None
+    posts_per_week_per_channel: float | None
+    planned_per_week_per_channel: float | None
+    posts_per_week_by_channel: dict[str, float | None]
+    engagements: int
+    engagements_per_week: float | None
+    complete_weeks: int
+    engagements_by_week: list[int]
+    young_posts: int
+
+
+class ArmsOut(Schema):
+    a: ArmOut
+    b: ArmOut
+
+
+class ComparisonOut(Schema):
+    unit: str = Field(description="posts (rate by followers per post) or weeks (engagements)")
+    verdict: str = Field(description="not_enough, b_higher, a_higher, no_clear_difference, "
+                                     "mixed_formulas")
+    explanation: str
+    n_a: int | None = None
+    n_b: int | None = None
+    min_per_arm: int | None = None
+    mean_a: float | None = None
+    mean_b: float | None = None
+    median_a: float | None = None
+    median_b: float | None = None
+    median_difference: float | None = None
+    median_difference_ci95: list[float | None] | None = None
+    hedges_g: float | None = None
+    cliffs_delta: float | None = None
+    magnitude: str = ""
+    u_statistic: float | None = None
+    p_value: float | None = None
+    p_text: str = Field("", description='"p = 0.012" or "p < 0.001"')
+    test: str = ""
+    needed_per_arm: int | None = None
+    formulas: list[str]
+
+
+class ExperimentOut(Schema):
+    id: int
+    name: str
+    notes: str
+    status: str
+    channels: list[str]
+    rate_formula: str
+    arms: ArmsOut
+    per_post: ComparisonOut
+    per_week: ComparisonOut
+    frequency: list[str]
+    notes_on_data: list[str]
+    method: str
+
+
+def _member(request: HttpRequest, ref: int | str | None, action: Action) -> Membership:
+    membership = _membership(request, ref)
+    try:
+        permissions.require(membership, action)
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc)) from exc
+    return membership
+
+
+def _experiment(workspace: Workspace, experiment_id: int) -> Any:
+    try:
+        return experiments.get_experiment(workspace, experiment_id)
+    except LookupError as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
+
+
+@router.get("/experiments", response=list[ExperimentBriefOut], by_alias=True,
+            summary="Posting-frequency experiments")
+def experiment_list(request: HttpRequest, query: Query[WorkspaceQuery]) -> list[dict[str, Any]]:
+    workspace = _member(request, query.workspace, Action.VIEW_ANALYTICS).workspace
+    return [experiments.summary_row(e) for e in experiments.experiments_of(workspace)]
+
+
+@router.post("/experiments", response={201: ExperimentOut}, by_alias=True,
+             summary="Define a posting-frequency experiment")
+def experiment_create(request: HttpRequest, body: ExperimentIn) -> Status:
+    workspace = _member(request, body.workspace, Action.MANAGE_ANALYTICS).workspace
+    try:
+        channels = resolve_channels(workspace, body.channel.split(",")) if body.channel else []
+        data = experiments.ExperimentInput(
+            body.name,
+            experiments.ArmInput(body.a.from_, body.a.until, body.a.label,
+                                 body.a.planned_per_week),
+            experiments.ArmInput(body.b.from_, body.b.until, body.b.label,
+                                 body.b.planned_per_week),
+            [c.pk for c in channels], body.notes)
+        experiment = experiments.save_experiment(workspace, data, user=request.auth)
+    except InputError as exc:
+        raise ApiError(422, exc.code, exc.message, exc.details) from exc
+    except experiments.ExperimentError as exc:
+        raise ApiError(422, "bad_experiment", exc.message,
+                       {"field": exc.field} if exc.field else None) from exc
+    return Status(201, experiments.evaluate(experiment))
+
+
+@router.get("/experiments/{experiment_id}", response=ExperimentOut, by_alias=True,
+            summary="An experiment's figures and verdicts")
+def experiment_detail(request: HttpRequest, experiment_id: int,
+                      query: Query[WorkspaceQuery]) -> dict[str, Any]:
+    workspace = _member(request, query.workspace, Action.VIEW_ANALYTICS).workspace
+    return experiments.evaluate(_experiment(workspace, experiment_id))
+
+
+@router.delete("/experiments/{experiment_id}", response={204: None},
+               summary="Delete an experiment")
+def experiment_delete(request: HttpRequest, experiment_id: int,
+                      query: Query[WorkspaceQuery]) -> Status:
+    workspace = _member(request, query.workspace, Action.MANAGE_ANALYTICS).workspace
+    _experiment(workspace, experiment_id).delete()
+    return Status(204, None)
+
+
+class TargetsIn(Schema):
+    workspace: int | str | None = None
+    channel: str = Field(description="the channel's name or id")
+    engagement_rate: float | None = Field(None, description="% by followers; null: no target")
+    posts_per_week: float | None = None
+    followers_per_month: int | None = None
+
+
+class TargetsOut(Schema):
+    channel: str
+    engagement_rate: float | None
+    posts_per_week: float | None
+    followers_per_month: int | None
+
+
+@router.get("/targets", response=list[TargetsOut], summary="Each channel's targets")
+def targets_list(request: HttpRequest, query: Query[WorkspaceQuery]) -> list[dict[str, Any]]:
+    workspace = _member(request, query.workspace, Action.VIEW_ANALYTICS).workspace
+    found = benchmarks.targets_of(workspace)
+    return [{"channel": b.channel.name, "engagement_rate": b.engagement_rate,
+             "posts_per_week": b.posts_per_week, "followers_per_month": b.followers_per_month}
+            for b in sorted(found.values(), key=lambda b: b.channel.name)]
+
+
+@router.put("/targets", response=TargetsOut, summary="Set a channel's targets (all null: none)")
+def targets_set(request: HttpRequest, body: TargetsIn) -> dict[str, Any]:
+    workspace = _member(request, body.workspace, Action.MANAGE_ANALYTICS).workspace
+    try:
+        channel = resolve_channels(workspace, [body.channel])[0]
+        benchmarks.set_targets(workspace, channel, engagement_rate=body.engagement_rate,
+                               posts_per_week=body.posts_per_week,
+                               followers_per_month=body.followers_per_month)
+    except InputError as exc:
+        raise ApiError(422, exc.code, exc.message, exc.details) from exc
+    except benchmarks.BenchmarkError as exc:
+        raise ApiError(422, "bad_target", exc.message) from exc
+    return {"channel": channel.name, "engagement_rate": body.engagement_rate,
+            "posts_per_week": body.posts_per_week,
+            "followers_per_month": body.followers_per_month}

@@ -213,5 +213,52 @@ class CompetitorSnapshot(models.Model):
                                 name="compsnap_time_idx")]
 
 
+
+
+class Experiment(models.Model):
+    """A posting-frequency experiment (seed §13): two arms, each a period of local dates, and
+    optionally the posting frequency planned for it (posts a week on each chosen channel), so
+    "3 vs 5 posts a week" is two arms with plans 3 and 5. keryx.analytics.experiments compares
+    the arms' posts; nothing here changes what gets published."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True)
+    # None chosen: every channel of the workspace.
+    channels = models.ManyToManyField(Channel, blank=True, related_name="+")
+    a_label = models.CharField(_("name of arm A"), max_length=60, default="A")
+    a_first = models.DateField(_("A from"))
+    a_last = models.DateField(_("A until"))
+    a_planned_per_week = models.FloatField(_("A: planned posts a week per channel"), null=True,
+                                           blank=True)
+    b_label = models.CharField(_("name of arm B"), max_length=60, default="B")
+    b_first = models.DateField(_("B from"))
+    b_last = models.DateField(_("B until"))
+    b_planned_per_week = models.FloatField(_("B: planned posts a week per channel"), null=True,
+                                           blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Benchmark(models.Model):
+    """The targets a workspace sets for one channel (seed §11). Each target is optional (null:
+    no target for that figure)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="+")
+    engagement_rate = models.FloatField(
+        _("engagement rate by followers (%)"), null=True, blank=True)
+    followers_per_month = models.IntegerField(_("new followers a month"), null=True, blank=True)
+    posts_per_week = models.FloatField(_("posts a week"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 # The reports' tables (scheduled reports, share links, the logo) live in their own module.
 from keryx.analytics.reports.models import ReportLogo, ScheduledReport, ShareLink  # noqa: E402,F401

@@ -347,7 +347,25 @@ def suggested_slots(workspace: Workspace, channels: Sequence[Channel] | None = N
     """(weekday Monday = 0, local time) of the best times to post, from the workspace's own
     last 90 days: what a queue's posting schedule (keryx.queues, QueueSlot) takes. Empty while
     no weekday-and-hour has enough posts behind it."""
+    return [(s.weekday, s.time) for s in slot_suggestions(workspace, channels, count)[0]]
+
+
+@dataclass(frozen=True)
+class SlotSuggestion:
+    """A suggested posting time (workspace time zone) with what stands behind it."""
+
+    weekday: int  # Monday = 0
+    time: time
+    average: float  # the cell's average rate by followers
+    posts: int
+
+
+def slot_suggestions(workspace: Workspace, channels: Sequence[Channel] | None = None,
+                     count: int = 3) -> tuple[list[SlotSuggestion], maths.Heatmap]:
+    """suggested_slots with the posts and average behind each, and the heatmap they come from
+    (its `warning` says when the data is thin)."""
     today = timezone.now().astimezone(ZoneInfo(workspace.timezone or "UTC")).date()
     when = period(workspace, today - timedelta(days=SUGGESTION_DAYS - 1), today)
-    cells = maths.suggestions(heatmap(workspace, when, channels), count)
-    return [(c.weekday, time(c.hour)) for c in cells]
+    heat = heatmap(workspace, when, channels)
+    return ([SlotSuggestion(c.weekday, time(c.hour), c.average, c.posts)
+             for c in maths.suggestions(heat, count)], heat)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from keryx.analytics import competitor_views, views
+from keryx.analytics import competitor_views, experiment_views, views
 from keryx.analytics.reports import views as reports
 
 app_name = "analytics"
@@ -24,4 +24,10 @@ urlpatterns = [
     path("reports/logo/", reports.logo_upload, name="logo"),
     path("shared/<str:token>/", reports.shared_report, name="shared"),
     path("shared/<str:token>/report.pdf", reports.shared_pdf, name="shared_pdf"),
+    path("experiments/", experiment_views.experiment_list, name="experiments"),
+    path("experiments/<int:pk>/", experiment_views.experiment_detail, name="experiment"),
+    path("experiments/<int:pk>/edit/", experiment_views.experiment_edit, name="experiment_edit"),
+    path("experiments/<int:pk>/delete/", experiment_views.experiment_delete,
+         name="experiment_delete"),
+    path("targets/", experiment_views.targets, name="targets"),
 ]

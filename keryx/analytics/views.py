@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from keryx.analytics import charts, maths, services
+from keryx.analytics import benchmarks, charts, maths, services
 from keryx.analytics.maths import Heatmap
 from keryx.analytics.reports.export import language_of, pdf_filename, pdf_report
 from keryx.analytics.reports.fonts import FontMissing
@@ -90,6 +90,19 @@ def _heatmap_rows(heat: Heatmap) -> list[dict[str, Any]]:
     return rows
 
 
+BENCHMARK_NAMES = {"engagement_rate_by_followers": gettext_lazy("Engagement rate by followers"),
+                   "posts_per_week": gettext_lazy("Posts a week"),
+                   "followers_per_month": gettext_lazy("New followers a month")}
+
+
+def _benchmark_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each figure with its name and the differences as distances (the side says which way)."""
+    return [{**f, "key": key, "name": BENCHMARK_NAMES[key],
+             "target_gap": None if f["target_difference"] is None else abs(f["target_difference"]),
+             "trailing_gap": None if f["trailing_difference"] is None
+             else abs(f["trailing_difference"])} for key, f in figures.items()]
+
+
 @workspace_view(Action.VIEW_ANALYTICS)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
@@ -99,6 +112,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     heat = services.heatmap(workspace, f.period, f.scope, rows=rows)
     followers = services.follower_series(workspace, f.period, f.scope)
     gained = services.engagement_series(workspace, f.period, f.scope, f.only)
+    against = benchmarks.compare(workspace, f.period, f.scope, summary, f.only, rows=rows)
     return render(request, "analytics/page.html", {
         "period": f.period,
         "channels": f.channels,
@@ -117,6 +131,10 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
                         for c in maths.suggestions(heat)],
         "hours": range(24),
         "query": request.GET.urlencode(),
+        "benchmarks": against,
+        "benchmark_rows": _benchmark_rows(against["figures"]),
+        "benchmark_channels": [(c["channel"], _benchmark_rows(c["figures"]))
+                               for c in against["channels"]],
     })
 
 

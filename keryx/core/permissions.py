@@ -47,6 +47,7 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     VIEW_ANALYTICS = "view_analytics"
     COLLECT_METRICS = "collect_metrics"
+    MANAGE_ANALYTICS = "manage_analytics"
     VIEW_INBOX = "view_inbox"
     ANSWER_INBOX = "answer_inbox"
     MODERATE_INBOX = "moderate_inbox"
@@ -97,6 +98,8 @@ RULES: dict[Action, Rule] = {
     # Client approvers see only the posts sent to them, so not the workspace's figures.
     Action.VIEW_ANALYTICS: Rule(Role.VIEWER, gettext_lazy("Reading analytics and reports")),
     Action.COLLECT_METRICS: Rule(Role.EDITOR, gettext_lazy("Collecting metrics now")),
+    Action.MANAGE_ANALYTICS: Rule(Role.EDITOR, gettext_lazy(
+        "Managing posting-frequency experiments and targets")),
     Action.VIEW_INBOX: Rule(Role.VIEWER, gettext_lazy("Reading the inbox")),
     # Replying, hiding, status, assignee, labels, notes and fetching now.
     Action.ANSWER_INBOX: Rule(Role.CONTRIBUTOR, gettext_lazy("Answering in the inbox")),

@@ -18,8 +18,8 @@ from keryx.core.permissions import Action, can
 from keryx.core.web import workspace_view
 from keryx.publishing.models import Post
 from keryx.publishing.services import PostRejected
-from keryx.queues import services
-from keryx.queues.forms import EvergreenForm, ScheduleForm
+from keryx.queues import services, suggestions
+from keryx.queues.forms import EvergreenForm, ScheduleForm, parse_times
 from keryx.queues.models import EvergreenRule, QueueEntry, QueueSlot, Weekday
 
 
@@ -85,8 +85,36 @@ def schedule_edit(request: HttpRequest, pk: int) -> HttpResponse:
         for day, times in days.items():
             initial[f"day_{day}"] = ", ".join(times)
         form = ScheduleForm(initial=initial)
-    return render(request, "queues/schedule.html", {"form": form, "channel": channel},
-                  status=400 if request.method == "POST" else 200)
+    return render(request, "queues/schedule.html", {
+        "form": form, "channel": channel, "schedule": schedule,
+        "suggested": suggestions.for_channel(schedule),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@workspace_view(Action.MANAGE_PLANNING)
+def slot_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: add a suggested time (weekday, HH:MM in the schedule's zone) to the queue."""
+    channel = _channel(request, pk)
+    schedule = services.schedule_for(channel)
+    weekday = request.POST.get("weekday", "")
+    try:
+        at = parse_times(request.POST.get("time", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("queues:schedule", channel.pk)
+    if not weekday.isdecimal() or int(weekday) > 6 or len(at) != 1:
+        messages.error(request, _("Choose one weekday and one time to add."))
+        return redirect("queues:schedule", channel.pk)
+    day = Weekday(int(weekday)).label
+    if suggestions.add_slot(schedule, int(weekday), at[0]):
+        messages.success(request, _("%(day)s %(time)s added to the posting schedule. Reshuffle "
+                                    "the queue to move queued posts into it.")
+                         % {"day": day, "time": at[0].strftime("%H:%M")})
+    else:
+        messages.info(request, _("%(day)s %(time)s is already in the posting schedule.")
+                      % {"day": day, "time": at[0].strftime("%H:%M")})
+    return redirect("queues:schedule", channel.pk)
 
 
 @require_POST
