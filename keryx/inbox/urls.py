@@ -12,4 +12,13 @@ urlpatterns = [
     path("conversations/<int:pk>/note/", views.note, name="note"),
     path("rules/", views.rules, name="rules"),
     path("rules/log/<int:pk>/revert/", views.revert, name="revert"),
+    path("items/<int:pk>/", views.item, name="item"),
+    path("items/<int:pk>/unhide/", views.unhide, name="unhide"),
+    path("items/<int:pk>/decide/", views.decide, name="decide"),
+    path("items/<int:pk>/block/", views.block, name="block"),
+    path("rules/blocked/", views.blocked, name="blocked"),
+    path("rules/blocked/<int:pk>/delete/", views.unblock, name="unblock"),
+    path("canned/", views.canned_list, name="canned"),
+    path("canned/<int:pk>/", views.canned_list, name="canned_edit"),
+    path("canned/<int:pk>/delete/", views.canned_delete, name="canned_delete"),
 ]
