@@ -38,7 +38,7 @@ from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.services import create_workspace
 from keryx.feeds.models import FeedItem, FeedSource
-from keryx.inbox.models import Conversation, InboxItem, ModerationLog
+from keryx.inbox.models import BlockedAuthor, CannedReply, Conversation, InboxItem, ModerationLog
 from keryx.links.models import ShortLink
 from keryx.planner.models import Campaign, Label
 from keryx.planner.services import issue_feed
@@ -108,6 +108,9 @@ def world(db, settings, tmp_path) -> World:
                                           kind="comment", text=f"{MARK} inbox text")
     moderation = ModerationLog.objects.create(item=inbox_item, rule_name=f"{MARK} rule",
                                               action="flag", applied=True)
+    canned = CannedReply.objects.create(workspace=a, code="zqx", text_en=f"{MARK} canned")
+    blocked = BlockedAuthor.objects.create(workspace=a, network="mastodon",
+                                           handle=f"{MARK.lower()}-troll")
     ids = {
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
         "label": label.pk, "invitation": invitation.pk, "job": job.pk, "feed": source.pk,
@@ -115,7 +118,7 @@ def world(db, settings, tmp_path) -> World:
         "membership": Membership.objects.get(workspace=a, user=owner).pk,
         "target": PostTarget.objects.get(post=post).pk,
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
-        "moderation": moderation.pk,
+        "moderation": moderation.pk, "canned": canned.pk, "blocked": blocked.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner)
 
@@ -133,7 +136,7 @@ def _if_field(model: type[models.Model], name: str, value: str) -> dict[str, str
 BY_NAME: dict[str, str] = {
     "post_id": "post", "post_pk": "post", "media_id": "media", "channel_id": "channel",
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
-    "workspace_id": "workspace", "target_id": "target",
+    "workspace_id": "workspace", "target_id": "target", "inbox_item_id": "inbox_item",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
@@ -155,6 +158,10 @@ PK_OF: dict[str, str] = {
     "inbox/items/<int:pk>/hide/": "inbox_item",
     "inbox/conversations/<int:pk>/note/": "conversation",
     "inbox/rules/log/<int:pk>/revert/": "moderation",
+    "inbox/items/<int:pk>/": "inbox_item", "inbox/items/<int:pk>/unhide/": "inbox_item",
+    "inbox/items/<int:pk>/decide/": "inbox_item", "inbox/items/<int:pk>/block/": "inbox_item",
+    "inbox/rules/blocked/<int:pk>/delete/": "blocked",
+    "inbox/canned/<int:pk>/": "canned", "inbox/canned/<int:pk>/delete/": "canned",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from keryx.inbox import services
@@ -47,7 +47,8 @@ def save(workspace_id: int, *, code: str, title: str = "", text_el: str = "",
     row.code, row.title = code, title.strip()[:120]
     row.text_el, row.text_en = text_el.strip(), text_en.strip()
     try:
-        row.save()
+        with transaction.atomic():  # a savepoint: a taken code leaves the request usable
+            row.save()
     except IntegrityError as exc:
         raise services.InboxError(_("The code %(code)s is taken.") % {"code": code},
                                   code="duplicate_code") from exc
