@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from keryx.api_errors import ApiError
 from keryx.core.access import membership_for, memberships_of
@@ -219,9 +219,9 @@ def item(request: HttpRequest, inbox_item_id: int) -> dict[str, Any]:
     return {**_out(found), "history": [workflow.history_json(h) for h in history]}
 
 
-@router.post("/items/{inbox_item_id}/reply", response={200: ReplyOut, 201: ReplyOut},
+@router.post("/items/{inbox_item_id}/reply", response={201: ReplyOut},
              summary="Answer the item in its thread or conversation, exactly once")
-def reply(request: HttpRequest, inbox_item_id: int, payload: ReplyIn) -> tuple[int, Any]:
+def reply(request: HttpRequest, inbox_item_id: int, payload: ReplyIn) -> Status:
     found = _item_for(request, inbox_item_id, Action.ANSWER_INBOX)
     try:
         if payload.canned:
@@ -237,7 +237,7 @@ def reply(request: HttpRequest, inbox_item_id: int, payload: ReplyIn) -> tuple[i
                        services.reply_json(sent))
     if sent.state != ReplyState.SENT:
         raise ApiError(502, "not_sent", sent.error or sent.state, services.reply_json(sent))
-    return 201, services.reply_json(sent)
+    return Status(201, services.reply_json(sent))
 
 
 @router.post("/items/{inbox_item_id}/status", response=ItemOut, summary="Open, pending or done")
