@@ -229,8 +229,10 @@ def _answered(channel, text: str, at: datetime, after: timedelta | None,
 def test_response_times(people, channel):
     ws = people.acme.pk
     assert responsetimes.figures(ws)["reply_time"]["median_seconds"] is None  # nothing: null
-    morning = WHEN  # 10:00 Athens
-    night = WHEN + timedelta(hours=14)  # 00:00 Athens
+    # Two days ago (the page shows the last 30 days), 07:00 and 21:00 UTC.
+    morning = (datetime.now(UTC) - timedelta(days=2)).replace(hour=7, minute=0, second=0,
+                                                               microsecond=0)
+    night = morning + timedelta(hours=14)
     _answered(channel, "a", morning, timedelta(minutes=10), conversation="thread:x")
     _answered(channel, "b", morning + timedelta(minutes=5), timedelta(minutes=30),
               conversation="thread:x")
@@ -264,7 +266,11 @@ def test_response_times(people, channel):
     assert responsetimes.duration(8 * 3600 + 300) == "8 h 05 min"
     assert responsetimes.duration(None) == "—"
     page = login(people.alice).get(reverse("inbox:list")).content.decode()
-    assert 'id="response-times"' in page and "25 min" in page
+    assert 'id="response-times"' in page and "25 min" in page and "last 30 days" in page
+    # Older items are outside the page's window but in a report's.
+    _answered(channel, "old", morning - timedelta(days=60), timedelta(days=1))
+    assert responsetimes.figures(ws)["items"] == 7
+    assert responsetimes.figures(ws, start=morning - timedelta(days=1))["items"] == 6
     assert "No business hours set" in page
     # Business hours given by the assistant's settings split the page's figures too.
     workflow.BUSINESS_HOURS.append(lambda workspace: office)

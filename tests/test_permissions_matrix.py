@@ -333,12 +333,18 @@ FRONT_ENDS: dict[Action, Checks] = {
     ),
     Action.COLLECT_METRICS: Checks(
         None, None, None, lambda w, u, _o: cli_allowed(u, "metrics", "collect", "--json")),
-    Action.VIEW_INBOX: Checks(None, [ui_get("inbox:list")], None,
-                              lambda w, u, _o: cli_allowed(u, "inbox", "list")),
+    Action.VIEW_INBOX: Checks(
+        None, [ui_get("inbox:list")],
+        lambda w, u, _o: api_allowed(Caller(u).get(f"/inbox/items?workspace={w.workspace.pk}")),
+        lambda w, u, _o: cli_allowed(u, "inbox", "list")),
     Action.ANSWER_INBOX: Checks(
         inbox_item, [ui_post("inbox:triage", {"status": "done"})],
-        None, lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
-    Action.MODERATE_INBOX: Checks(None, [ui_get("inbox:rules")], None, None),
+        lambda w, u, i: api_allowed(Caller(u).post(f"/inbox/items/{i.pk}/status",
+                                                   {"status": "done"})),
+        lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
+    Action.MODERATE_INBOX: Checks(
+        None, [ui_get("inbox:rules")], None,
+        lambda w, u, _o: cli_allowed(u, "moderation", "retrain")),
 }
 
 

@@ -16,16 +16,22 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from keryx.inbox.models import InboxItem, Reply, ReplyState
+from django.db.models import Min, Q
+
+from keryx.inbox.models import InboxItem, ReplyState
 
 InHours = Callable[[datetime], bool]
 
 
-def _arrived(item: InboxItem) -> datetime:
-    return item.created_at or item.received_at
+@dataclass(frozen=True)
+class Row:
+    conversation_id: int
+    arrived: datetime
+    first_reply: datetime | None  # our first sent reply
 
 
 def _summary(delays: list[float]) -> dict[str, Any]:
@@ -34,47 +40,52 @@ def _summary(delays: list[float]) -> dict[str, Any]:
             "mean_seconds": round(statistics.fmean(delays), 1) if delays else None}
 
 
-def _figures(items: list[InboxItem], first_reply: dict[int, datetime]) -> dict[str, Any]:
-    delays = [max(0.0, (first_reply[i.pk] - _arrived(i)).total_seconds())
-              for i in items if i.pk in first_reply]
-    by_conversation: dict[int, InboxItem] = {}
+def _figures(rows: list[Row]) -> dict[str, Any]:
+    delays = [max(0.0, (r.first_reply - r.arrived).total_seconds())
+              for r in rows if r.first_reply is not None]
+    first_item: dict[int, datetime] = {}
     answered: dict[int, datetime] = {}
-    for item in sorted(items, key=_arrived):
-        by_conversation.setdefault(item.conversation_id, item)
-        sent = first_reply.get(item.pk)
-        if sent is not None and (item.conversation_id not in answered
-                                 or sent < answered[item.conversation_id]):
-            answered[item.conversation_id] = sent
-    firsts = [max(0.0, (answered[c] - _arrived(first)).total_seconds())
-              for c, first in by_conversation.items() if c in answered]
-    return {"items": len(items), "answered": len(delays), "unanswered": len(items) - len(delays),
+    for row in rows:
+        if row.conversation_id not in first_item or row.arrived < first_item[row.conversation_id]:
+            first_item[row.conversation_id] = row.arrived
+        if row.first_reply is not None and (row.conversation_id not in answered
+                                            or row.first_reply < answered[row.conversation_id]):
+            answered[row.conversation_id] = row.first_reply
+    firsts = [max(0.0, (answered[c] - first_item[c]).total_seconds())
+              for c in first_item if c in answered]
+    return {"items": len(rows), "answered": len(delays), "unanswered": len(rows) - len(delays),
             "reply_time": _summary(delays),
-            "first_reply": {**_summary(firsts), "conversations": len(by_conversation)}}
+            "first_reply": {**_summary(firsts), "conversations": len(first_item)}}
 
 
 def figures(workspace_id: int, start: datetime | None = None, end: datetime | None = None, *,
             in_hours: InHours | None = None, include_automatic: bool = False,
             channel_ids: list[int] | None = None) -> dict[str, Any]:
-    """The figures for items that arrived in [start, end) (either bound may be open)."""
+    """The figures for items that arrived in [start, end) (either bound may be open). One
+    query: each item with the time of our first sent reply."""
     items = InboxItem.objects.filter(workspace_id=workspace_id)
     if channel_ids:
         items = items.filter(channel_id__in=channel_ids)
-    rows = [i for i in items.only("pk", "conversation_id", "created_at", "received_at")
-            if (start is None or _arrived(i) >= start) and (end is None or _arrived(i) < end)]
-    replies = Reply.objects.filter(item_id__in=[i.pk for i in rows], state=ReplyState.SENT,
-                                   sent_at__isnull=False)
+    # Arrival is created_at, or received_at where the network gave no time.
+    if start is not None:
+        items = items.filter(Q(created_at__gte=start)
+                             | Q(created_at__isnull=True, received_at__gte=start))
+    if end is not None:
+        items = items.filter(Q(created_at__lt=end)
+                             | Q(created_at__isnull=True, received_at__lt=end))
+    sent = Q(replies__state=ReplyState.SENT, replies__sent_at__isnull=False)
     if not include_automatic:
-        replies = replies.filter(automatic=False)
-    first_reply: dict[int, datetime] = {}
-    for item_id, sent_at in replies.order_by("sent_at").values_list("item_id", "sent_at"):
-        first_reply.setdefault(item_id, sent_at)
-    out = _figures(rows, first_reply)
+        sent &= Q(replies__automatic=False)
+    rows = [Row(conversation, created or received, first)
+            for conversation, created, received, first in items.order_by().annotate(
+                first=Min("replies__sent_at", filter=sent)).values_list(
+                "conversation_id", "created_at", "received_at", "first")]
+    out = _figures(rows)
     out["business_hours"] = None
     if in_hours is not None:
-        inside = [i for i in rows if in_hours(_arrived(i))]
-        outside = [i for i in rows if not in_hours(_arrived(i))]
-        out["business_hours"] = {"in": _figures(inside, first_reply),
-                                 "out": _figures(outside, first_reply)}
+        inside = [r for r in rows if in_hours(r.arrived)]
+        outside = [r for r in rows if not in_hours(r.arrived)]
+        out["business_hours"] = {"in": _figures(inside), "out": _figures(outside)}
     return out
 
 

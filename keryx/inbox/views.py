@@ -3,9 +3,12 @@ box and triage, and the moderation rules with their log. Thin: the work is in se
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -81,8 +84,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "may_moderate": can(request.membership, Action.MODERATE_INBOX)})
 
 
+# The page's response-time figures cover the items that arrived in the last this many days.
+TIMES_DAYS = 30
+
+
 def _times(workspace: object) -> dict:
-    figures = responsetimes.figures(workspace.pk, in_hours=workflow.business_hours(workspace))
+    since = timezone.now() - timedelta(days=TIMES_DAYS)
+    figures = responsetimes.figures(workspace.pk, since,
+                                    in_hours=workflow.business_hours(workspace))
     show = responsetimes.duration
 
     def readable(block: dict) -> dict:
@@ -92,7 +101,7 @@ def _times(workspace: object) -> dict:
                 "median": show(block["reply_time"]["median_seconds"])}
 
     hours = figures["business_hours"]
-    return {"all": readable(figures),
+    return {"days": TIMES_DAYS, "all": readable(figures),
             "in": readable(hours["in"]) if hours else None,
             "out": readable(hours["out"]) if hours else None}
 
