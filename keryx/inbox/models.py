@@ -60,6 +60,9 @@ class InboxItem(models.Model):
     author_id = models.CharField(max_length=255, blank=True)
     author_handle = models.CharField(max_length=255, blank=True)
     author_name = models.CharField(max_length=255, blank=True)
+    # The handle lower-cased without a leading @: the author's history and the author rule
+    # conditions look items up by it (indexed with the workspace).
+    author_key = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)  # plain text, never the network's HTML
     in_reply_to = models.CharField(max_length=500, blank=True)
     visibility = models.CharField(max_length=20, blank=True)
@@ -89,7 +92,8 @@ class InboxItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["channel", "remote_id"],
                                                name="unique_inbox_item")]
         indexes = [models.Index(fields=["workspace", "status", "-received_at"],
-                                name="inbox_list_idx")]
+                                name="inbox_list_idx"),
+                   models.Index(fields=["workspace", "author_key"], name="inbox_author_idx")]
 
 
 class SyncState(models.Model):

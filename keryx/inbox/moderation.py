@@ -91,7 +91,7 @@ def author_facts(item: InboxItem) -> AuthorFacts:
         return AuthorFacts(new=False, blocked=False)
     earlier = InboxItem.objects.filter(
         workspace_id=item.workspace_id, channel__network=network,
-        author_handle__iexact=item.author_handle).exclude(pk=item.pk)
+        author_key=key).exclude(pk=item.pk)
     if item.pk:
         earlier = earlier.filter(pk__lt=item.pk)
     blocked = BlockedAuthor.objects.filter(workspace_id=item.workspace_id, network=network,

@@ -168,6 +168,7 @@ def store(channel: Channel, remote: community.InboxItem) -> tuple[InboxItem, boo
                 workspace_id=channel.workspace_id, channel=channel, conversation=conversation,
                 remote_id=remote.remote_id, kind=remote.kind, text=remote.text,
                 author_id=remote.author_id, author_handle=remote.author_handle,
+                author_key=moderation.author_key(remote.author_handle)[:255],
                 author_name=remote.author_name, in_reply_to=remote.in_reply_to,
                 visibility=remote.visibility, url=remote.url[:1000],
                 created_at=remote.created_at, target=target,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("items/<int:pk>/block/", views.block, name="block"),
     path("rules/blocked/", views.blocked, name="blocked"),
     path("rules/blocked/<int:pk>/delete/", views.unblock, name="unblock"),
+    path("response-times/", views.response_times, name="times"),
     path("canned/", views.canned_list, name="canned"),
     path("canned/<int:pk>/", views.canned_list, name="canned_edit"),
     path("canned/<int:pk>/delete/", views.canned_delete, name="canned_delete"),

@@ -69,18 +69,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
                  .select_related("target__post", "assignee")
                  .prefetch_related("conversation__notes__author")[:PAGE])
     groups = workflow.conversations(items)
-    forms = {item.pk: TriageForm(members=members, initial={
-        "status": item.status, "assignee": item.assignee_id, "labels": ", ".join(item.labels)})
-        for item in items}
+    drafts = {r.item_id: r.text for r in _drafts(workspace.pk, [i.pk for i in items])}
+    counts = workflow.history_counts(workspace.pk, items)
+    # Each item carries what its block of the page needs (a lookup per item in the template
+    # would loop over every item's entries: quadratic on a full page).
+    for entry in items:
+        entry.triage_form = TriageForm(members=members, initial={
+            "status": entry.status, "assignee": entry.assignee_id,
+            "labels": ", ".join(entry.labels)})
+        entry.draft = drafts.get(entry.pk, "")
+        entry.history_count = counts.get(entry.pk)
     answers = canned.for_workspace(workspace.pk)
     return render(request, "inbox/inbox.html", {
         "filters": filters, "conversations": groups,
-        "triage": forms, "reply_form": ReplyForm(), "note_form": NoteForm(),
-        "drafts": {r.item_id: r.text for r in _drafts(workspace.pk)},
-        "histories": workflow.history_counts(workspace.pk, items),
+        "reply_form": ReplyForm(), "note_form": NoteForm(),
         "canned": answers,
         "canned_data": [{"code": c.code, "el": c.text_el, "en": c.text_en} for c in answers],
-        "times": _times(workspace),
         "may_moderate": can(request.membership, Action.MODERATE_INBOX)})
 
 
@@ -122,10 +126,19 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
         "blocked": workflow.is_blocked(found)})
 
 
-def _drafts(workspace_id: int) -> list:
-    """Replies that could not be sent: their text is offered again in the reply box."""
-    return list(Reply.objects.filter(item__workspace_id=workspace_id,
-                                  state__in=[ReplyState.GONE, ReplyState.FAILED]))
+def _drafts(workspace_id: int, item_ids: list[int]) -> list:
+    """Replies (to the items shown) that could not be sent: their text is offered again."""
+    return list(Reply.objects.filter(item__workspace_id=workspace_id, item_id__in=item_ids,
+                                     state__in=[ReplyState.GONE, ReplyState.FAILED]))
+
+
+@workspace_view(Action.VIEW_INBOX)
+def response_times(request: HttpRequest) -> HttpResponse:
+    """The response-time card: its own request, fetched by the inbox page after it is shown
+    (the figures read every answered item of the period: the stream does not wait for them),
+    and a page of its own without scripts."""
+    template = "inbox/_times.html" if request.GET.get("fragment") else "inbox/times.html"
+    return render(request, template, {"times": _times(request.membership.workspace)})
 
 
 @require_POST

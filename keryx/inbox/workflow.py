@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from keryx.inbox import services
@@ -87,15 +87,14 @@ def histories(workspace_id: int, items: list[InboxItem], limit: int = HISTORY
     wanted = {_author(i) for i in items if i.author_handle}
     if not wanted:
         return {}
-    query = Q()
-    for network, handle in wanted:
-        query |= Q(channel__network=network, author_handle__iexact=handle)
     found: dict[tuple[str, str], list[InboxItem]] = defaultdict(list)
-    rows = InboxItem.objects.filter(query, workspace_id=workspace_id) \
+    rows = InboxItem.objects.filter(workspace_id=workspace_id,
+                                    author_key__in={key for _n, key in wanted}) \
         .select_related("channel", "conversation").prefetch_related("replies") \
         .order_by("-received_at", "-pk")[:limit * len(wanted) * 4]
     for row in rows:
-        found[_author(row)].append(row)
+        if _author(row) in wanted:
+            found[_author(row)].append(row)
     return {i.pk: [r for r in found.get(_author(i), []) if r.pk != i.pk][:limit]
             for i in items if i.author_handle}
 
@@ -105,13 +104,11 @@ def history_counts(workspace_id: int, items: list[InboxItem]) -> dict[int, int]:
     wanted = {_author(i) for i in items if i.author_handle}
     if not wanted:
         return {}
-    query = Q()
-    for network, handle in wanted:
-        query |= Q(channel__network=network, author_handle__iexact=handle)
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for network, handle in InboxItem.objects.filter(query, workspace_id=workspace_id) \
-            .values_list("channel__network", "author_handle"):
-        totals[(network, author_key(handle))] += 1
+    for network, key in InboxItem.objects.filter(
+            workspace_id=workspace_id, author_key__in={key for _n, key in wanted}) \
+            .values_list("channel__network", "author_key"):
+        totals[(network, key)] += 1
     return {i.pk: max(0, totals.get(_author(i), 1) - 1) for i in items if i.author_handle}
 
 
