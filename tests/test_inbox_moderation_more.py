@@ -214,3 +214,33 @@ def test_retrain_learns_the_workspaces_spam(channel, people):
     out = io.StringIO()
     with pytest.raises((CommandError, SystemExit)):
         call_command("moderation", "retrain", "--user", "charlie@example.com", stdout=out)
+
+
+def test_block_list_from_the_inbox_and_the_rules_page(channel, people, django_user_model):
+    dave = django_user_model.objects.create_user("dave@example.com", "dave@example.com", "pw")
+    Membership.objects.create(workspace=people.acme, user=dave, role=Role.CONTRIBUTOR)
+    item = services.store(channel, remote("<i>spam spam</i>", author="Spammer"))[0]
+    editor = Client()
+    editor.force_login(people.alice)
+    page = editor.get(reverse("inbox:list")).content.decode()
+    assert reverse("inbox:block", args=[item.pk]) in page
+    assert reverse("inbox:decide", args=[item.pk]) in page
+    contributor = Client()
+    contributor.force_login(dave)
+    theirs = contributor.get(reverse("inbox:list")).content.decode()
+    assert reverse("inbox:decide", args=[item.pk]) not in theirs  # moderators only
+    assert contributor.post(reverse("inbox:block", args=[item.pk])).status_code == 403
+    editor.post(reverse("inbox:block", args=[item.pk]), {"reason": "<b>ads</b>"})
+    row = BlockedAuthor.objects.get(workspace=people.acme)
+    assert (row.network, row.handle) == ("mastodon", "spammer")
+    rules = editor.get(reverse("inbox:rules")).content.decode()
+    assert "@spammer" in rules and "&lt;b&gt;ads&lt;/b&gt;" in rules
+    assert workflow.is_blocked(item)
+    editor.post(reverse("inbox:blocked"), {"network": "mastodon", "handle": "@Other"})
+    assert BlockedAuthor.objects.filter(handle="other").exists()
+    editor.post(reverse("inbox:unblock", args=[row.pk]))
+    assert not workflow.is_blocked(item)
+    # Someone else's entry cannot be removed.
+    foreign = BlockedAuthor.objects.create(workspace=people.globex, network="mastodon",
+                                           handle="x")
+    assert editor.post(reverse("inbox:unblock", args=[foreign.pk])).status_code == 404
