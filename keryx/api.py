@@ -84,6 +84,7 @@ def _mount_routers() -> None:
     from keryx.analytics.competitors_api import router as competitors_router
     from keryx.channels.api import router as channels_router
     from keryx.core.api import router as core_router
+    from keryx.inbox.api import router as inbox_router
     from keryx.publishing.api import router as publishing_router
 
     api.add_router("/", core_router)
@@ -91,6 +92,7 @@ def _mount_routers() -> None:
     api.add_router("/", publishing_router)
     api.add_router("/analytics/competitors", competitors_router)
     api.add_router("/analytics", analytics_router)
+    api.add_router("/inbox", inbox_router)
 
 
 _mount_routers()

@@ -351,12 +351,6 @@ FRONT_ENDS: dict[Action, Checks] = {
                                      "--a-from", "2026-01-01", "--a-until", "2026-01-10",
                                      "--b-from", "2026-02-01", "--b-until", "2026-02-10"),
     ),
-    Action.VIEW_INBOX: Checks(None, [ui_get("inbox:list")], None,
-                              lambda w, u, _o: cli_allowed(u, "inbox", "list")),
-    Action.ANSWER_INBOX: Checks(
-        inbox_item, [ui_post("inbox:triage", {"status": "done"})],
-        None, lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
-    Action.MODERATE_INBOX: Checks(None, [ui_get("inbox:rules")], None, None),
     Action.MANAGE_COMPETITORS: Checks(
         competitor, [ui_post("analytics:competitor_remove")],
         lambda w, u, c: api_allowed(delete(
@@ -369,6 +363,18 @@ FRONT_ENDS: dict[Action, Checks] = {
              "name": "Weekly", "frequency": "weekly", "addresses": "client@example.org",
              "language": "en"}))],
         None, None),
+    Action.VIEW_INBOX: Checks(
+        None, [ui_get("inbox:list")],
+        lambda w, u, _o: api_allowed(Caller(u).get(f"/inbox/items?workspace={w.workspace.pk}")),
+        lambda w, u, _o: cli_allowed(u, "inbox", "list")),
+    Action.ANSWER_INBOX: Checks(
+        inbox_item, [ui_post("inbox:triage", {"status": "done"})],
+        lambda w, u, i: api_allowed(Caller(u).post(f"/inbox/items/{i.pk}/status",
+                                                   {"status": "done"})),
+        lambda w, u, i: cli_allowed(u, "inbox", "done", str(i.pk))),
+    Action.MODERATE_INBOX: Checks(
+        None, [ui_get("inbox:rules")], None,
+        lambda w, u, _o: cli_allowed(u, "moderation", "retrain")),
 }
 
 

@@ -40,7 +40,7 @@ from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.services import create_workspace
 from keryx.feeds.models import FeedItem, FeedSource
-from keryx.inbox.models import Conversation, InboxItem, ModerationLog
+from keryx.inbox.models import BlockedAuthor, CannedReply, Conversation, InboxItem, ModerationLog
 from keryx.links.models import ShortLink
 from keryx.planner.models import Campaign, Label
 from keryx.planner.services import issue_feed
@@ -122,6 +122,9 @@ def world(db, settings, tmp_path) -> World:
                                        addresses=f"{MARK.lower()}@example.org", user=owner)
     share_link, _token = sharing.issue(a, name=f"{MARK} link", first_day=LATER.date(),
                                        last_day=LATER.date(), user=owner)
+    canned = CannedReply.objects.create(workspace=a, code="zqx", text_en=f"{MARK} canned")
+    blocked = BlockedAuthor.objects.create(workspace=a, network="mastodon",
+                                           handle=f"{MARK.lower()}-troll")
     ids = {
         "scheduled_report": scheduled_report.pk, "share_link": share_link.pk,
         "competitor": competitor.pk,
@@ -132,6 +135,7 @@ def world(db, settings, tmp_path) -> World:
         "target": PostTarget.objects.get(post=post).pk,
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
         "moderation": moderation.pk, "experiment": experiment.pk,
+        "canned": canned.pk, "blocked": blocked.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
@@ -150,7 +154,7 @@ BY_NAME: dict[str, str] = {
     "post_id": "post", "post_pk": "post", "media_id": "media", "channel_id": "channel",
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
-    "experiment_id": "experiment",
+    "experiment_id": "experiment", "inbox_item_id": "inbox_item",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
@@ -180,6 +184,10 @@ PK_OF: dict[str, str] = {
     "analytics/experiments/<int:pk>/": "experiment",
     "analytics/experiments/<int:pk>/edit/": "experiment",
     "analytics/experiments/<int:pk>/delete/": "experiment",
+    "inbox/items/<int:pk>/": "inbox_item", "inbox/items/<int:pk>/unhide/": "inbox_item",
+    "inbox/items/<int:pk>/decide/": "inbox_item", "inbox/items/<int:pk>/block/": "inbox_item",
+    "inbox/rules/blocked/<int:pk>/delete/": "blocked",
+    "inbox/canned/<int:pk>/": "canned", "inbox/canned/<int:pk>/delete/": "canned",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

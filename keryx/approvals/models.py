@@ -118,6 +118,7 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     MENTIONED = "mentioned", _("Mentioned you")
     PUBLISH_FAILED = "publish_failed", _("Publishing failed")
+    INBOX_ASSIGNED = "inbox_assigned", _("Assigned to you in the inbox")
 
 
 class Notification(models.Model):

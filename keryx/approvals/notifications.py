@@ -46,6 +46,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.REJECTED: _("%(who)s sent your post back: %(detail)s"),
         NotificationKind.MENTIONED: _("%(who)s mentioned you: %(detail)s"),
         NotificationKind.PUBLISH_FAILED: _("Your post could not be published: %(detail)s"),
+        NotificationKind.INBOX_ASSIGNED: _("%(who)s assigned an inbox item to you: %(detail)s"),
     }
     template = texts.get(notification.kind, "%(detail)s")
     return template % {"who": who, "detail": notification.detail}
@@ -72,6 +73,8 @@ def send_emails(notification_ids: Sequence[int]) -> int:
             link = ""
             if notification.post_id:
                 link = settings.BASE_URL + reverse("posts:detail", args=[notification.post_id])
+            elif notification.kind == NotificationKind.INBOX_ASSIGNED:
+                link = settings.BASE_URL + inbox_link(notification.user_id)
             subject = f"[Keryx · {notification.workspace.name}] {notification.get_kind_display()}"
             body = text
             if notification.post is not None:
@@ -88,6 +91,11 @@ def send_emails(notification_ids: Sequence[int]) -> int:
     except Exception:  # a mail server problem must not undo or break the action
         logger.warning("could not send %d notification e-mails", len(messages), exc_info=True)
         return 0
+
+
+def inbox_link(user_id: int) -> str:
+    """The inbox filtered to what is open and assigned to that person."""
+    return reverse("inbox:list") + f"?status=open&assignee={user_id}"
 
 
 def notify_publish_failed(target_id: int) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from keryx.inbox.models import Kind, ModerationRule, Status
+from keryx.inbox.models import CannedReply, Kind, ModerationRule, Status
 
 ANY = [("", _("Any"))]
 
@@ -33,7 +34,8 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, channels: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = ANY + [(c.pk, c.name) for c in channels]
-        self.fields["assignee"].choices = ANY + [(m.user_id, m.user.email) for m in members]
+        self.fields["assignee"].choices = ANY + [(0, _("Nobody"))] + [
+            (m.user_id, m.user.email) for m in members]
 
 
 class ReplyForm(forms.Form):
@@ -65,14 +67,44 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = ModerationRule
         fields = ["name", "priority", "active", "dry_run", "has_link", "has_contact",
-                  "only_emoji", "all_caps", "spam_above", "offensive_above", "action", "label"]
+                  "only_emoji", "all_caps", "only_mentions", "min_words", "max_words",
+                  "new_author", "blocked_author", "spam_above", "offensive_above", "action",
+                  "label", "assign_to", "canned"]
         labels = {"name": _("Name"), "priority": _("Priority (lowest first)"),
                   "active": _("Active"), "dry_run": _("Dry run (only log)"),
                   "has_link": _("Has a link"), "has_contact": _("Has an e-mail or phone"),
                   "only_emoji": _("Only emoji"), "all_caps": _("All caps"),
                   "spam_above": _("Spam score above"),
                   "offensive_above": _("Offensive score above"), "action": _("Action"),
-                  "label": _("Label")}
+                  "label": _("Label"), "only_mentions": _("Only mentions"),
+                  "min_words": _("At least this many words"),
+                  "max_words": _("At most this many words"),
+                  "new_author": _("A new author (their first item)"),
+                  "blocked_author": _("A blocked author"),
+                  "assign_to": _("Assign to (for “Assign”)"),
+                  "canned": _("Canned answer (for “Reply with a canned answer”)")}
+
+    def __init__(self, *args: Any, workspace: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assign_to"].queryset = get_user_model().objects.filter(
+            memberships__workspace=workspace).order_by("email")
+        self.fields["assign_to"].label_from_instance = lambda user: user.email
+        self.fields["canned"].queryset = CannedReply.objects.filter(workspace=workspace)
+        self.fields["canned"].label_from_instance = lambda c: f"/{c.code} {c.title}".strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        action = data.get("action")
+        if action == "assign" and not data.get("assign_to"):
+            self.add_error("assign_to", _("Choose whom to assign to."))
+        if action == "reply" and not data.get("canned"):
+            self.add_error("canned", _("Choose the canned answer to send."))
+        if action == "label" and not (data.get("label") or "").strip():
+            self.add_error("label", _("Write the label to add."))
+        low, high = data.get("min_words"), data.get("max_words")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_words", _("The maximum is below the minimum."))
+        return data
 
     def save(self, commit: bool = True) -> ModerationRule:
         rule = super().save(commit=False)
@@ -81,3 +113,18 @@ class RuleForm(forms.ModelForm):
         if commit:
             rule.save()
         return rule
+
+
+class CannedForm(forms.Form):
+    code = forms.CharField(label=_("Code (typed as /code)"), max_length=40)
+    title = forms.CharField(label=_("Title"), max_length=120, required=False)
+    text_el = forms.CharField(label=_("Answer in Greek"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    text_en = forms.CharField(label=_("Answer in English"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BlockForm(forms.Form):
+    network = forms.CharField(label=_("Network"), max_length=30)
+    handle = forms.CharField(label=_("Handle"), max_length=255)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)

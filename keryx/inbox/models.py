@@ -60,6 +60,9 @@ class InboxItem(models.Model):
     author_id = models.CharField(max_length=255, blank=True)
     author_handle = models.CharField(max_length=255, blank=True)
     author_name = models.CharField(max_length=255, blank=True)
+    # The handle lower-cased without a leading @: the author's history and the author rule
+    # conditions look items up by it (indexed with the workspace).
+    author_key = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)  # plain text, never the network's HTML
     in_reply_to = models.CharField(max_length=500, blank=True)
     visibility = models.CharField(max_length=20, blank=True)
@@ -89,7 +92,8 @@ class InboxItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["channel", "remote_id"],
                                                name="unique_inbox_item")]
         indexes = [models.Index(fields=["workspace", "status", "-received_at"],
-                                name="inbox_list_idx")]
+                                name="inbox_list_idx"),
+                   models.Index(fields=["workspace", "author_key"], name="inbox_author_idx")]
 
 
 class SyncState(models.Model):
@@ -151,6 +155,48 @@ class RuleAction(models.TextChoices):
     FLAG = "flag", _("Flag for review")
     LABEL = "label", _("Add a label")
     DONE = "done", _("Mark done")
+    DELETE = "delete", _("Delete")
+    ASSIGN = "assign", _("Assign to a member")
+    REPLY = "reply", _("Reply with a canned answer")
+
+
+class CannedReply(models.Model):
+    """A saved answer with a short code (typed as `/code` in the reply box), in Greek and
+    English; the item's language picks the text, the other one stands in when it is empty."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="canned_replies")
+    code = models.SlugField(max_length=40)
+    title = models.CharField(max_length=120, blank=True)
+    text_el = models.TextField(blank=True)
+    text_en = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "code"],
+                                               name="unique_canned_code")]
+
+    def text_for(self, language: str) -> str:
+        first, second = (self.text_el, self.text_en) if language == "el" \
+            else (self.text_en, self.text_el)
+        return first or second
+
+
+class BlockedAuthor(models.Model):
+    """An author the workspace blocks (a rule condition): by channel network and handle."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="blocked_authors")
+    network = models.CharField(max_length=30)
+    handle = models.CharField(max_length=255)  # as the item carries it, compared lower-case
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["network", "handle"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "network", "handle"],
+                                               name="unique_blocked_author")]
 
 
 class ModerationRule(models.Model):
@@ -174,13 +220,27 @@ class ModerationRule(models.Model):
     languages = models.JSONField(default=list, blank=True)
     spam_above = models.FloatField(null=True, blank=True)
     offensive_above = models.FloatField(null=True, blank=True)
+    only_mentions = models.BooleanField(null=True, blank=True)  # nothing but @handles
+    min_words = models.PositiveIntegerField(null=True, blank=True)
+    max_words = models.PositiveIntegerField(null=True, blank=True)
+    new_author = models.BooleanField(null=True, blank=True)  # the first item from them
+    blocked_author = models.BooleanField(null=True, blank=True)  # on the block list
     # What it does.
     action = models.CharField(max_length=20, choices=RuleAction.choices)
     label = models.CharField(max_length=60, blank=True)
+    assign_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    canned = models.ForeignKey(CannedReply, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="rules")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["priority", "pk"]
+
+
+# A deleted item cannot be brought back, a sent reply cannot be unsent.
+REVERSIBLE_ACTIONS = frozenset({RuleAction.HIDE, RuleAction.FLAG, RuleAction.LABEL,
+                                RuleAction.DONE, RuleAction.ASSIGN})
 
 
 class ModerationLog(models.Model):
@@ -203,3 +263,47 @@ class ModerationLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    @property
+    def reversible(self) -> bool:
+        return self.action in REVERSIBLE_ACTIONS
+
+
+class Decision(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    NOT_SPAM = "not_spam", _("Not spam")
+
+
+class ModeratorLabel(models.Model):
+    """A moderator's decision on an item, kept as labelled data for retraining the workspace's
+    spam head: hide / mark spam count as spam, unhide / undo / mark not spam as not spam. The
+    latest decision per item is the one that counts."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE,
+                                  related_name="moderator_labels")
+    item = models.ForeignKey(InboxItem, null=True, on_delete=models.SET_NULL,
+                             related_name="moderator_labels")
+    text = models.TextField()  # kept, so the label survives the item
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    source = models.CharField(max_length=20)  # hide, unhide, mark, undo
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+
+class WorkspaceHead(models.Model):
+    """A workspace's own classifier head (the spam head retrained from its moderators' labels),
+    the .npz bytes; used instead of the shipped head when it exists."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=20, default="spam")
+    data = models.BinaryField()
+    examples = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"],
+                                               name="unique_workspace_head")]

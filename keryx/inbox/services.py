@@ -19,18 +19,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from keryx.approvals.models import NotificationKind
+from keryx.approvals.notifications import excerpt, notify
 from keryx.channels.health import mark_needs_reconnect
 from keryx.channels.models import Channel, ChannelStatus
 from keryx.channels.providers import provider_for
 from keryx.classify import classify
-from keryx.inbox import moderation
+from keryx.inbox import moderation, spamhead
 from keryx.inbox.models import (
+    CannedReply,
     Conversation,
+    Decision,
     InboxItem,
     Kind,
+    ModerationLog,
+    ModeratorLabel,
     Note,
     Reply,
     ReplyState,
+    RuleAction,
     Status,
     SyncState,
 )
@@ -96,6 +103,51 @@ def _hider(item: InboxItem, hidden: bool) -> None:
     provider.hide_comment(item.remote_id, hidden)
 
 
+def _deleter(item: InboxItem) -> None:
+    provider = provider_for(item.channel)
+    delete = getattr(provider, "delete_comment", None)
+    if not provider.capabilities.delete_comments or delete is None:
+        raise net.NotSupported(
+            _("%(network)s does not let Keryx delete this item; it stays visible.")
+            % {"network": provider.display_name})
+    delete(item.remote_id)
+
+
+def _rule_assign(item: InboxItem, user: Any, rule_name: str) -> None:
+    assign(item, user, actor_label=rule_name)
+
+
+def _rule_reply(item: InboxItem, canned: CannedReply, log: ModerationLog) -> None:
+    """After the item is committed (a network call never runs inside the store transaction)."""
+    transaction.on_commit(lambda: auto_reply_canned(item.pk, canned.pk, log.pk), robust=True)
+
+
+def auto_reply_canned(item_id: int, canned_id: int, log_id: int) -> Reply | None:
+    """A rule's canned answer, sent through send_reply (automatic), at most once per item and
+    never after a reply is already there; the rule's log says what happened."""
+    item = InboxItem.objects.select_related("channel", "conversation").filter(pk=item_id).first()
+    canned = CannedReply.objects.filter(pk=canned_id).first()
+    log = ModerationLog.objects.filter(pk=log_id)
+    if item is None or canned is None:
+        log.update(message=_("The item or the canned answer no longer exists."))
+        return None
+    if item.replies.exists():
+        log.update(message=_("Not sent: the item already has a reply."))
+        return None
+    try:
+        reply = send_reply(item, canned.text_for(item.language), automatic=True)
+    except InboxError as exc:
+        log.update(message=str(exc))
+        return None
+    log.update(applied=reply.state == ReplyState.SENT,
+               message="" if reply.state == ReplyState.SENT else reply.error or reply.state)
+    return reply
+
+
+EFFECTS = moderation.Effects(hide=_hider, delete=_deleter, assign=_rule_assign,
+                             reply=_rule_reply)
+
+
 def store(channel: Channel, remote: community.InboxItem) -> tuple[InboxItem, bool]:
     """The item for (channel, remote id), made if new: classified and moderated before the
     transaction that makes it visible commits. Returns (item, created)."""
@@ -103,6 +155,8 @@ def store(channel: Channel, remote: community.InboxItem) -> tuple[InboxItem, boo
     if existing:
         return existing, False
     verdict = classify(remote.text)
+    # The workspace's own spam head (retrained from its moderators' decisions) when it has one.
+    spam = spamhead.spam_score(channel.workspace_id, remote.text, verdict.spam)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -115,16 +169,17 @@ def store(channel: Channel, remote: community.InboxItem) -> tuple[InboxItem, boo
                 workspace_id=channel.workspace_id, channel=channel, conversation=conversation,
                 remote_id=remote.remote_id, kind=remote.kind, text=remote.text,
                 author_id=remote.author_id, author_handle=remote.author_handle,
+                author_key=moderation.author_key(remote.author_handle)[:255],
                 author_name=remote.author_name, in_reply_to=remote.in_reply_to,
                 visibility=remote.visibility, url=remote.url[:1000],
                 created_at=remote.created_at, target=target,
                 language=remote.language or verdict.language, sentiment=verdict.sentiment,
-                spam=verdict.spam, offensive=verdict.offensive)
+                spam=spam, offensive=verdict.offensive)
             Conversation.objects.filter(pk=conversation.pk).update(
                 last_activity_at=max(filter(None, [conversation.last_activity_at,
                                                    remote.created_at, now])),
                 status=Status.OPEN)
-            moderation.moderate(item, _hider)
+            moderation.moderate(item, _hider, effects=EFFECTS)
     except IntegrityError:
         # Another process stored it between our look and our insert: that one is the item.
         return InboxItem.objects.get(channel=channel, remote_id=remote.remote_id), False
@@ -259,13 +314,35 @@ def _failed(reply: Reply, state: str, message: str) -> Reply:
 # -- handling -------------------------------------------------------------------------------
 
 
-def hide(item: InboxItem) -> None:
-    """Hide on the network; InboxError (the item stays visible) where the network refuses."""
+def hide(item: InboxItem, user: Any = None) -> None:
+    """Hide on the network; InboxError (the item stays visible) where the network refuses.
+    A person's hide is kept as a "spam" label for retraining."""
     try:
         _hider(item, True)
     except net.ProviderError as exc:
         raise InboxError(exc.message, code=exc.code) from exc
     InboxItem.objects.filter(pk=item.pk).update(hidden=True)
+    if user is not None:
+        record_decision(item, Decision.SPAM, "hide", user)
+
+
+def unhide(item: InboxItem, user: Any = None) -> None:
+    try:
+        _hider(item, False)
+    except net.ProviderError as exc:
+        raise InboxError(exc.message, code=exc.code) from exc
+    InboxItem.objects.filter(pk=item.pk).update(hidden=False)
+    if user is not None:
+        record_decision(item, Decision.NOT_SPAM, "unhide", user)
+
+
+def record_decision(item: InboxItem, decision: str, source: str, user: Any) -> ModeratorLabel:
+    """A moderator's spam / not spam decision, kept as labelled data (moderation retrain)."""
+    if decision not in Decision.values:
+        raise InboxError(_("Unknown decision %(d)s.") % {"d": decision}, code="bad_decision")
+    return ModeratorLabel.objects.create(workspace_id=item.workspace_id, item=item,
+                                         text=item.text, decision=decision, source=source,
+                                         user=user)
 
 
 def set_status(item: InboxItem, status: str) -> None:
@@ -276,9 +353,17 @@ def set_status(item: InboxItem, status: str) -> None:
         Conversation.objects.filter(pk=item.conversation_id).update(status=status)
 
 
-def assign(item: InboxItem, user: Any) -> None:
+def assign(item: InboxItem, user: Any, *, by: Any = None, actor_label: str = "") -> None:
+    """Assign the item (and its conversation). The new assignee is told, in the app and by
+    e-mail, unless they assigned it to themselves or already had it."""
+    before = InboxItem.objects.filter(pk=item.pk).values_list("assignee_id", flat=True).first()
     InboxItem.objects.filter(pk=item.pk).update(assignee=user)
     Conversation.objects.filter(pk=item.conversation_id).update(assignee=user)
+    if user is None or before == user.pk or (by is not None and by.pk == user.pk):
+        return
+    who = actor_label or (getattr(by, "email", "") if by is not None else "")
+    notify([user], workspace_id=item.workspace_id, kind=NotificationKind.INBOX_ASSIGNED,
+           actor_label=who, detail=f"{item.author_handle}: {excerpt(item.text, 200)}")
 
 
 def set_labels(item: InboxItem, labels: list[str]) -> None:
@@ -293,10 +378,15 @@ def add_note(conversation: Conversation, user: Any, text: str) -> Note:
 
 
 def revert_moderation(log: moderation.ModerationLog, user: Any) -> None:
+    """Undo a rule's action; undoing a hide is kept as a "not spam" label."""
+    if log.applied and not log.reverted_at and not log.reversible:
+        raise InboxError(_("This action cannot be undone."), code="irreversible")
     try:
         moderation.revert(log, user, _hider)
     except net.ProviderError as exc:
         raise InboxError(exc.message, code=exc.code) from exc
+    if log.action == RuleAction.HIDE and user is not None:
+        record_decision(log.item, Decision.NOT_SPAM, "undo", user)
 
 
 # -- reading --------------------------------------------------------------------------------

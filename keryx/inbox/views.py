@@ -3,19 +3,33 @@ box and triage, and the moderation rules with their log. Thin: the work is in se
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from keryx.core.models import Membership
-from keryx.core.permissions import Action
+from keryx.core.permissions import Action, can
 from keryx.core.web import workspace_view
-from keryx.inbox import services
-from keryx.inbox.forms import FilterForm, NoteForm, ReplyForm, RuleForm, TriageForm
+from keryx.inbox import canned, responsetimes, services, workflow
+from keryx.inbox.forms import (
+    BlockForm,
+    CannedForm,
+    FilterForm,
+    NoteForm,
+    ReplyForm,
+    RuleForm,
+    TriageForm,
+)
 from keryx.inbox.models import (
+    BlockedAuthor,
+    CannedReply,
     Conversation,
+    Decision,
     InboxItem,
     ModerationLog,
     ModerationRule,
@@ -46,39 +60,85 @@ def inbox(request: HttpRequest) -> HttpResponse:
     members = _members(request)
     filters = FilterForm(request.GET or None, channels=channels, members=members)
     wanted = filters.cleaned_data if filters.is_valid() else {}
-    items = services.items_for(workspace.pk, wanted.get("status") or "open") \
-        .select_related("target__post", "assignee")
-    for name in ("kind", "language", "sentiment"):
-        if wanted.get(name):
-            items = items.filter(**{name: wanted[name]})
-    if wanted.get("channel"):
-        items = items.filter(channel_id=wanted["channel"])
-    if wanted.get("assignee"):
-        items = items.filter(assignee_id=wanted["assignee"])
-    if wanted.get("label"):
-        # Labels are a short JSON list; matched in Python so SQLite and PostgreSQL agree.
-        label = wanted["label"].strip()
-        items = items.filter(pk__in=[pk for pk, labels in items.values_list("pk", "labels")
-                                     if label in (labels or [])])
-    conversations: dict[int, dict] = {}
-    for item in items[:PAGE]:
-        group = conversations.setdefault(item.conversation_id, {
-            "conversation": item.conversation, "post": item.target.post if item.target else None,
-            "items": []})
-        group["items"].append(item)
-    forms = {item.pk: TriageForm(members=members, initial={
-        "status": item.status, "assignee": item.assignee_id, "labels": ", ".join(item.labels)})
-        for group in conversations.values() for item in group["items"]}
+    chosen = workflow.Filters(
+        status=wanted.get("status") or "open", channel=wanted.get("channel"),
+        kind=wanted.get("kind") or "", language=wanted.get("language") or "",
+        label=wanted.get("label") or "", sentiment=wanted.get("sentiment") or "",
+        assignee=wanted.get("assignee"))
+    items = list(workflow.filtered(workspace.pk, chosen)
+                 .select_related("target__post", "assignee")
+                 .prefetch_related("conversation__notes__author")[:PAGE])
+    groups = workflow.conversations(items)
+    drafts = {r.item_id: r.text for r in _drafts(workspace.pk, [i.pk for i in items])}
+    counts = workflow.history_counts(workspace.pk, items)
+    # Each item carries what its block of the page needs (a lookup per item in the template
+    # would loop over every item's entries: quadratic on a full page).
+    for entry in items:
+        entry.triage_form = TriageForm(members=members, initial={
+            "status": entry.status, "assignee": entry.assignee_id,
+            "labels": ", ".join(entry.labels)})
+        entry.draft = drafts.get(entry.pk, "")
+        entry.history_count = counts.get(entry.pk)
+    answers = canned.for_workspace(workspace.pk)
     return render(request, "inbox/inbox.html", {
-        "filters": filters, "conversations": list(conversations.values()),
-        "triage": forms, "reply_form": ReplyForm(), "note_form": NoteForm(),
-        "drafts": {r.item_id: r.text for r in _drafts(workspace.pk)}})
+        "filters": filters, "conversations": groups,
+        "reply_form": ReplyForm(), "note_form": NoteForm(),
+        "canned": answers,
+        "canned_data": [{"code": c.code, "el": c.text_el, "en": c.text_en} for c in answers],
+        "may_moderate": can(request.membership, Action.MODERATE_INBOX)})
 
 
-def _drafts(workspace_id: int) -> list:
-    """Replies that could not be sent: their text is offered again in the reply box."""
-    return list(Reply.objects.filter(item__workspace_id=workspace_id,
-                                  state__in=[ReplyState.GONE, ReplyState.FAILED]))
+# The page's response-time figures cover the items that arrived in the last this many days.
+TIMES_DAYS = 30
+
+
+def _times(workspace: object) -> dict:
+    since = timezone.now() - timedelta(days=TIMES_DAYS)
+    figures = responsetimes.figures(workspace.pk, since,
+                                    in_hours=workflow.business_hours(workspace))
+    show = responsetimes.duration
+
+    def readable(block: dict) -> dict:
+        return {"answered": block["answered"], "items": block["items"],
+                "first": show(block["first_reply"]["median_seconds"]),
+                "first_mean": show(block["first_reply"]["mean_seconds"]),
+                "median": show(block["reply_time"]["median_seconds"])}
+
+    hours = figures["business_hours"]
+    return {"days": TIMES_DAYS, "all": readable(figures),
+            "in": readable(hours["in"]) if hours else None,
+            "out": readable(hours["out"]) if hours else None}
+
+
+@workspace_view(Action.VIEW_INBOX)
+def item(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item with its conversation, the post it is under, and the author's history with
+    the brand (their other items, any conversation, and our replies to them)."""
+    found = _item(request, pk)
+    found = services.items_for(found.workspace_id, "all").select_related(
+        "target__post", "assignee").get(pk=found.pk)
+    thread = list(found.conversation.items.select_related("channel")
+                  .prefetch_related("replies").order_by("created_at", "pk"))
+    return render(request, "inbox/item.html", {
+        "item": found, "thread": thread, "post": found.target.post if found.target else None,
+        "notes": found.conversation.notes.select_related("author"),
+        "history": workflow.histories(found.workspace_id, [found]).get(found.pk, []),
+        "blocked": workflow.is_blocked(found)})
+
+
+def _drafts(workspace_id: int, item_ids: list[int]) -> list:
+    """Replies (to the items shown) that could not be sent: their text is offered again."""
+    return list(Reply.objects.filter(item__workspace_id=workspace_id, item_id__in=item_ids,
+                                     state__in=[ReplyState.GONE, ReplyState.FAILED]))
+
+
+@workspace_view(Action.VIEW_INBOX)
+def response_times(request: HttpRequest) -> HttpResponse:
+    """The response-time card: its own request, fetched by the inbox page after it is shown
+    (the figures read every answered item of the period: the stream does not wait for them),
+    and a page of its own without scripts."""
+    template = "inbox/_times.html" if request.GET.get("fragment") else "inbox/times.html"
+    return render(request, template, {"times": _times(request.membership.workspace)})
 
 
 @require_POST
@@ -89,8 +149,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write a reply first."))
         return redirect("inbox:list")
+    text = canned.expand(item.workspace_id, form.cleaned_data["text"], item.language)
     try:
-        sent = services.send_reply(item, form.cleaned_data["text"], user=request.user)
+        sent = services.send_reply(item, text, user=request.user)
     except services.InboxError as exc:
         messages.error(request, str(exc))
         return redirect("inbox:list")
@@ -114,7 +175,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
         services.set_status(item, form.cleaned_data["status"])
         assignee = next((m.user for m in members if m.user_id == form.cleaned_data["assignee"]),
                         None)
-        services.assign(item, assignee)
+        services.assign(item, assignee, by=request.user)
         services.set_labels(item, form.cleaned_data["labels"].split(","))
         messages.success(request, _("Saved."))
     return redirect("inbox:list")
@@ -124,7 +185,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view(Action.ANSWER_INBOX)
 def hide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        services.hide(_item(request, pk))
+        services.hide(_item(request, pk), user=request.user)
         messages.success(request, _("Hidden."))
     except services.InboxError as exc:
         messages.error(request, str(exc))
@@ -147,7 +208,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view(Action.MODERATE_INBOX)
 def rules(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
-    form = RuleForm(request.POST or None)
+    form = RuleForm(request.POST or None, workspace=workspace)
     if request.method == "POST" and form.is_valid():
         rule = form.save(commit=False)
         rule.workspace = workspace
@@ -155,7 +216,10 @@ def rules(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Rule saved."))
         return redirect("inbox:rules")
     return render(request, "inbox/rules.html", {
-        "form": form, "rules": ModerationRule.objects.filter(workspace=workspace),
+        "form": form, "rules": ModerationRule.objects.filter(workspace=workspace)
+        .select_related("assign_to", "canned"),
+        "blocked": BlockedAuthor.objects.filter(workspace=workspace),
+        "block_form": BlockForm(),
         "log": ModerationLog.objects.filter(item__workspace=workspace)
         .select_related("item")[:100]})
 
@@ -173,3 +237,108 @@ def revert(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InboxError as exc:
         messages.error(request, str(exc))
     return redirect("inbox:rules")
+
+
+@require_POST
+@workspace_view(Action.ANSWER_INBOX)
+def unhide(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.unhide(_item(request, pk), user=request.user)
+        messages.success(request, _("Visible again."))
+    except services.InboxError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox:list")
+
+
+@require_POST
+@workspace_view(Action.MODERATE_INBOX)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A moderator's "spam" / "not spam": kept as labelled data for `moderation retrain`."""
+    item = _item(request, pk)
+    decision = request.POST.get("decision", "")
+    if decision not in Decision.values:
+        messages.error(request, _("Say whether it is spam or not."))
+        return redirect("inbox:list")
+    services.record_decision(item, decision, "mark", request.user)
+    messages.success(request, _("Noted: %(decision)s.") % {
+        "decision": Decision(decision).label})
+    return redirect("inbox:list")
+
+
+@require_POST
+@workspace_view(Action.MODERATE_INBOX)
+def block(request: HttpRequest, pk: int) -> HttpResponse:
+    """Block the item's author (the "a blocked author" rule condition)."""
+    item = _item(request, pk)
+    try:
+        workflow.block(item.workspace_id, item.channel.network, item.author_handle,
+                       request.POST.get("reason", ""))
+        messages.success(request, _("%(handle)s is blocked.") % {"handle": item.author_handle})
+    except services.InboxError as exc:
+        messages.error(request, str(exc))
+    return redirect("inbox:list")
+
+
+@require_POST
+@workspace_view(Action.MODERATE_INBOX)
+def blocked(request: HttpRequest) -> HttpResponse:
+    form = BlockForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.block(request.membership.workspace.pk, form.cleaned_data["network"],
+                           form.cleaned_data["handle"], form.cleaned_data["reason"])
+            messages.success(request, _("Blocked."))
+        except services.InboxError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, _("Give the network and the handle."))
+    return redirect("inbox:rules")
+
+
+@require_POST
+@workspace_view(Action.MODERATE_INBOX)
+def unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    if not workflow.unblock(request.membership.workspace.pk, pk):
+        raise Http404("No such entry")
+    messages.success(request, _("Unblocked."))
+    return redirect("inbox:rules")
+
+
+def _canned_row(request: HttpRequest, pk: int) -> CannedReply:
+    row = CannedReply.objects.filter(pk=pk, workspace=request.membership.workspace).first()
+    if row is None:
+        raise Http404("No such canned reply")
+    return row
+
+
+@workspace_view(Action.ANSWER_INBOX)
+def canned_list(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The canned replies: the list, a form for a new one (or the one being edited)."""
+    workspace = request.membership.workspace
+    editing = _canned_row(request, pk) if pk is not None else None
+    may_edit = can(request.membership, Action.MODERATE_INBOX)
+    initial = {"code": editing.code, "title": editing.title, "text_el": editing.text_el,
+               "text_en": editing.text_en} if editing else None
+    form = CannedForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not may_edit:
+            messages.error(request, _("Only editors and above change canned replies."))
+            return redirect("inbox:canned")
+        if form.is_valid():
+            try:
+                canned.save(workspace.pk, canned=editing, **form.cleaned_data)
+                messages.success(request, _("Canned reply saved."))
+                return redirect("inbox:canned")
+            except services.InboxError as exc:
+                form.add_error("code" if "code" in exc.code else None, str(exc))
+    return render(request, "inbox/canned.html", {
+        "form": form, "editing": editing, "may_edit": may_edit,
+        "answers": canned.for_workspace(workspace.pk)})
+
+
+@require_POST
+@workspace_view(Action.MODERATE_INBOX)
+def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _canned_row(request, pk).delete()
+    messages.success(request, _("Canned reply deleted."))
+    return redirect("inbox:canned")

@@ -1,4 +1,6 @@
 """`keryx moderation classify TEXT [--json]`: what the offline classifier makes of a text.
+`keryx moderation retrain [--json]`: retrain the workspace's spam head from its moderators'
+decisions (keryx.inbox.spamhead).
 
 Thin on purpose: the work is in keryx.classify (no database, no workspace needed). The inbox
 builds its moderation rules on the same call.
@@ -8,10 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from keryx.classify import classify
-from keryx.core.cliutil import to_json
+from keryx.core.cliutil import (
+    add_common_arguments,
+    one_membership,
+    require,
+    resolve_actor,
+    to_json,
+)
+from keryx.core.permissions import Action
+from keryx.inbox import spamhead
 
 
 class Command(BaseCommand):
@@ -22,8 +33,14 @@ class Command(BaseCommand):
         run = sub.add_parser("classify", help="classify one text offline")
         run.add_argument("text")
         run.add_argument("--json", action="store_true", help="print JSON only")
+        retrain = sub.add_parser("retrain", help="retrain the workspace's spam head from the "
+                                                 "moderators' decisions")
+        add_common_arguments(retrain)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "retrain":
+            self.retrain(options)
+            return
         result = classify(options["text"])
         data = {
             "language": result.language,
@@ -45,3 +62,19 @@ class Command(BaseCommand):
             f"sentiment: {result.sentiment}\n"
             f"signals:   {', '.join(result.signals) or '-'}"
         )
+
+    def retrain(self, options: dict[str, Any]) -> None:
+        membership = one_membership(resolve_actor(options.get("user")), options.get("workspace"))
+        require(membership, Action.MODERATE_INBOX)
+        try:
+            result = spamhead.retrain(membership.workspace_id)
+        except spamhead.RetrainError as exc:
+            raise CommandError(str(exc)) from exc
+        if options.get("json"):
+            self.stdout.write(to_json(result.as_dict()))
+            return
+        self.stdout.write(_("Spam head retrained on %(n)s decisions (%(spam)s spam, %(ham)s not "
+                            "spam); right on them before %(before).0f%%, after %(after).0f%%.")
+                          % {"n": result.examples, "spam": result.spam, "ham": result.not_spam,
+                             "before": result.accuracy_before * 100,
+                             "after": result.accuracy_after * 100})

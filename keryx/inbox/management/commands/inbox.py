@@ -21,7 +21,7 @@ from keryx.core.cliutil import (
 )
 from keryx.core.models import Membership
 from keryx.core.permissions import Action
-from keryx.inbox import services
+from keryx.inbox import canned, services
 from keryx.inbox.models import InboxItem, ReplyState, Status
 
 
@@ -39,7 +39,9 @@ class Command(BaseCommand):
         add_common_arguments(listing)
         reply = sub.add_parser("reply", help="answer an item in its thread or conversation")
         reply.add_argument("item_id", type=int)
-        reply.add_argument("text")
+        reply.add_argument("text", nargs="?", default=None)
+        reply.add_argument("--canned", metavar="CODE",
+                           help="send this canned reply (in the item's language) instead of TEXT")
         add_common_arguments(reply)
         for name, text in (("hide", "hide an item on the network"), ("done", "mark it done")):
             one = sub.add_parser(name, help=text)
@@ -88,8 +90,14 @@ class Command(BaseCommand):
 
     def do_reply(self, membership: Membership, options: dict[str, Any]) -> None:
         item = self._item(membership, options["item_id"])
+        if bool(options.get("canned")) == bool(options.get("text")):
+            raise CommandError(_("Give either the reply's TEXT or --canned CODE."))
         try:
-            reply = services.send_reply(item, options["text"], user=membership.user)
+            if options.get("canned"):
+                reply = canned.send(item, options["canned"], user=membership.user)
+            else:
+                text = canned.expand(item.workspace_id, options["text"], item.language)
+                reply = services.send_reply(item, text, user=membership.user)
         except services.InboxError as exc:
             raise CommandError(str(exc)) from exc
         data = services.reply_json(reply)
