@@ -216,6 +216,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
     when, channels, only = sharing.scope(link)
     with translation.override(link.language):
         report = gather(link.workspace, when, channels or None, only)
+        words = _shared_labels(report)
         heat = report.heatmap
         names = weekday_names()
         top = max((c.average for c in heat.cells.values()), default=0) or 1
@@ -234,10 +235,10 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
             "benchmark_rows": benchmark_rows(report.benchmarks["figures"]),
             "benchmark_channels": [(c["channel"], benchmark_rows(c["figures"]))
                                    for c in report.benchmarks["channels"]],
-            "labels": _shared_labels(report),
+            "labels": words,
             "rate_rows": [{"key": key.replace("by_", ""), "name": name,
                            "value": report.summary["engagement_rate"][key]["value"],
-                           **_shared_labels(report)["rate"][key]}
+                           **words["rate"][key]}
                           for key, name in (
                               ("by_followers", _("Engagement rate by followers")),
                               ("by_reach", _("Engagement rate by reach")),
