@@ -208,6 +208,13 @@ def competitor(world: World, author: Any) -> Competitor:
                                      ref=f"rival{number}@mastodon.example")
 
 
+def scheduled_report(world: World, author: Any) -> Any:
+    from keryx.analytics.reports import schedule
+
+    # No recipients: "send now" answers at once (nobody to send to), without making a PDF.
+    return schedule.create(world.workspace, name="Weekly", frequency="weekly")
+
+
 def upload_ui(w: World, user: Any, obj: Any) -> bool:
     upload = io.BytesIO(png_bytes())
     upload.name = "red.png"
@@ -357,8 +364,14 @@ FRONT_ENDS: dict[Action, Checks] = {
             Caller(u), f"/analytics/competitors/{c.pk}?workspace={w.workspace.pk}")),
         lambda w, u, c: cli_allowed(u, "competitors", "remove", str(c.pk))),
     Action.MANAGE_REPORTS: Checks(
-        None,
+        scheduled_report,
         [ui_get("analytics:reports"),
+         lambda w, u, r: ui_allowed(browser(u).get(reverse("analytics:report_edit", args=[r.pk]))),
+         lambda w, u, r: ui_allowed(browser(u).post(reverse("analytics:report_edit",
+                                                            args=[r.pk]), {
+             "name": "Weekly", "frequency": "weekly", "addresses": "client@example.org",
+             "language": "en"})),
+         ui_post("analytics:report_send_now"),
          lambda w, u, _o: ui_allowed(browser(u).post(reverse("analytics:report_new"), {
              "name": "Weekly", "frequency": "weekly", "addresses": "client@example.org",
              "language": "en"}))],

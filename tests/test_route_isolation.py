@@ -178,6 +178,8 @@ PK_OF: dict[str, str] = {
     "inbox/rules/log/<int:pk>/revert/": "moderation",
     "analytics/competitors/<int:pk>/remove/": "competitor",
     "analytics/competitors/<int:pk>/refresh/": "competitor",
+    "analytics/reports/scheduled/<int:pk>/": "scheduled_report",
+    "analytics/reports/scheduled/<int:pk>/send/": "scheduled_report",
     "analytics/reports/scheduled/<int:pk>/delete/": "scheduled_report",
     "analytics/reports/links/<int:pk>/revoke/": "share_link",
     "queues/channels/<int:pk>/slots/add/": "channel",

@@ -18,6 +18,8 @@ urlpatterns = [
     # Reports: scheduled (e-mailed) reports, share links, the logo (keryx.analytics.reports).
     path("reports/", reports.reports_page, name="reports"),
     path("reports/scheduled/new/", reports.report_new, name="report_new"),
+    path("reports/scheduled/<int:pk>/", reports.report_edit, name="report_edit"),
+    path("reports/scheduled/<int:pk>/send/", reports.report_send_now, name="report_send_now"),
     path("reports/scheduled/<int:pk>/delete/", reports.report_delete, name="report_delete"),
     path("reports/links/new/", reports.share_new, name="share_new"),
     path("reports/links/<int:pk>/revoke/", reports.share_revoke, name="share_revoke"),

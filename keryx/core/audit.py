@@ -31,6 +31,14 @@ ACTIONS: dict[str, Any] = {
     "settings.changed": _("Settings changed"),
     "competitor.added": _("Competitor followed"),
     "competitor.removed": _("Competitor removed"),
+    "report.scheduled": _("Scheduled report made"),
+    "report.edited": _("Scheduled report edited"),
+    "report.deleted": _("Scheduled report deleted"),
+    "report.sent_now": _("Scheduled report sent now"),
+    "share_link.created": _("Share link made"),
+    "share_link.revoked": _("Share link revoked"),
+    "report_logo.uploaded": _("Report logo uploaded"),
+    "report_logo.removed": _("Report logo removed"),
 }
 
 

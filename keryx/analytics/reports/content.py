@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from keryx.analytics import maths, services
+from keryx.analytics import benchmarks, maths, services
 from keryx.analytics.reports.logo import logo_png
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
@@ -35,6 +35,7 @@ class ReportContent:
     heatmap: maths.Heatmap
     engagement_series_formula: str
     generated_at: datetime
+    benchmarks: dict[str, Any] = field(default_factory=dict)
     logo: bytes | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -57,6 +58,7 @@ def gather(workspace: Workspace, when: services.Period,
     if only and only.labels:
         labels = sorted(Label.objects.filter(workspace=workspace, pk__in=only.labels)
                         .values_list("name", flat=True))
+    figures = services.summary(workspace, when, chosen or None, only, rows=rows)
     return ReportContent(
         workspace_name=workspace.name,
         timezone=workspace.timezone or "UTC",
@@ -64,7 +66,11 @@ def gather(workspace: Workspace, when: services.Period,
         channel_names=sorted(c.name for c in chosen),
         campaign=campaign,
         labels=labels,
-        summary=services.summary(workspace, when, chosen or None, only, rows=rows),
+        summary=figures,
+        # The page's benchmarks object: targets and the trailing average, overall and per
+        # channel with targets (keryx.analytics.benchmarks reads the 90 days before).
+        benchmarks=benchmarks.compare(workspace, when, chosen or None, figures, only,
+                                      rows=rows),
         rows=rows,
         followers=services.follower_series(workspace, when, chosen or None),
         engagements=services.engagement_series(workspace, when, chosen or None, only),

@@ -21,7 +21,9 @@ def pdf_report(workspace: Workspace, when: services.Period,
                channels: Sequence[Channel] | None = None,
                only: services.PostFilter | None = None, language: str | None = None) -> bytes:
     """The PDF bytes; fonts.FontMissing when no usable font is installed."""
-    return pdf.render(content.gather(workspace, when, channels, only), language)
+    # Gathered in the report's language too: the benchmarks' note is worded there.
+    with translation.override(language or translation.get_language()):
+        return pdf.render(content.gather(workspace, when, channels, only), language)
 
 
 def pdf_filename(workspace: Workspace, when: services.Period) -> str:

@@ -25,6 +25,11 @@ class ScheduledReportForm(forms.Form):
     channels = forms.ModelMultipleChoiceField(
         label=_("Channels"), queryset=Channel.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: all channels."))
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(),
+                                      required=False)
+    labels = forms.ModelMultipleChoiceField(
+        label=_("Labels"), queryset=Label.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Posts with any of the labels ticked."))
     members = forms.ModelMultipleChoiceField(
         label=_("Members"), queryset=get_user_model().objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
@@ -37,6 +42,9 @@ class ScheduledReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["channels"].queryset = Channel.objects.filter(
             workspace=workspace).order_by("name")
+        self.fields["campaign"].queryset = Campaign.objects.filter(
+            workspace=workspace).order_by("name")
+        self.fields["labels"].queryset = Label.objects.filter(workspace=workspace).order_by("name")
         team = Membership.objects.filter(workspace=workspace).exclude(
             role=Role.CLIENT_APPROVER).values("user_id")
         self.fields["members"].queryset = get_user_model().objects.filter(
@@ -51,6 +59,14 @@ class ScheduledReportForm(forms.Form):
         if not data.get("members") and not data.get("addresses") and not self.errors:
             raise ValidationError(_("Choose at least one member or write an address."))
         return data
+
+    @classmethod
+    def initial_of(cls, report: Any) -> dict[str, Any]:
+        """The form's values for editing `report`."""
+        return {"name": report.name, "frequency": report.frequency,
+                "channels": list(report.channels.all()), "campaign": report.campaign,
+                "labels": list(report.labels.all()), "members": list(report.members.all()),
+                "addresses": report.addresses, "language": report.language}
 
 
 class ShareLinkForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from keryx.analytics.reports.models import ReportLogo
+from keryx.core import audit
 from keryx.core.models import Workspace
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -20,7 +21,7 @@ class LogoError(ValueError):
     pass
 
 
-def save_logo(workspace: Workspace, file: BinaryIO) -> ReportLogo:
+def save_logo(workspace: Workspace, file: BinaryIO, user: object = None) -> ReportLogo:
     data = file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise LogoError(_("The logo is larger than 2 MB."))
@@ -38,11 +39,17 @@ def save_logo(workspace: Workspace, file: BinaryIO) -> ReportLogo:
     logo, _created = ReportLogo.objects.update_or_create(
         workspace=workspace,
         defaults={"image": out.getvalue(), "width": picture.width, "height": picture.height})
+    audit.record(workspace, "report_logo.uploaded", actor=user, obj=logo,
+                 summary=f"{picture.width}×{picture.height} px", width=picture.width,
+                 height=picture.height)
     return logo
 
 
-def remove_logo(workspace: Workspace) -> bool:
-    return bool(ReportLogo.objects.filter(workspace=workspace).delete()[0])
+def remove_logo(workspace: Workspace, user: object = None) -> bool:
+    removed = bool(ReportLogo.objects.filter(workspace=workspace).delete()[0])
+    if removed:
+        audit.record(workspace, "report_logo.removed", actor=user)
+    return removed
 
 
 def logo_png(workspace: Workspace) -> bytes | None:

@@ -36,6 +36,10 @@ class ScheduledReport(models.Model):
     # that have all been deleted since is not sent (never widened to every channel).
     all_channels = models.BooleanField(default=True)
     channels = models.ManyToManyField(Channel, blank=True, related_name="+")
+    # As on the analytics page (services.PostFilter): one campaign, labels (any of them).
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    labels = models.ManyToManyField(Label, blank=True, related_name="+")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     # Outside addresses (clients), one per line.
     addresses = models.TextField(_("other addresses"), blank=True)
@@ -52,6 +56,8 @@ class ScheduledReport(models.Model):
     last_sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # What kind of failure last_error is (schedule.ERROR_KINDS), for the advice the page shows.
+    last_error_kind = models.CharField(max_length=20, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["next_run_at"], name="report_due_idx")]

@@ -26,6 +26,7 @@ from fpdf.enums import XPos, YPos
 from keryx.analytics.reports import pdfcharts
 from keryx.analytics.reports.content import POSTS_LISTED, ReportContent
 from keryx.analytics.reports.fonts import ReportFont, report_font
+from keryx.analytics.reports.labels import benchmark_rows, formula_label, reason_label
 
 FAMILY = "report"
 WIDTH = 180.0  # A4 minus 15 mm margins
@@ -170,7 +171,7 @@ def _avg(avg: dict[str, Any]) -> str:
     """An average rate, or "—" with the reason there is none (mixed formulas, no rates)."""
     if avg["value"] is not None:
         return _pct(avg["value"])
-    return "— " + (avg["reason"] or "")
+    return "— " + reason_label(avg["reason"] or "")
 
 
 def _day(value: date) -> str:
@@ -239,7 +240,7 @@ def _figures(pdf: ReportPDF, c: ReportContent) -> None:
                        ("by_reach", _("Engagement rate by reach")),
                        ("by_impressions", _("Engagement rate by impressions"))):
         avg = s["engagement_rate"][key]
-        how = avg["formula"] or avg["reason"] or ""
+        how = formula_label(avg["formula"]) or reason_label(avg["reason"]) or ""
         if avg["posts_without_rate"] and avg["formula"]:
             how += " · " + ngettext("%(n)d post without a rate",
                                     "%(n)d posts without a rate",
@@ -249,17 +250,19 @@ def _figures(pdf: ReportPDF, c: ReportContent) -> None:
             for part in avg["by_formula"]:
                 rows.append(["", _pct(part["value"]), ngettext(
                     "%(formula)s (%(n)d post)", "%(formula)s (%(n)d posts)",
-                    part["posts"]) % {"formula": part["formula"], "n": part["posts"]}])
+                    part["posts"]) % {"formula": formula_label(part["formula"]),
+                                      "n": part["posts"]}])
     growth = _num(s["follower_growth"])
     if s["follower_growth_percent"] is not None:
         growth += f" ({_pct(s['follower_growth_percent'], 1)})"
     rows += [
         [_("Followers"), f"{_num(s['followers_start'])} → {_num(s['followers_end'])}",
-         "start: the last reading before the period (or the first in it); end: the last"],
+         _("start: the last reading before the period (or the first in it); end: the last")],
         [_("Follower growth"), growth,
-         "end − start; (end − start) / start × 100"
-         + (f" · {s['follower_growth_reason']}" if s["follower_growth_reason"] else "")],
-        [_("Engagements"), _num(s["engagements"]), s["engagements_formula"]],
+         formula_label("end − start; (end − start) / start × 100")
+         + (f" · {reason_label(s['follower_growth_reason'])}"
+            if s["follower_growth_reason"] else "")],
+        [_("Engagements"), _num(s["engagements"]), formula_label(s["engagements_formula"])],
     ]
     if s["follower_channels_missing"]:
         rows.append(["", "", _("No follower readings at both ends: %(names)s") % {
@@ -287,12 +290,12 @@ def _charts(pdf: ReportPDF, c: ReportContent) -> None:
     y = pdf.get_y()
     pdfcharts.bar_chart(pdf, 15, y, WIDTH, 50, c.engagements, none_yet)
     pdf.set_y(y + 53)
-    pdf.paragraph(c.engagement_series_formula, size=8, muted=True)
+    pdf.paragraph(formula_label(c.engagement_series_formula), size=8, muted=True)
 
     heat = c.heatmap
     pdf.heading(_("Best time to post"))
     if heat.warning:
-        pdf.paragraph(heat.warning, size=9)
+        pdf.paragraph(reason_label(heat.warning), size=9)
     if pdf.will_page_break(55):
         pdf.add_page()
     y = pdf.get_y() + 1
@@ -300,7 +303,8 @@ def _charts(pdf: ReportPDF, c: ReportContent) -> None:
     pdf.set_y(y + used + 2)
     note = _("Times in %(tz)s; the number in a cell is how many posts stand behind it; "
              "dotted: fewer than 3 posts.") % {"tz": c.timezone}
-    pdf.paragraph((heat.formula + " · " if heat.formula else "") + note, size=8, muted=True)
+    pdf.paragraph((formula_label(heat.formula) + " · " if heat.formula else "") + note,
+                  size=8, muted=True)
 
     pdf.heading(_("Top posts"))
     top = [(f"{r['channel']}: {r['text'] or r['remote_id']}",
@@ -316,7 +320,8 @@ def _charts(pdf: ReportPDF, c: ReportContent) -> None:
     pdf.set_y(y + used + 2)
     if top:
         pdf.paragraph(_("Engagement rate by followers") + ": "
-                      + c.summary["top_posts"][0]["engagement_rate_formula"]["by_followers"],
+                      + formula_label(
+                          c.summary["top_posts"][0]["engagement_rate_formula"]["by_followers"]),
                       size=8, muted=True)
 
 
@@ -334,6 +339,50 @@ def _post_table(pdf: ReportPDF, c: ReportContent, rows: Sequence[dict[str, Any]]
                  _("Followers"), _("Rate")],
                 lines, (25, 18, 70, 24, 18, 25),
                 ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"), size=7)
+
+
+def _side(side: str | None, gap: float | None) -> str:
+    if side == "above":
+        return _("above by %(d)s") % {"d": _num(gap, 2)}
+    if side == "below":
+        return _("below by %(d)s") % {"d": _num(gap, 2)}
+    if side == "equal":
+        return _("the same")
+    return ""
+
+
+def _benchmark_lines(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+    out = []
+    for f in rows:
+        target = _("no target") if f["target"] is None else \
+            f"{_num(f['target'], 2)} {_side(f['against_target'], f['target_gap'])}".strip()
+        trailing = "—" if f["trailing"] is None else \
+            f"{_num(f['trailing'], 2)} {_side(f['against_trailing'], f['trailing_gap'])}".strip()
+        out.append([f["name"], _num(f["value"], 2), target, trailing, f["formula"]])
+    return out
+
+
+def _benchmarks(pdf: ReportPDF, c: ReportContent) -> None:
+    """The page's benchmarks: the period against the targets and the trailing average."""
+    b = c.benchmarks
+    if not b:
+        return
+    pdf.heading(_("Against targets and your own average"))
+    trailing = b["trailing"]
+    if trailing["from"]:
+        pdf.paragraph(_("Trailing average: the 90 days before the period (%(from)s – "
+                        "%(until)s, %(n)s posts).") % {
+            "from": _day(trailing["from"]), "until": _day(trailing["until"]),
+            "n": trailing["posts"]}, size=8, muted=True)
+    heads = [_("Figure"), _("This period"), _("Target"), _("Trailing 90 days"), _("Formula")]
+    widths, align = (26, 14, 22, 22, 40), ("LEFT", "RIGHT", "LEFT", "LEFT", "LEFT")
+    pdf.table_of(heads, _benchmark_lines(benchmark_rows(b["figures"])), widths, align, size=7.5)
+    for channel in b["channels"]:
+        pdf.heading(channel["channel"], size=10)
+        pdf.table_of(heads, _benchmark_lines(benchmark_rows(channel["figures"])), widths,
+                     align, size=7.5)
+    if b["note"]:
+        pdf.paragraph(b["note"], size=8, muted=True)
 
 
 def _tables(pdf: ReportPDF, c: ReportContent) -> None:
@@ -392,6 +441,7 @@ def render(content: ReportContent, language: str | None = None) -> bytes:
             pdf.multi_cell(WIDTH, 8, _("No posts were published in this period."), fill=True,
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT, padding=2)
         _figures(pdf, content)
+        _benchmarks(pdf, content)
         _charts(pdf, content)
         if not content.empty:
             _tables(pdf, content)

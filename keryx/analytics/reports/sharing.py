@@ -20,6 +20,7 @@ from django.utils import timezone
 from keryx.analytics import services
 from keryx.analytics.reports.models import ShareLink
 from keryx.channels.models import Channel
+from keryx.core import audit
 from keryx.core.models import Workspace
 from keryx.planner.models import Campaign, Label
 
@@ -50,6 +51,11 @@ def issue(workspace: Workspace, *, name: str, first_day: date, last_day: date,
         created_by=user if getattr(user, "pk", None) else None)
     link.channels.set(channels)
     link.labels.set(labels)
+    audit.record(workspace, "share_link.created", actor=user, obj=link,
+                 summary=f"{name}: {first_day} – {last_day}", first_day=str(first_day),
+                 last_day=str(last_day), language=language,
+                 channels=sorted(c.name for c in channels),
+                 expires_at=expires_at.isoformat() if expires_at else None)
     return link, token
 
 
@@ -69,11 +75,15 @@ def resolve(token: str, now: datetime | None = None) -> ShareLink | None:
     return link
 
 
-def revoke(workspace: Workspace, link_id: int) -> bool:
+def revoke(workspace: Workspace, link_id: int, user: object = None) -> bool:
     """Revoke the workspace's link (an id of another workspace's link changes nothing)."""
-    return bool(ShareLink.objects.filter(workspace=workspace, pk=link_id,
+    done = bool(ShareLink.objects.filter(workspace=workspace, pk=link_id,
                                          revoked_at__isnull=True)
                 .update(revoked_at=timezone.now()))
+    if done:
+        link = ShareLink.objects.get(pk=link_id)
+        audit.record(workspace, "share_link.revoked", actor=user, obj=link, summary=link.name)
+    return done
 
 
 def scope(link: ShareLink) -> tuple[services.Period, list[Channel], services.PostFilter]:
