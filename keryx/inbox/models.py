@@ -203,3 +203,13 @@ class ModerationLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+
+# The off-hours assistant's models live in their own module (keryx.inbox.assistant_models).
+from keryx.inbox.assistant_models import (  # noqa: E402, F401
+    AssistantDecision,
+    AssistantSettings,
+    FaqEntry,
+    FaqQuestion,
+    FaqVector,
+)
