@@ -38,7 +38,7 @@ from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.services import create_workspace
 from keryx.feeds.models import FeedItem, FeedSource
-from keryx.inbox.models import Conversation, InboxItem, ModerationLog
+from keryx.inbox.models import Conversation, FaqEntry, InboxItem, ModerationLog
 from keryx.links.models import ShortLink
 from keryx.planner.models import Campaign, Label
 from keryx.planner.services import issue_feed
@@ -108,6 +108,7 @@ def world(db, settings, tmp_path) -> World:
                                           kind="comment", text=f"{MARK} inbox text")
     moderation = ModerationLog.objects.create(item=inbox_item, rule_name=f"{MARK} rule",
                                               action="flag", applied=True)
+    faq_entry = FaqEntry.objects.create(workspace=a, key="hours", answer_en=f"{MARK} answer")
     ids = {
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
         "label": label.pk, "invitation": invitation.pk, "job": job.pk, "feed": source.pk,
@@ -115,7 +116,7 @@ def world(db, settings, tmp_path) -> World:
         "membership": Membership.objects.get(workspace=a, user=owner).pk,
         "target": PostTarget.objects.get(post=post).pk,
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
-        "moderation": moderation.pk,
+        "moderation": moderation.pk, "faq_entry": faq_entry.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner)
 
@@ -155,6 +156,8 @@ PK_OF: dict[str, str] = {
     "inbox/items/<int:pk>/hide/": "inbox_item",
     "inbox/conversations/<int:pk>/note/": "conversation",
     "inbox/rules/log/<int:pk>/revert/": "moderation",
+    "inbox/assistant/faq/<int:pk>/": "faq_entry",
+    "inbox/assistant/faq/<int:pk>/delete/": "faq_entry",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,10 +196,18 @@ def _skip_reason(item: InboxItem, config: AssistantSettings, now: datetime) -> s
         return "business hours"
     if item.kind != Kind.MESSAGE and not _is_question(item.text):
         return "not a message or a question"
-    if Reply.objects.filter(item__conversation_id=item.conversation_id, automatic=False,
-                            created_at__gte=now - PERSON_ANSWERING).exists():
+    if _person_answering(item, now):
         return "a person is answering"
     return ""
+
+
+def _person_answering(item: InboxItem, now: datetime) -> bool:
+    """A person replied (from Keryx) lately in this conversation, or to this author on this
+    channel (a DM answered on a network that starts a new thread for each message)."""
+    recent = Reply.objects.filter(automatic=False, created_at__gte=now - PERSON_ANSWERING)
+    by_author = Q(item__channel_id=item.channel_id, item__author_id=item.author_id) \
+        if item.author_id else Q(pk__in=[])
+    return recent.filter(Q(item__conversation_id=item.conversation_id) | by_author).exists()
 
 
 def handle_new_item(item: InboxItem, *, now: datetime | None = None) -> AssistantDecision | None:
@@ -234,9 +243,7 @@ def handle_new_item(item: InboxItem, *, now: datetime | None = None) -> Assistan
     if reason or planned is None:
         return decision
     # A person may have answered while we were matching: the last look before sending.
-    if Reply.objects.filter(item__conversation_id=item.conversation_id,
-                            automatic=False).filter(created_at__gte=decision.created_at
-                                                    - PERSON_ANSWERING).exists():
+    if _person_answering(item, timezone.now()):
         AssistantDecision.objects.filter(pk=decision.pk).update(
             action=AutoAction.SKIP, reason="a person is answering")
         decision.refresh_from_db()
