@@ -71,9 +71,9 @@ def test_faq_entries_added_edited_deleted_and_escaped(people):
 
 def test_csv_upload_reports_refused_rows_and_keeps_the_rest(people):
     alice = client_for(people.alice)
-    data = ("faq,language,question,answer\n"
-            "hours,en,When are you open?,At nine.\n"
-            "hours,fr,Quand ouvrez-vous?,A neuf heures\n").encode()
+    data = (b"faq,language,question,answer\n"
+            b"hours,en,When are you open?,At nine.\n"
+            b"hours,fr,Quand ouvrez-vous?,A neuf heures\n")
     response = alice.post(reverse("inbox:faq_import"),
                           {"file": SimpleUploadedFile("faq.csv", data)}, follow=True)
     page = response.content.decode()
