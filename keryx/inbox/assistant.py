@@ -12,7 +12,8 @@ registered in keryx.inbox.services.NEW_ITEM_HOOKS by the app config). Guarantees
 - none to the brand's own items, to hidden, spam, done or deleted ones, none in a conversation a
   person has answered in the last PERSON_ANSWERING, none to items older than when the assistant
   was switched on (a first sync reaches a week back) or than MAX_AGE;
-- the away message once per conversation per AWAY_REPEAT, not for every line someone types.
+- the away message once per conversation (or author, on the channel) per AWAY_REPEAT, not
+  for every line someone types.
 """
 
 from __future__ import annotations
@@ -201,13 +202,18 @@ def _skip_reason(item: InboxItem, config: AssistantSettings, now: datetime) -> s
     return ""
 
 
-def _person_answering(item: InboxItem, now: datetime) -> bool:
-    """A person replied (from Keryx) lately in this conversation, or to this author on this
-    channel (a DM answered on a network that starts a new thread for each message)."""
-    recent = Reply.objects.filter(automatic=False, created_at__gte=now - PERSON_ANSWERING)
+def _same_talk(item: InboxItem) -> Q:
+    """Items of this conversation, or of this author on this channel (networks such as
+    Mastodon may start a new conversation for a DM that answers ours)."""
     by_author = Q(item__channel_id=item.channel_id, item__author_id=item.author_id) \
         if item.author_id else Q(pk__in=[])
-    return recent.filter(Q(item__conversation_id=item.conversation_id) | by_author).exists()
+    return Q(item__conversation_id=item.conversation_id) | by_author
+
+
+def _person_answering(item: InboxItem, now: datetime) -> bool:
+    """A person replied (from Keryx) lately in the same talk (see _same_talk)."""
+    return Reply.objects.filter(_same_talk(item), automatic=False,
+                                created_at__gte=now - PERSON_ANSWERING).exists()
 
 
 def handle_new_item(item: InboxItem, *, now: datetime | None = None) -> AssistantDecision | None:
@@ -227,7 +233,7 @@ def handle_new_item(item: InboxItem, *, now: datetime | None = None) -> Assistan
     if not reason:
         planned = answer(item.workspace_id, item.text, language=item.language, config=config)
         if planned.action == "away" and AssistantDecision.objects.filter(
-                item__conversation_id=item.conversation_id, action=AutoAction.AWAY,
+                _same_talk(item), action=AutoAction.AWAY,
                 created_at__gte=now - AWAY_REPEAT).exists():
             reason = "away message sent already"
     entry = FaqEntry.objects.filter(workspace_id=item.workspace_id, key=planned.faq).first() \
