@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from keryx.classify.faq import DEFAULT_THRESHOLD
 from keryx.core.cliutil import PERMISSION_DENIED_EXIT
 from keryx.inbox import assistant, faq
-from keryx.inbox.models import AssistantSettings, FaqEntry
+from keryx.inbox.models import AssistantSettings, FaqEntry, FaqVector
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,8 @@ def test_import_groups_variants_and_takes_the_first_answer(people, tmp_path):
         "How much does shipping cost?", "Is delivery free?", "Πόσο κοστίζουν τα μεταφορικά;"]
     hours = FaqEntry.objects.get(workspace=people.acme, key="hours")
     assert hours.answer_en == "Monday to Friday, 09:00–17:00." and hours.answer_el == ""
+    # Embedded at import (5 questions, 3 answers), so the first message does not wait for it.
+    assert FaqVector.objects.count() == 8
     # Importing again adds nothing twice; a new variant is appended, the rest is kept.
     again = GOOD + "hours,el,Τι ώρες είστε ανοιχτά;,\n"
     out, _err = run("faq", "import", write(tmp_path, again), "--json")

@@ -77,6 +77,7 @@ def entry(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except faq.FaqError as exc:
             form.add_error(None, str(exc))
         else:
+            faq.embed_all(request.membership.workspace_id)
             messages.success(request, _("FAQ entry saved."))
             return redirect("inbox:assistant")
     return render(request, "inbox/faq_entry.html", {"form": form, "entry": found})
@@ -102,6 +103,7 @@ def import_faq(request: HttpRequest) -> HttpResponse:
     except faq.FaqError as exc:
         messages.error(request, str(exc))
         return redirect("inbox:assistant")
+    faq.embed_all(request.membership.workspace_id)
     messages.success(request, _("%(created)s entries added, %(updated)s updated, %(questions)s "
                                 "questions added.") % {
         "created": result.entries_created, "updated": result.entries_updated,

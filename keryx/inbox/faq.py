@@ -218,3 +218,13 @@ def entries_for(workspace_id: int) -> list[matcher.FaqEntry]:
     return [matcher.FaqEntry(entry.key, [q.text for q in entry.questions.all()],
                              [a for a in (entry.answer_el, entry.answer_en) if a])
             for entry in found]
+
+
+def embed_all(workspace_id: int) -> int:
+    """Embed the workspace's FAQ texts now (kept in FaqVector), so the first message after an
+    import or an edit does not pay for it. Returns the number of texts."""
+    texts = [clean(t) for e in entries_for(workspace_id) for t in [*e.questions, *e.answers]]
+    texts = [t for t in texts if t]
+    if texts:
+        matcher.vectors(texts, STORE)
+    return len(texts)

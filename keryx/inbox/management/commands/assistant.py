@@ -95,6 +95,7 @@ class Command(BaseCommand):
             result = faq.import_csv(membership.workspace_id, data)
         except faq.FaqError as exc:
             raise CommandError(str(exc)) from exc
+        faq.embed_all(membership.workspace_id)  # the first message must not wait for it
         summary = _("%(created)s entries added, %(updated)s updated, %(questions)s questions "
                     "added, %(answers)s answers set.") % {
             "created": result.entries_created, "updated": result.entries_updated,
