@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from keryx.channels.connect import connect_mastodon_token
 from keryx.inbox import assistant, services
-from keryx.inbox.models import AssistantDecision, InboxItem, Reply, SyncState
+from keryx.inbox.models import (
+    AssistantDecision,
+    InboxItem,
+    ModerationRule,
+    Reply,
+    SyncState,
+)
 from keryx.networks import community
 from keryx.networks.mastodon.content import html_to_text
 
@@ -171,3 +177,18 @@ def test_the_periodic_job_answers_within_the_minute(mastodon, shop):
     sent = answers_to(mastodon, brand, dm["id"])
     assert len(sent) == 1 and "EU" in html_to_text(sent[0]["content"])
     assert timezone.now() - started < timedelta(seconds=60)
+
+
+def test_spam_and_items_a_rule_closed_get_nothing(mastodon, shop):
+    brand = shop["brand"]
+    cli("assistant", "configure", "--on", "--hours", "none")
+    ModerationRule.objects.create(workspace=shop["channel"].workspace, name="close",
+                                  keywords=["unsubscribe"], action="done")
+    spam = direct(mastodon, shop["bob"], brand.username,
+                  "FREE FOLLOWERS!!! Check out my channel https://bit.ly/3xYz and win 500€ now")
+    closed = direct(mastodon, shop["bob"], brand.username, "Please unsubscribe me, ok?")
+    cli("inbox", "sync")
+    assert answers_to(mastodon, brand, spam["id"]) == []
+    assert answers_to(mastodon, brand, closed["id"]) == []
+    assert AssistantDecision.objects.get(item__remote_id=spam["id"]).reason == "spam"
+    assert AssistantDecision.objects.get(item__remote_id=closed["id"]).reason == "marked done"
