@@ -91,9 +91,18 @@ _CACHE_LIMIT = 20_000
 _background: np.ndarray | None = None
 
 
-def vectors(texts: Sequence[str], store: VectorStore | None = None) -> list[Vectors]:
-    """Vectors of already cleaned texts: from memory, else the store, else the model."""
+def vectors(texts: Sequence[str], store: VectorStore | None = None, *,
+            persist: bool = False) -> list[Vectors]:
+    """Vectors of already cleaned texts: from memory, else the store, else the model. With
+    `persist`, every one of them is also written to the store if it is not there yet (even
+    those this process had in memory)."""
     keys = {t: vector_key(t) for t in dict.fromkeys(texts)}
+    if persist and store is not None:
+        stored_keys = set(store.get_many(list(keys.values())))
+        known = {k: _cache[k].to_bytes() for k in keys.values()
+                 if k in _cache and k not in stored_keys}
+        if known:
+            store.put_many(known)
     missing = [t for t, k in keys.items() if k not in _cache]
     if missing and store is not None:
         stored = store.get_many([keys[t] for t in missing])

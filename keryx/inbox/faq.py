@@ -226,5 +226,5 @@ def embed_all(workspace_id: int) -> int:
     texts = [clean(t) for e in entries_for(workspace_id) for t in [*e.questions, *e.answers]]
     texts = [t for t in texts if t]
     if texts:
-        matcher.vectors(texts, STORE)
+        matcher.vectors(texts, STORE, persist=True)
     return len(texts)
