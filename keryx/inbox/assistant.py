@@ -184,6 +184,8 @@ def _skip_reason(item: InboxItem, config: AssistantSettings, now: datetime) -> s
             channel.handle and item.author_handle.lstrip("@").lower()
             == channel.handle.lstrip("@").lower()):
         return "own item"
+    if _person_answering(item, now):
+        return "a person is answering"
     if item.hidden or item.deleted_remotely:
         return "hidden or deleted"
     if item.spam is not None and item.spam >= DEFAULT_SPAM_THRESHOLD:
@@ -197,8 +199,6 @@ def _skip_reason(item: InboxItem, config: AssistantSettings, now: datetime) -> s
         return "business hours"
     if item.kind != Kind.MESSAGE and not _is_question(item.text):
         return "not a message or a question"
-    if _person_answering(item, now):
-        return "a person is answering"
     return ""
 
 
