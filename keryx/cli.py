@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             "usage: keryx COMMAND [options]\n\n"
             "commands: init, serve, worker, scheduler, channels, networks, post, posts,\n"
-            "          validate, import, export, tokens, moderation, inbox\n"
+            "          validate, import, export, tokens, moderation, inbox, assistant\n"
             "          (and every Django management command)\n"
             "run `keryx COMMAND --help` for a command's options."
         )

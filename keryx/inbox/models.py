@@ -307,3 +307,12 @@ class WorkspaceHead(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "name"],
                                                name="unique_workspace_head")]
+
+# The off-hours assistant's models live in their own module (keryx.inbox.assistant_models).
+from keryx.inbox.assistant_models import (  # noqa: E402, F401
+    AssistantDecision,
+    AssistantSettings,
+    FaqEntry,
+    FaqQuestion,
+    FaqVector,
+)

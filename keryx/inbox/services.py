@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from keryx.channels.providers import provider_for
 from keryx.classify import classify
 from keryx.inbox import moderation, spamhead
 from keryx.inbox.models import (
+    AssistantSettings,
     CannedReply,
     Conversation,
     Decision,
@@ -53,6 +55,10 @@ SYNC_EVERY = timedelta(seconds=60)
 FIRST_SYNC_WINDOW = timedelta(days=7)
 # The network's clock and ours differ: fetch a little before the last sync.
 SYNC_OVERLAP = timedelta(minutes=5)
+
+# Called with each newly stored item once its transaction has committed (the classifier and
+# the moderation rules have run): the off-hours assistant registers here (keryx.inbox.apps).
+NEW_ITEM_HOOKS: list[Callable[[InboxItem], object]] = []
 
 
 class InboxError(Exception):
@@ -183,6 +189,11 @@ def store(channel: Channel, remote: community.InboxItem) -> tuple[InboxItem, boo
     except IntegrityError:
         # Another process stored it between our look and our insert: that one is the item.
         return InboxItem.objects.get(channel=channel, remote_id=remote.remote_id), False
+    for hook in NEW_ITEM_HOOKS:
+        try:
+            hook(item)
+        except Exception:  # one hook's failure must not lose the sync of the others
+            logger.exception("inbox hook %s failed on item %s", hook, item.pk)
     return item, True
 
 
@@ -209,6 +220,15 @@ def sync_channel(channel: Channel) -> SyncResult:
     return SyncResult(channel.name, len(remote_items), new)
 
 
+def sync_period(channel: Channel) -> timedelta:
+    """How often the periodic job fetches the channel: the assistant's period (30 s by
+    default) when the workspace's assistant is on, else SYNC_EVERY."""
+    seconds = AssistantSettings.objects.filter(
+        workspace_id=channel.workspace_id, enabled=True).values_list("sync_seconds",
+                                                                     flat=True).first()
+    return timedelta(seconds=seconds) if seconds else SYNC_EVERY
+
+
 def sync_due(*, now: datetime | None = None) -> int:
     """The periodic job: every inbox channel whose time has come, each claimed first by moving
     its next_sync_at with a guarded UPDATE. Returns channels fetched."""
@@ -223,7 +243,7 @@ def sync_due(*, now: datetime | None = None) -> int:
         claimed = SyncState.objects.filter(pk=state.pk, next_sync_at=state.next_sync_at) \
             if state.next_sync_at else SyncState.objects.filter(pk=state.pk,
                                                                 next_sync_at__isnull=True)
-        if not claimed.update(next_sync_at=now + SYNC_EVERY):
+        if not claimed.update(next_sync_at=now + sync_period(channel)):
             continue  # another process has it this period
         result = sync_channel(channel)
         if result.error:

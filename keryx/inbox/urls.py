@@ -1,6 +1,6 @@
 from django.urls import path
 
-from keryx.inbox import views
+from keryx.inbox import assistant_views, views
 
 app_name = "inbox"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("canned/", views.canned_list, name="canned"),
     path("canned/<int:pk>/", views.canned_list, name="canned_edit"),
     path("canned/<int:pk>/delete/", views.canned_delete, name="canned_delete"),
+    path("assistant/", assistant_views.page, name="assistant"),
+    path("assistant/faq/new/", assistant_views.entry, name="faq_new"),
+    path("assistant/faq/import/", assistant_views.import_faq, name="faq_import"),
+    path("assistant/faq/<int:pk>/", assistant_views.entry, name="faq_edit"),
+    path("assistant/faq/<int:pk>/delete/", assistant_views.delete_entry, name="faq_delete"),
 ]
