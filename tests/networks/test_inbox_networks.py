@@ -741,3 +741,80 @@ def test_a_reply_to_a_reply_answers_the_top_level_comment(mock, net, channel):
     provider_for(channel).reply_to(nested, ANSWER, "key-1")
     request = routes["reply"].calls.last.request
     assert net.item in str(request.url) or net.item in request.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("net", [NETWORKS[0], NETWORKS[1], NETWORKS[5]],
+                         ids=["facebook", "instagram", "youtube"])
+def test_delete_comment_where_the_network_allows(mock, net, channel):
+    net.routes(mock, State())
+    if net.network == "youtube":
+        route = mock.post(f"{net.api}/youtube/v3/comments/setModerationStatus").respond(204)
+    else:
+        route = mock.delete(f"{net.api}/{net.item}").respond(json={"success": True})
+    provider = provider_for(channel)
+    assert provider.capabilities.delete_comments
+    provider.delete_comment(net.item)
+    assert route.call_count == 1
+    if net.network == "youtube":  # "rejected": removed from public view (comments.delete is
+        # only for the channel's own comments)
+        assert route.calls.last.request.url.params["moderationStatus"] == "rejected"
+
+
+# -- LinkedIn (a Page's posts; Community Management API) ---------------------------------------
+
+
+LINKEDIN = "https://api.linkedin.com"
+ORG_URN = "urn:li:organization:2414183"
+LI_POST = "urn:li:share:7250000000000000009"
+LI_ITEM = "urn:li:comment:(urn:li:activity:7250000000000000009,7250000000000000101)"
+
+
+def linkedin_routes(mock: respx.MockRouter, state: State) -> respx.Route:
+    """GET /rest/posts?q=author (elements[{id, commentary, publishedAt}]) and GET/POST
+    /rest/socialActions/{urn}/comments (elements[{commentUrn, actor, message{text},
+    created{time}, parentComment}])."""
+    millis = int(SAID.timestamp() * 1000)
+    mock.get(f"{LINKEDIN}/rest/posts").respond(json={"elements": [
+        {"id": LI_POST, "commentary": "Our bread", "publishedAt": int(POSTED.timestamp() * 1000),
+         "author": ORG_URN}]})
+
+    def comments(request: httpx.Request) -> httpx.Response:
+        elements = [{"commentUrn": LI_ITEM, "actor": "urn:li:person:maria",
+                     "message": {"text": state.text}, "created": {"time": millis}},
+                    {"commentUrn": LI_ITEM[:-4] + "0102)", "actor": ORG_URN,
+                     "message": {"text": "Our note"}, "created": {"time": millis}}]
+        if state.answered:
+            elements.append({"commentUrn": LI_ITEM[:-4] + "0150)", "actor": ORG_URN,
+                             "message": {"text": ANSWER}, "parentComment": LI_ITEM,
+                             "created": {"time": millis + 1000}})
+        return httpx.Response(200, json={"elements": elements})
+
+    mock.get(url__regex=r"https://api\.linkedin\.com/rest/socialActions/.+/comments").mock(
+        side_effect=comments)
+    return mock.post(url__regex=r"https://api\.linkedin\.com/rest/socialActions/.+/comments"
+                     ).respond(201, json={"commentUrn": LI_ITEM[:-4] + "0150)"})
+
+
+@pytest.mark.django_db
+def test_linkedin_page_comments_once_and_a_lost_reply_found(mock, people, settings):
+    settings.ALLOWED_PRIVATE_HOSTS = [*settings.ALLOWED_PRIVATE_HOSTS, "api.linkedin.com"]
+    page = Channel.objects.create(
+        workspace=people.acme, network="linkedin", name="li-brand", remote_id="brand",
+        handle="brand", settings={"organization_id": "2414183"},
+        credentials={"access_token": "AQV-new",
+                     "expires_at": (NOW + timedelta(days=30)).isoformat()})
+    state = State()
+    post = linkedin_routes(mock, state)
+    assert services.sync_channel(page).new == 1
+    assert services.sync_channel(page).new == 0
+    item = InboxItem.objects.get(channel=page)
+    assert (item.remote_id, item.kind, item.in_reply_to) == (LI_ITEM, "comment", LI_POST)
+    post.side_effect = httpx.ReadTimeout("lost")
+    reply = services.send_reply(item, ANSWER)
+    assert reply.state == ReplyState.UNKNOWN
+    state.answered = True
+    assert services.retry_reply(reply).state == ReplyState.SENT
+    assert post.call_count == 1
+    with pytest.raises(services.InboxError, match="does not let Keryx hide"):
+        services.hide(item)
