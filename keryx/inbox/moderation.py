@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
@@ -108,50 +109,93 @@ def _all_caps(text: str) -> bool:
     return len(found) >= ALL_CAPS_MIN_LETTERS and all(ch.isupper() for ch in found)
 
 
-def matches(rule: ModerationRule, item: InboxItem, author: AuthorFacts | None = None) -> bool:
+@lru_cache(maxsize=1024)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled alternation of the folded keywords (a substring search for any of them),
+    built once per keyword list instead of folding every keyword for every item."""
+    folded = [fold(k) for k in keywords if k.strip()]
+    return re.compile("|".join(re.escape(k) for k in folded)) if folded else None
+
+
+def matches(rule: ModerationRule, item: InboxItem, author: AuthorFacts | None = None, *,
+            text: str | None = None) -> bool:
     """Whether every condition the rule sets holds for the item (unset ones are ignored).
-    `author` is looked up when a rule asks about the author and the caller did not give it."""
-    text = clean(item.text)
-    checks: list[bool] = []
-    if rule.keywords:
-        folded = fold(text)
-        checks.append(any(fold(str(k)) in folded for k in rule.keywords if str(k).strip()))
-    if rule.has_link is not None:
-        checks.append(bool(URL.search(text)) == rule.has_link)
-    if rule.has_contact is not None:
-        checks.append(bool(EMAIL.search(text) or PHONE.search(text)) == rule.has_contact)
-    if rule.only_emoji is not None:
-        checks.append(is_emoji_only(text) == rule.only_emoji)
-    if rule.all_caps is not None:
-        checks.append(_all_caps(text) == rule.all_caps)
+    `author` is looked up when a rule asks about the author and the caller did not give it;
+    `text` is the item's cleaned text when the caller has it already (first_match).
+
+    The cheap conditions on the item's fields are tried before those on its text; all must
+    hold, so the first that fails decides."""
+    conditions = 0
     if rule.kinds:
-        checks.append(item.kind in rule.kinds)
+        conditions += 1
+        if item.kind not in rule.kinds:
+            return False
     if rule.channels:
-        checks.append(item.channel_id in {int(c) for c in rule.channels})
+        conditions += 1
+        if item.channel_id not in {int(c) for c in rule.channels}:
+            return False
     if rule.languages:
-        checks.append(item.language in rule.languages)
+        conditions += 1
+        if item.language not in rule.languages:
+            return False
     if rule.spam_above is not None:
-        checks.append(item.spam is not None and item.spam > rule.spam_above)
+        conditions += 1
+        if not (item.spam is not None and item.spam > rule.spam_above):
+            return False
     if rule.offensive_above is not None:
-        checks.append(item.offensive is not None and item.offensive > rule.offensive_above)
+        conditions += 1
+        if not (item.offensive is not None and item.offensive > rule.offensive_above):
+            return False
+    if text is None:
+        text = clean(item.text)
+    if rule.keywords:
+        conditions += 1
+        pattern = _keyword_pattern(tuple(str(k) for k in rule.keywords))
+        if pattern is None or not pattern.search(fold(text)):
+            return False
+    if rule.has_link is not None:
+        conditions += 1
+        if bool(URL.search(text)) != rule.has_link:
+            return False
+    if rule.has_contact is not None:
+        conditions += 1
+        if bool(EMAIL.search(text) or PHONE.search(text)) != rule.has_contact:
+            return False
+    if rule.only_emoji is not None:
+        conditions += 1
+        if is_emoji_only(text) != rule.only_emoji:
+            return False
+    if rule.all_caps is not None:
+        conditions += 1
+        if _all_caps(text) != rule.all_caps:
+            return False
     if rule.only_mentions is not None:
-        checks.append(only_mentions(text) == rule.only_mentions)
+        conditions += 1
+        if only_mentions(text) != rule.only_mentions:
+            return False
     if rule.min_words is not None or rule.max_words is not None:
+        conditions += 1
         count = words(text)
-        checks.append((rule.min_words is None or count >= rule.min_words)
-                      and (rule.max_words is None or count <= rule.max_words))
+        if not ((rule.min_words is None or count >= rule.min_words)
+                and (rule.max_words is None or count <= rule.max_words)):
+            return False
     if needs_author(rule):
         facts = author if author is not None else author_facts(item)
         if rule.new_author is not None:
-            checks.append(facts.new == rule.new_author)
+            conditions += 1
+            if facts.new != rule.new_author:
+                return False
         if rule.blocked_author is not None:
-            checks.append(facts.blocked == rule.blocked_author)
-    return bool(checks) and all(checks)
+            conditions += 1
+            if facts.blocked != rule.blocked_author:
+                return False
+    return conditions > 0
 
 
 def first_match(rules: Sequence[ModerationRule], item: InboxItem) -> ModerationRule | None:
+    text = clean(item.text)  # once per item, not once per rule
     author = author_facts(item) if any(needs_author(r) for r in rules) else None
-    return next((r for r in rules if matches(r, item, author)), None)
+    return next((r for r in rules if matches(r, item, author, text=text)), None)
 
 
 def active_rules(workspace_id: int) -> list[ModerationRule]:

@@ -44,6 +44,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.common import BaseProvider
 from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
+from keryx.networks.facebook_inbox import FacebookInbox
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.text import graphemes
 
@@ -72,7 +73,7 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join((a or "").split()) == " ".join((b or "").split())
 
 
-class FacebookProvider(BaseProvider):
+class FacebookProvider(FacebookInbox, BaseProvider):
     network: ClassVar[str] = "facebook"
     display_name: ClassVar[str] = "Facebook"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -99,6 +100,10 @@ class FacebookProvider(BaseProvider):
         native_scheduling=True,
         metrics=True,
         comments=True,
+        inbox=True,
+        hide_comments=True,
+        delete_comments=True,
+        direct_messages=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", graphemes, TEXT_LIMIT),),
@@ -567,7 +572,3 @@ class FacebookProvider(BaseProvider):
         comment_id = str(body["id"])
         return PublishResult(comment_id, f"https://www.facebook.com/{comment_id}",
                              raw={"id": comment_id})
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        self._graph("POST", f"/{comment_id}", data={"is_hidden": "true" if hidden else "false"},
-                    safe_to_repeat=True)

@@ -49,6 +49,7 @@ from keryx.networks.graph_container import (
     insight_value,
     media_url,
 )
+from keryx.networks.meta_inbox import InstagramInbox
 from keryx.networks.text import find_hashtags, find_mentions, utf16_length
 
 API_VERSION = "v23.0"
@@ -84,7 +85,7 @@ def caption_length(text: str) -> int:
     return utf16_length(text)
 
 
-class InstagramProvider(GraphContainerProvider):
+class InstagramProvider(InstagramInbox, GraphContainerProvider):
     network: ClassVar[str] = "instagram"
     display_name: ClassVar[str] = "Instagram"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -109,6 +110,9 @@ class InstagramProvider(GraphContainerProvider):
         first_comment=True,
         metrics=True,
         comments=True,
+        inbox=True,
+        hide_comments=True,
+        delete_comments=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("utf16", caption_length, CAPTION_LIMIT),),
@@ -378,10 +382,6 @@ class InstagramProvider(GraphContainerProvider):
         if not body.get("id"):
             raise OutcomeUnknown("Instagram answered without the id of the reply.")
         return PublishResult(remote_id=str(body["id"]), url="", published_at=datetime.now(UTC))
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        self._call("POST", f"/{comment_id}", data={"hide": "true" if hidden else "false"},
-                   safe_to_repeat=True)
 
     # -- OAuth -----------------------------------------------------------------------------
 

@@ -134,6 +134,8 @@ ROWS: list[tuple[str, Callable[[Any], str]]] = [
     ("Direct messages", lambda c: _yes(c.capabilities.direct_messages)),
     ("Inbox (comments, mentions, DMs)", lambda c: _yes(c.capabilities.inbox)),
     ("Hide replies from the inbox", lambda c: _yes(c.capabilities.hide_comments)),
+    ("Delete comments (provider; not offered in the inbox yet)",
+     lambda c: _yes(c.capabilities.delete_comments)),
     ("Search", lambda c: _yes(c.capabilities.search)),
     ("Idempotent publish", lambda c: _yes(c.capabilities.idempotent_publish)),
     ("Daily post cap", _cap),

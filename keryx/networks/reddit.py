@@ -50,6 +50,7 @@ from keryx.networks.common import BaseProvider
 from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import error_message, parse_retry_after, raise_for_status
+from keryx.networks.reddit_inbox import RedditInbox
 
 TITLE_MAX = 300
 TEXT_MAX = 40_000
@@ -81,7 +82,7 @@ def _timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
-class RedditProvider(BaseProvider):
+class RedditProvider(RedditInbox, BaseProvider):
     network: ClassVar[str] = "reddit"
     display_name: ClassVar[str] = "Reddit"
     default_api_base: ClassVar[str] = "https://oauth.reddit.com"
@@ -90,7 +91,8 @@ class RedditProvider(BaseProvider):
     oauth: ClassVar[OAuth2Spec] = OAuth2Spec(
         authorize_path="/api/v1/authorize",
         token_path="/api/v1/access_token",
-        scopes=("identity", "submit", "read", "edit", "history", "flair", "modposts"),
+        scopes=("identity", "submit", "read", "edit", "history", "flair", "modposts",
+                "privatemessages"),
         # Reddit's flow has no PKCE; the app authenticates with HTTP Basic. `permanent` is what
         # yields a refresh token.
         pkce=False,
@@ -117,6 +119,9 @@ class RedditProvider(BaseProvider):
         first_comment=True,
         metrics=True,
         comments=True,
+        inbox=True,
+        hide_comments=True,
+        direct_messages=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", len, TEXT_MAX),),
@@ -507,14 +512,6 @@ class RedditProvider(BaseProvider):
             published_at=_timestamp(data.get("created_utc")) or datetime.now(UTC),
             raw={"name": data.get("name")},
         )
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        """Remove (or approve back) a comment: a moderator action in the subreddit."""
-        path = "/api/remove" if hidden else "/api/approve"
-        data = {"id": self._fullname(comment_id, "t1")}
-        if hidden:
-            data["spam"] = "false"
-        self._call("POST", path, data=data, safe=True)
 
     # -- OAuth -----------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetr
 from keryx.networks.counting import emoji_bytes_length
 from keryx.networks.graph_container import GraphContainerProvider, insight_value, media_url
 from keryx.networks.meta import parse_graph_time
+from keryx.networks.meta_inbox import ThreadsInbox
 from keryx.networks.oauth2 import endpoint
 from keryx.networks.text import find_urls
 
@@ -77,7 +78,7 @@ METRICS_PERMISSION = "threads_manage_insights"
 RECENT_PAGES = 10
 
 
-class ThreadsProvider(GraphContainerProvider):
+class ThreadsProvider(ThreadsInbox, GraphContainerProvider):
     network: ClassVar[str] = "threads"
     display_name: ClassVar[str] = "Threads"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -101,6 +102,8 @@ class ThreadsProvider(GraphContainerProvider):
         first_comment=True,
         metrics=True,
         comments=True,
+        inbox=True,
+        hide_comments=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("characters", threads_length, TEXT_LIMIT),),
@@ -337,10 +340,6 @@ class ThreadsProvider(GraphContainerProvider):
             self._container({"media_type": "TEXT", "text": text, "reply_to_id": remote_id}))
         return PublishResult(remote_id=post_id, url=self._permalink(post_id),
                              published_at=datetime.now(UTC))
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        self._call("POST", f"/{comment_id}/manage_reply",
-                   data={"hide": "true" if hidden else "false"}, safe_to_repeat=True)
 
     # -- OAuth -----------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ from keryx.networks.counting import twitter_weighted_length
 from keryx.networks.http import error_message, parse_retry_after
 from keryx.networks.text import find_urls
 from keryx.networks.times import parse_iso_time
+from keryx.networks.x_inbox import XInbox
 
 MAX_WEIGHTED_LENGTH = 280
 # Reading posts and the account needs these scopes (Keryx asks for both at connect).
@@ -177,7 +178,7 @@ def _safe_json(response: httpx.Response) -> Any:
         return None
 
 
-class XProvider(BaseProvider):
+class XProvider(XInbox, BaseProvider):
     network: ClassVar[str] = "x"
     display_name: ClassVar[str] = "X"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -203,6 +204,8 @@ class XProvider(BaseProvider):
         first_comment=True,
         metrics=True,
         comments=True,
+        inbox=True,
+        hide_comments=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("weighted", weighted_length, MAX_WEIGHTED_LENGTH,
@@ -603,10 +606,6 @@ class XProvider(BaseProvider):
         data = self._create(text, reply_to=remote_id)
         return PublishResult(remote_id=str(data["id"]), url=self._post_url(str(data["id"])),
                              published_at=datetime.now(UTC))
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        self._call("PUT", f"/2/tweets/{comment_id}/hidden", json={"hidden": hidden},
-                   safe_to_repeat=True)
 
     # -- OAuth -----------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import parse_retry_after, raise_for_status
 from keryx.networks.text import utf8_length
 from keryx.networks.times import parse_iso_time
+from keryx.networks.youtube_inbox import YouTubeInbox
 
 TITLE_LIMIT = 100  # characters
 DESCRIPTION_LIMIT = 5000  # UTF-8 bytes
@@ -159,7 +160,7 @@ METRICS_PERMISSION = "https://www.googleapis.com/auth/youtube.force-ssl"
 RECENT_PAGES = 10
 
 
-class YouTubeProvider(BaseProvider):
+class YouTubeProvider(YouTubeInbox, BaseProvider):
     network: ClassVar[str] = "youtube"
     display_name: ClassVar[str] = "YouTube"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -181,6 +182,9 @@ class YouTubeProvider(BaseProvider):
         native_scheduling=True,
         metrics=True,
         comments=True,
+        inbox=True,
+        hide_comments=True,
+        delete_comments=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("bytes", utf8_length, DESCRIPTION_LIMIT),),
@@ -615,9 +619,3 @@ class YouTubeProvider(BaseProvider):
             json={"snippet": {"parentId": remote_id, "textOriginal": text}}))
         comment_id = str(created.get("id"))
         return PublishResult(comment_id, "", raw={"id": comment_id, "parentId": remote_id})
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        # Held for review = hidden from the public until the owner approves it.
-        self._call("POST", "/youtube/v3/comments/setModerationStatus", safe_to_repeat=True,
-                   params={"id": comment_id,
-                           "moderationStatus": "heldForReview" if hidden else "published"})

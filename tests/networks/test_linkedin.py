@@ -21,6 +21,7 @@ from keryx.networks.base import (
     BadContent,
     CannotReconcile,
     MediaItem,
+    NotSupported,
     OutcomeUnknown,
     ProviderContext,
     PublishRequest,
@@ -388,5 +389,5 @@ def test_metrics_comments_and_replies(respx_mock) -> None:
     assert sent_json(replies) == {
         "actor": f"urn:li:organization:{ORG}", "message": {"text": "Glad you like it"},
         "object": "urn:li:activity:7250000000000000009", "parentComment": parent}
-    with pytest.raises(BadContent, match="no way to hide"):
+    with pytest.raises(NotSupported, match="no way to hide"):
         provider().hide_comment(parent)

@@ -13,7 +13,6 @@ from keryx.networks import base, readings
 from keryx.networks.base import (
     AccountInfo,
     AuthExpired,
-    BadContent,
     CannotReconcile,
     Capabilities,
     ConnectField,
@@ -30,6 +29,7 @@ from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetr
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.linkedin.api import millis, post_url
 from keryx.networks.linkedin.commentary import escape_commentary, unescape_commentary
+from keryx.networks.linkedin.inbox import LinkedInInbox
 from keryx.networks.linkedin.limits import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
@@ -56,7 +56,7 @@ MEMBER_PERMISSION = "r_member_social"
 RECENT_PAGES = 5
 
 
-class LinkedInProvider(LinkedInUploads):
+class LinkedInProvider(LinkedInInbox, LinkedInUploads):
     network: ClassVar[str] = "linkedin"
     display_name: ClassVar[str] = "LinkedIn"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -85,6 +85,7 @@ class LinkedInProvider(LinkedInUploads):
         first_comment=True,
         metrics=True,
         comments=True,
+        inbox=True,
         connect="oauth2",
         # Declarations read through the registry (composer, library, contacts).
         text_rules=(base.TextRule("utf16", utf16_length, TEXT_LIMIT),),
@@ -370,7 +371,3 @@ class LinkedInProvider(LinkedInUploads):
         comment_urn = str(created.get("commentUrn") or response.headers.get("x-restli-id")
                           or created.get("id") or "")
         return PublishResult(comment_urn, post_url(body["object"]), raw={"id": comment_urn})
-
-    def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
-        raise BadContent("LinkedIn's API has no way to hide a comment; delete it on LinkedIn "
-                         "instead.")
