@@ -75,6 +75,10 @@ def _copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
                 cursor.executemany(sql, rows[i:i + 20_000])
 
 
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def _has_field(model: type, name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
@@ -188,6 +192,7 @@ def build(now: datetime, seed: int = 9) -> dict[str, object]:
                 snapshots.append((tid, taken + timedelta(minutes=1 + k // POSTS), counts["likes"],
                                   counts["comments"], counts["shares"], counts["saves"]))
             k += 1
+        _say(f"inserting {len(snapshots):,} readings")
         _copy_rows(table, columns, snapshots)
         # The latest reading of each post.
         with connection.cursor() as cursor:
@@ -197,6 +202,7 @@ def build(now: datetime, seed: int = 9) -> dict[str, object]:
         if denormalised:
             from keryx.analytics import rollup
 
+            _say("denormalised counts and per-day gains")
             rollup.refill(workspace_ids=[workspace.pk], post_days=post_days)
     seconds = time.perf_counter() - started
     return {"workspace": workspace, "user": user, "build_seconds": round(seconds, 1),
@@ -233,6 +239,7 @@ def measure(workspace, user) -> dict[str, object]:
         response = client.get(url)
         assert response.status_code == 200, response.status_code
 
+    _say("measuring")
     posts_in_period = services.summary(workspace, when)["posts"]
     return {
         "posts_in_period": posts_in_period,
