@@ -9,13 +9,15 @@ refill rebuilds both from the stored readings (the benchmark; bulk inserts send 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
+from itertools import product
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 
 from keryx.analytics import maths
 from keryx.analytics.models import MetricSnapshot, PostDay, TrackedPost
@@ -104,29 +106,33 @@ def refill(workspace_ids: Iterable[int] | None = None,
     zones: dict[int, ZoneInfo] = {}
     for ws_id, tz in Workspace.objects.values_list("pk", "timezone"):
         zones[ws_id] = ZoneInfo(tz or "UTC")
+    # The latest reading's counts: one UPDATE (a subquery per count).
+    latest = MetricSnapshot.objects.filter(pk=OuterRef("latest_id"))
+    posts.update(**{name: Subquery(latest.values(name)[:1]) for name in POST_METRIC_FIELDS})
+    # Engagements and their parts: one UPDATE per pattern of the parts a reading has.
+    for present in product((True, False), repeat=len(maths.ENGAGEMENT_PARTS)):
+        parts = [p for p, has in zip(maths.ENGAGEMENT_PARTS, present, strict=True) if has]
+        pattern = posts.filter(**{f"{p}__isnull": not has for p, has in
+                                  zip(maths.ENGAGEMENT_PARTS, present, strict=True)})
+        total = sum((F(p) for p in parts[1:]), F(parts[0])) if parts else None
+        pattern.update(engagements=total, engagement_parts="+".join(parts))
     info = {pk: (ws, ch, text if imported or not post_text else post_text)
             for pk, ws, ch, text, imported, post_text in posts.values_list(
                 "pk", "workspace_id", "channel_id", "text", "imported", "target__post__text")}
-    latest = dict(posts.filter(latest__isnull=False).values_list("pk", "latest_id"))
-    snaps = {s["pk"]: s for s in MetricSnapshot.objects.filter(pk__in=list(latest.values()))
-             .values("pk", *POST_METRIC_FIELDS)}
-    changed = []
+    # Hashtags: worked out from the texts, one UPDATE per distinct set.
+    by_tags: dict[str, list[int]] = defaultdict(list)
     for pk, (_ws, _ch, text) in info.items():
-        row = TrackedPost(pk=pk, hashtags=hashtags_field(text))
-        snap = snaps.get(latest.get(pk))
-        for name, value in latest_fields(snap or {}).items():
-            setattr(row, name, value if snap else (None if name != "engagement_parts" else ""))
-        changed.append(row)
-    TrackedPost.objects.bulk_update(
-        changed, [*POST_METRIC_FIELDS, "engagements", "engagement_parts", "hashtags"],
-        batch_size=2000)
+        by_tags[hashtags_field(text)].append(pk)
+    for value, pks in by_tags.items():
+        for i in range(0, len(pks), 500):
+            TrackedPost.objects.filter(pk__in=pks[i:i + 500]).update(hashtags=value)
     parts_of = dict(posts.values_list("pk", "engagement_parts"))
-    PostDay.objects.filter(tracked_id__in=list(info)).delete()
+    PostDay.objects.filter(tracked__in=posts).delete()
     if post_days is None:
         computed: dict[tuple[int, date], int] = {}
         last: dict[int, dict[str, int | None]] = {}
         for tid, taken_at, *values in MetricSnapshot.objects.filter(
-                tracked_id__in=list(info)).order_by("tracked_id", "taken_at", "pk") \
+                tracked__in=posts).order_by("tracked_id", "taken_at", "pk") \
                 .values_list("tracked_id", "taken_at", *maths.ENGAGEMENT_PARTS).iterator():
             counts = dict(zip(maths.ENGAGEMENT_PARTS, values, strict=True))
             previous = last.get(tid, {})

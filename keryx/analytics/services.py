@@ -285,24 +285,54 @@ def _group_stats(qs: QuerySet[TrackedPost], key: str | None,
     return out
 
 
-def _ranked(qs: QuerySet[TrackedPost], partition: str | None, count: int,
-            best: bool) -> dict[Any, list[int]]:
-    """The ids of the `count` best (or worst) posts by engagement rate by followers, per
-    `partition` (a field path; None: overall), ranked in SQL (a window function for groups)."""
+@dataclass(frozen=True)
+class _Candidate:
+    pk: int
+    rate: float
+    published_at: datetime
+
+    def best_key(self) -> tuple[float, float, int]:
+        return (-self.rate, -self.published_at.timestamp(), self.pk)
+
+    def worst_key(self) -> tuple[float, float, int]:
+        return (self.rate, -self.published_at.timestamp(), self.pk)
+
+
+def _ranked(qs: QuerySet[TrackedPost], partition: str, count: int
+            ) -> dict[Any, tuple[list[_Candidate], list[_Candidate]]]:
+    """Per `partition` (a field path): its `count` best and worst posts by engagement rate by
+    followers, ranked in SQL by window functions, in one query."""
     rate = _rate_sql("followers_at_publish")
-    order = [rate.desc() if best else rate.asc(), F("published_at").desc(), F("pk").asc()]
+    later = [F("published_at").desc(), F("pk").asc()]
     rated = qs.order_by().annotate(rate=rate).filter(rate__isnull=False)
-    if partition is None:
-        return {None: list(rated.order_by(*order).values_list("pk", flat=True)[:count])}
     if partition != "channel_id":
         rated = rated.filter(**{f"{partition}__isnull": False})
-    ranked = rated.annotate(rank=Window(RowNumber(), partition_by=[F(partition)],
-                                        order_by=order)).filter(rank__lte=count)
-    out: dict[Any, list[int]] = defaultdict(list)
-    for group, pk, _rank in ranked.order_by(partition, "rank").values_list(partition, "pk",
-                                                                           "rank"):
-        out[group].append(pk)
+    ranked = rated.annotate(
+        best=Window(RowNumber(), partition_by=[F(partition)], order_by=[rate.desc(), *later]),
+        worst=Window(RowNumber(), partition_by=[F(partition)], order_by=[rate.asc(), *later]),
+    ).filter(Q(best__lte=count) | Q(worst__lte=count))
+    out: dict[Any, tuple[list[_Candidate], list[_Candidate]]] = {}
+    for group, pk, value, published_at, best, worst in ranked.values_list(
+            partition, "pk", "rate", "published_at", "best", "worst"):
+        tops, bottoms = out.setdefault(group, ([], []))
+        candidate = _Candidate(pk, float(value), published_at)
+        if best <= count:
+            tops.append(candidate)
+        if worst <= count:
+            bottoms.append(candidate)
+    for tops, bottoms in out.values():
+        tops.sort(key=_Candidate.best_key)
+        bottoms.sort(key=_Candidate.worst_key)
     return out
+
+
+def _merged(groups: Sequence[tuple[list[_Candidate], list[_Candidate]]], count: int
+            ) -> tuple[list[_Candidate], list[_Candidate]]:
+    """The best and worst `count` of several groups, from each group's own best and worst
+    (enough when each group gave at least `count`)."""
+    tops = sorted({c for g in groups for c in g[0]}, key=_Candidate.best_key)[:count]
+    bottoms = sorted({c for g in groups for c in g[1]}, key=_Candidate.worst_key)[:count]
+    return tops, bottoms
 
 
 @dataclass(frozen=True)
@@ -455,14 +485,32 @@ def summary(workspace: Workspace, when: Period, channels: Sequence[Channel] | No
     campaign_names = dict(Campaign.objects.filter(workspace=workspace)
                           .values_list("pk", "name"))
     label_names = dict(Label.objects.filter(workspace=workspace).values_list("pk", "name"))
-    per_campaign = _group_stats(qs, "target__post__campaign_id", networks)
-    per_label = _group_stats(qs, "target__post__labels", networks)
-    partitions = {"overall": None, "channel": "channel_id", "network": "channel__network",
-                  "campaign": "target__post__campaign_id", "label": "target__post__labels"}
-    best = {name: _ranked(qs, part, TOP_POSTS if part is None else GROUP_TOP, True)
-            for name, part in partitions.items()}
-    worst = {name: _ranked(qs, part, TOP_POSTS if part is None else GROUP_TOP, False)
-             for name, part in partitions.items()}
+    per_campaign = _group_stats(qs, "target__post__campaign_id", networks) \
+        if campaign_names else {}
+    per_label = _group_stats(qs, "target__post__labels", networks) if label_names else {}
+    # Best and worst posts: per channel in SQL (enough of them to give the overall and the
+    # per-network lists too), per campaign and label only when the workspace has any.
+    per_channel_ranked = _ranked(qs, "channel_id", max(TOP_POSTS, GROUP_TOP))
+    best: dict[str, dict[Any, list[int]]] = defaultdict(dict)
+    worst: dict[str, dict[Any, list[int]]] = defaultdict(dict)
+
+    def keep(kind: str, key: Any, ranked: tuple[list[_Candidate], list[_Candidate]],
+             count: int) -> None:
+        best[kind][key] = [c.pk for c in ranked[0][:count]]
+        worst[kind][key] = [c.pk for c in ranked[1][:count]]
+
+    for channel_id, ranked in per_channel_ranked.items():
+        keep("channel", channel_id, ranked, GROUP_TOP)
+    keep("overall", None, _merged(list(per_channel_ranked.values()), TOP_POSTS), TOP_POSTS)
+    for network in {networks.get(c, "") for c in per_channel_ranked}:
+        keep("network", network, _merged([r for c, r in per_channel_ranked.items()
+                                          if networks.get(c, "") == network], GROUP_TOP),
+             GROUP_TOP)
+    for kind, path, names_known in (("campaign", "target__post__campaign_id", campaign_names),
+                                    ("label", "target__post__labels", label_names)):
+        if names_known:
+            for key, ranked in _ranked(qs, path, GROUP_TOP).items():
+                keep(kind, key, ranked, GROUP_TOP)
     wanted = {pk for ranked in (*best.values(), *worst.values())
               for pks in ranked.values() for pk in pks}
     by_pk = {r["_pk"]: public_row(r)
