@@ -113,6 +113,23 @@ class PostDay(models.Model):
         ]
 
 
+class ChannelDay(models.Model):
+    """The sum of PostDay per channel, local day and formula parts: what the daily engagement
+    rate and the engagement chart read when no campaign or label narrows the posts."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    parts = models.CharField(max_length=60, blank=True)
+    engagements = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "day"], name="channelday_ws_day_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day", "parts"], name="one_channelday"),
+        ]
+
+
 class ChannelSnapshot(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")

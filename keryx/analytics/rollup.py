@@ -17,10 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Sum
 
 from keryx.analytics import maths
-from keryx.analytics.models import MetricSnapshot, PostDay, TrackedPost
+from keryx.analytics.models import ChannelDay, MetricSnapshot, PostDay, TrackedPost
 from keryx.core.models import Workspace
 from keryx.networks.community import POST_METRIC_FIELDS
 from keryx.networks.text import find_hashtags
@@ -53,15 +53,23 @@ def gained(before: Mapping[str, int | None], after: Mapping[str, int | None]) ->
 
 def _add_day(tracked: TrackedPost, day: date, amount: int, parts: str) -> None:
     rows = PostDay.objects.filter(tracked_id=tracked.pk, day=day)
-    if rows.update(engagements=F("engagements") + amount, parts=parts):
-        return
-    try:
-        with transaction.atomic():
-            PostDay.objects.create(tracked_id=tracked.pk, workspace_id=tracked.workspace_id,
-                                   channel_id=tracked.channel_id, day=day, engagements=amount,
-                                   parts=parts)
-    except IntegrityError:  # another process created the day's row meanwhile
-        rows.update(engagements=F("engagements") + amount, parts=parts)
+    if not rows.update(engagements=F("engagements") + amount, parts=parts):
+        try:
+            with transaction.atomic():
+                PostDay.objects.create(tracked_id=tracked.pk, workspace_id=tracked.workspace_id,
+                                       channel_id=tracked.channel_id, day=day,
+                                       engagements=amount, parts=parts)
+        except IntegrityError:  # another process created the day's row meanwhile
+            rows.update(engagements=F("engagements") + amount, parts=parts)
+    channel_rows = ChannelDay.objects.filter(channel_id=tracked.channel_id, day=day, parts=parts)
+    if not channel_rows.update(engagements=F("engagements") + amount):
+        try:
+            with transaction.atomic():
+                ChannelDay.objects.create(channel_id=tracked.channel_id,
+                                          workspace_id=tracked.workspace_id, day=day,
+                                          parts=parts, engagements=amount)
+        except IntegrityError:
+            channel_rows.update(engagements=F("engagements") + amount)
 
 
 def record_snapshot(tracked: TrackedPost, snapshot: MetricSnapshot) -> None:
@@ -148,4 +156,12 @@ def refill(workspace_ids: Iterable[int] | None = None,
         [PostDay(tracked_id=tid, workspace_id=info[tid][0], channel_id=info[tid][1], day=day,
                  engagements=amount, parts=parts_of.get(tid, ""))
          for (tid, day), amount in post_days.items() if tid in info],
+        batch_size=5000)
+    channels = posts.values("channel_id")
+    ChannelDay.objects.filter(channel_id__in=channels).delete()
+    ChannelDay.objects.bulk_create(
+        [ChannelDay(channel_id=row["channel_id"], workspace_id=row["workspace_id"],
+                    day=row["day"], parts=row["parts"], engagements=row["total"])
+         for row in PostDay.objects.filter(channel_id__in=channels).order_by()
+         .values("channel_id", "workspace_id", "day", "parts").annotate(total=Sum("engagements"))],
         batch_size=5000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from keryx.analytics import maths
-from keryx.analytics.models import ChannelSnapshot, PostDay, TrackedPost
+from keryx.analytics.models import ChannelDay, ChannelSnapshot, PostDay, TrackedPost
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
 from keryx.links.models import ShortLink
@@ -368,6 +368,21 @@ def _growth_json(growth: maths.Growth) -> dict[str, Any]:
             "follower_growth_reason": growth.reason}
 
 
+def _days(workspace: Workspace, channels: Sequence[Channel] | None,
+          only: PostFilter | None, first: date, last: date) -> QuerySet[Any]:
+    """Engagements gained per day (rows with channel_id, day, parts, engagements) by the posts
+    in scope, whenever they were published: ChannelDay (one row per channel and day) unless a
+    campaign or labels narrow the posts, then PostDay of those posts."""
+    if only and (only.campaign or only.labels):
+        qs: QuerySet[Any] = PostDay.objects.filter(
+            workspace=workspace, tracked__in=_tracked(workspace, None, channels, only))
+    else:
+        qs = ChannelDay.objects.filter(workspace=workspace)
+        if channels:
+            qs = qs.filter(channel__in=list(channels))
+    return qs.filter(day__gte=first, day__lte=last)
+
+
 def _daily_rates(workspace: Workspace, when: Period, channels: Sequence[Channel] | None,
                  only: PostFilter | None, followers: dict[int, _ChannelFollowers],
                  post_parts: dict[int, set[str]]) -> dict[int, list[maths.Rate]]:
@@ -379,10 +394,8 @@ def _daily_rates(workspace: Workspace, when: Period, channels: Sequence[Channel]
     last_day = min(when.last_day, today)
     if last_day < when.first_day:
         return {}
-    days_qs = PostDay.objects.filter(workspace=workspace, channel_id__in=list(followers),
-                                     day__gte=when.first_day, day__lte=last_day)
-    if only and (only.campaign or only.labels):
-        days_qs = days_qs.filter(tracked__in=_tracked(workspace, None, channels, only))
+    days_qs = _days(workspace, channels, only, when.first_day, last_day).filter(
+        channel_id__in=list(followers))
     gained: dict[int, dict[date, int]] = defaultdict(dict)
     parts: dict[int, set[str]] = defaultdict(set)
     for channel_id, day, formula, total in days_qs.order_by().values_list(
@@ -414,27 +427,42 @@ def _daily_rates(workspace: Workspace, when: Period, channels: Sequence[Channel]
 
 
 def _hashtags(qs: QuerySet[TrackedPost]) -> list[dict[str, Any]]:
-    """Per hashtag (case-folded) of the posts: how many, their engagements, their rates."""
+    """Per hashtag (case-folded) of the posts: how many, their engagements, their rates.
+    Grouped in SQL by the posts' set of hashtags and formula, then split per tag."""
     rate = _rate_sql("followers_at_publish")
-    by_tag: dict[str, list[tuple[int, maths.Rate]]] = defaultdict(list)
-    tagged = qs.order_by().exclude(hashtags="").annotate(rate=rate).values_list(
-        "hashtags", "target__post__text", "text", "target_id", "engagements", "rate",
-        "engagement_parts")
-    for tags, post_text, own_text, target_id, eng, value, formula in tagged:
-        if tags is None:  # not worked out yet: read the text
-            text = (post_text if target_id else own_text) or ""
-            names = {span.value.casefold() for span in find_hashtags(text)}
-        else:
-            names = set(tags.split())
-        r = maths.Rate(value, maths.rate_formula(_parts(formula), "followers"))
+    posts: dict[str, int] = defaultdict(int)
+    engagements: dict[str, int] = defaultdict(int)
+    pieces: dict[str, list[maths.FormulaAverage]] = defaultdict(list)
+    rated: dict[str, int] = defaultdict(int)
+
+    def add(names: Iterable[str], count: int, eng: int, formula: str, avg: float | None,
+            with_rate: int) -> None:
         for tag in names:
-            by_tag[tag].append((int(eng or 0), r))
-    return [{"hashtag": tag, "posts": len(group),
-             "engagements": sum(e for e, _r in group),
+            posts[tag] += count
+            engagements[tag] += eng
+            if with_rate:
+                rated[tag] += with_rate
+                pieces[tag].append(maths.FormulaAverage(
+                    maths.rate_formula(_parts(formula), "followers"), float(avg or 0), with_rate))
+
+    for row in qs.order_by().filter(hashtags__isnull=False).exclude(hashtags="") \
+            .values("hashtags", "engagement_parts").annotate(
+                n=Count("pk"), eng=Sum("engagements"), avg=Avg(rate), rated=Count(rate)):
+        add(row["hashtags"].split(), row["n"], int(row["eng"] or 0), row["engagement_parts"],
+            row["avg"], row["rated"])
+    # Posts whose hashtags were not worked out yet: from their text.
+    for post_text, own_text, target_id, eng, value, formula in qs.order_by().filter(
+            hashtags__isnull=True).annotate(rate=rate).values_list(
+            "target__post__text", "text", "target_id", "engagements", "rate",
+            "engagement_parts"):
+        text = (post_text if target_id else own_text) or ""
+        add({span.value.casefold() for span in find_hashtags(text)}, 1, int(eng or 0), formula,
+            value, 1 if value is not None else 0)
+    ordered = sorted(posts, key=lambda tag: (-posts[tag], tag))[:HASHTAGS_SHOWN]
+    return [{"hashtag": tag, "posts": posts[tag], "engagements": engagements[tag],
              "engagement_rate_by_followers": _average_json(
-                 maths.average_rate([r for _e, r in group]))}
-            for tag, group in sorted(by_tag.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-            ][:HASHTAGS_SHOWN]
+                 maths.combine(pieces[tag], posts[tag] - rated[tag]))}
+            for tag in ordered]
 
 
 def summary(workspace: Workspace, when: Period, channels: Sequence[Channel] | None = None,
@@ -615,13 +643,13 @@ ENGAGEMENT_SERIES_FORMULA = ("new likes+comments+shares+saves per day (the parts
 def engagement_series(workspace: Workspace, when: Period,
                       channels: Sequence[Channel] | None = None,
                       only: PostFilter | None = None) -> list[tuple[date, int]]:
-    """Engagements gained per local day by the period's posts: each part's increase since the
-    reading before (from 0 at publishing), never negative, summed from PostDay (which the
-    collector keeps with each reading)."""
-    gained = dict(PostDay.objects.filter(
-        workspace=workspace, day__gte=when.first_day, day__lte=when.last_day,
-        tracked__in=_tracked(workspace, when, channels, only)).order_by()
-        .values_list("day").annotate(total=Sum("engagements")).values_list("day", "total"))
+    """Engagements gained per local day of the period by the posts in scope (the channels'
+    posts, or the campaign's / labels'), whenever they were published: each part's increase
+    since the reading before (from 0 at publishing), never negative. Summed from the per-day
+    rows the collector keeps with each reading."""
+    gained = dict(_days(workspace, channels, only, when.first_day, when.last_day).order_by()
+                  .values_list("day").annotate(total=Sum("engagements"))
+                  .values_list("day", "total"))
     out = []
     current = when.first_day
     while current <= when.last_day:

@@ -12,7 +12,7 @@ COUNTS = ("likes", "comments", "shares", "quotes", "saves", "impressions", "reac
 
 def fill(apps, schema_editor):
     """Existing posts: the latest reading's counts on TrackedPost, and PostDay from every
-    reading in order (each part's increase, never negative). Hashtags stay None: the figures
+    reading in order (each part's increase, never negative), and ChannelDay their sums. Hashtags stay None: the figures
     read them from the text until the next reading fills them."""
     TrackedPost = apps.get_model("analytics", "TrackedPost")
     MetricSnapshot = apps.get_model("analytics", "MetricSnapshot")
@@ -47,6 +47,14 @@ def fill(apps, schema_editor):
         PostDay(tracked_id=tid, workspace_id=info[tid][0], channel_id=info[tid][1], day=day,
                 engagements=amount, parts=info[tid][2])
         for (tid, day), amount in days.items()], batch_size=2000)
+    ChannelDay = apps.get_model("analytics", "ChannelDay")
+    per_channel = {}
+    for (tid, day), amount in days.items():
+        key = (info[tid][1], info[tid][0], day, info[tid][2])
+        per_channel[key] = per_channel.get(key, 0) + amount
+    ChannelDay.objects.bulk_create([
+        ChannelDay(channel_id=ch, workspace_id=ws, day=day, parts=parts, engagements=amount)
+        for (ch, ws, day, parts), amount in per_channel.items()], batch_size=2000)
 
 
 class Migration(migrations.Migration):
@@ -132,6 +140,21 @@ class Migration(migrations.Migration):
             options={
                 'indexes': [models.Index(fields=['workspace', 'day'], name='postday_ws_day_idx'), models.Index(fields=['channel', 'day'], name='postday_channel_day_idx')],
                 'constraints': [models.UniqueConstraint(fields=('tracked', 'day'), name='one_postday_per_day')],
+            },
+        ),
+        migrations.CreateModel(
+            name='ChannelDay',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('parts', models.CharField(blank=True, max_length=60)),
+                ('engagements', models.BigIntegerField(default=0)),
+                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='channels.channel')),
+                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.workspace')),
+            ],
+            options={
+                'indexes': [models.Index(fields=['workspace', 'day'], name='channelday_ws_day_idx')],
+                'constraints': [models.UniqueConstraint(fields=('channel', 'day', 'parts'), name='one_channelday')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
