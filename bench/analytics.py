@@ -1,8 +1,10 @@
 """Analytics at scale: 1,000,000 metric snapshots over 50,000 posts and 20 channels, then the
 90-day workspace summary, post_rows for the page and the analytics page itself, timed.
 
-    # SQLite (a fresh file in a temporary directory)
+    # SQLite (a fresh file in a temporary directory, or in KERYX_DATA_DIR if set)
     PYTHONPATH=$PWD /work/main/.venv/bin/python bench/analytics.py
+    # measure again without rebuilding (same KERYX_DATA_DIR or DATABASE_URL)
+    KERYX_DATA_DIR=... PYTHONPATH=$PWD /work/main/.venv/bin/python bench/analytics.py --reuse
     # PostgreSQL (a database of your own; it is flushed first)
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/keryx_bench_figures \
         PYTHONPATH=$PWD /work/main/.venv/bin/python bench/analytics.py
@@ -46,7 +48,7 @@ RUNS = 5
 
 
 def _setup() -> None:
-    if not os.environ.get("DATABASE_URL"):
+    if not os.environ.get("DATABASE_URL") and not os.environ.get("KERYX_DATA_DIR"):
         os.environ["KERYX_DATA_DIR"] = tempfile.mkdtemp(prefix="keryx-bench-analytics-")
     else:
         name = os.environ["DATABASE_URL"].rsplit("/", 1)[-1]
@@ -253,17 +255,29 @@ def measure(workspace, user) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the data a previous run built (KERYX_DATA_DIR for SQLite, "
+                             "the DATABASE_URL database) instead of building it again")
     args = parser.parse_args()
     _setup()
     from django.core.management import call_command
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        call_command("migrate", verbosity=0)
-        call_command("flush", interactive=False, verbosity=0)
+    from keryx.core.models import Membership, Workspace
+
+    call_command("migrate", verbosity=0)
+    existing = Workspace.objects.filter(name="Bench").first() if args.reuse else None
+    if existing is not None:
+        from keryx.analytics.models import MetricSnapshot, TrackedPost
+
+        built = {"workspace": existing,
+                 "user": Membership.objects.filter(workspace=existing).first().user,
+                 "build_seconds": None, "snapshots": MetricSnapshot.objects.count(),
+                 "posts": TrackedPost.objects.count(), "channels": 20}
     else:
-        call_command("migrate", verbosity=0)
-    built = build(datetime.now(UTC))
+        if connection.vendor == "postgresql":
+            call_command("flush", interactive=False, verbosity=0)
+        built = build(datetime.now(UTC))
     result = {"database": connection.vendor, **{k: v for k, v in built.items()
                                                  if k not in ("workspace", "user")},
               **measure(built["workspace"], built["user"])}

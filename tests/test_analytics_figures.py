@@ -256,3 +256,17 @@ def test_the_posts_table_is_paginated(people, client):
     assert "Σειρά-0-τέλος" in second.split('id="post-table"')[1]
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert client.get("/analytics/", {"page": 99}).status_code == 200  # the last page
+
+
+def test_the_heatmap_from_sql_matches_the_one_from_the_rows(people, week):
+    toot = Channel.objects.get(name="Toot")
+    sql = services.heatmap(people.acme, week, [toot])
+    rows = services.heatmap(people.acme, week, [toot],
+                            rows=services.post_rows(people.acme, week, [toot]))
+    assert sql.cells == rows.cells and sql.posts == rows.posts == 3
+    assert sql.formula == rows.formula and "too few" in sql.warning
+    # Post c: published day -6 at 09:00 Athens time, 6 %.
+    day = at(6, 9)
+    assert sql.cells[(day.weekday(), 9)].average == pytest.approx(6.0)
+    # Both networks: their engagement is counted differently, so no map.
+    assert services.heatmap(people.acme, week).cells == {}

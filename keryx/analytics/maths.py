@@ -221,6 +221,33 @@ def best_times(items: Iterable[tuple[datetime, Rate]]) -> Heatmap:
     return Heatmap(cells, total, formula, warning)
 
 
+def heatmap_of_cells(cells: Iterable[tuple[int, int, str, float, int]]) -> Heatmap:
+    """best_times from per-cell averages already worked out (weekday Monday = 0, hour, formula,
+    average rate, posts with a rate), as SQL gives them: the same map, warnings and refusal of
+    mixed formulas."""
+    merged: dict[tuple[int, int], tuple[float, int]] = {}
+    formulas: set[str] = set()
+    for weekday, hour, formula, average, posts in cells:
+        if posts <= 0:
+            continue
+        formulas.add(formula)
+        total, count = merged.get((weekday, hour), (0.0, 0))
+        merged[(weekday, hour)] = (total + average * posts, count + posts)
+    total = sum(count for _total, count in merged.values())
+    if len(formulas) > 1:
+        return Heatmap({}, total, "", "the posts' engagement is counted differently; choose "
+                                      "channels of one network")
+    out = {key: Cell(key[0], key[1], value / count, count)
+           for key, (value, count) in merged.items()}
+    warning = ""
+    if total == 0:
+        warning = "no posts with an engagement rate yet"
+    elif total < THIN_MAP_POSTS:
+        warning = f"only {total} posts: too few to tell good times from chance"
+    formula = f"average per cell of {next(iter(formulas))}" if formulas else ""
+    return Heatmap(out, total, formula, warning)
+
+
 def suggestions(heat: Heatmap, count: int = 3) -> list[Cell]:
     """The best cells to post in: highest average rate among those with enough posts behind
     them (never a thin cell, so one lucky post does not become a schedule)."""

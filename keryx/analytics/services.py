@@ -28,7 +28,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, RowNumber
+from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, RowNumber
 from django.utils import timezone
 
 from keryx.analytics import maths
@@ -664,14 +664,19 @@ def heatmap(workspace: Workspace, when: Period,
             only: PostFilter | None = None) -> maths.Heatmap:
     zone = ZoneInfo(workspace.timezone or "UTC")
     if rows is not None:
-        items = [(r["published_at"], r["_rates"]["by_followers"]) for r in rows]
-    else:
-        items = [(at, maths.Rate(value, maths.rate_formula(_parts(formula), "followers")))
-                 for at, value, formula in _tracked(workspace, when, channels, only)
-                 .order_by().annotate(rate=_rate_sql("followers_at_publish"))
-                 .filter(rate__isnull=False).values_list("published_at", "rate",
-                                                         "engagement_parts")]
-    return maths.best_times((at.astimezone(zone), r) for at, r in items)
+        return maths.best_times((r["published_at"].astimezone(zone), r["_rates"]["by_followers"])
+                                for r in rows)
+    # Weekday and hour in the workspace's time zone, averaged in SQL (ISO weekday: Monday 1).
+    rate = _rate_sql("followers_at_publish")
+    cells = _tracked(workspace, when, channels, only).order_by().annotate(
+        weekday=ExtractIsoWeekDay("published_at", tzinfo=zone),
+        hour=ExtractHour("published_at", tzinfo=zone), rate=rate,
+    ).filter(rate__isnull=False).values("weekday", "hour", "engagement_parts").annotate(
+        avg=Avg(rate), n=Count(rate))
+    return maths.heatmap_of_cells(
+        (c["weekday"] - 1, c["hour"], maths.rate_formula(_parts(c["engagement_parts"]),
+                                                          "followers"), float(c["avg"]), c["n"])
+        for c in cells)
 
 
 CSV_COLUMNS = (
