@@ -48,8 +48,9 @@ RUNS = 5
 
 
 def _setup() -> None:
-    if not os.environ.get("DATABASE_URL") and not os.environ.get("KERYX_DATA_DIR"):
-        os.environ["KERYX_DATA_DIR"] = tempfile.mkdtemp(prefix="keryx-bench-analytics-")
+    if not os.environ.get("DATABASE_URL"):
+        if not os.environ.get("KERYX_DATA_DIR"):
+            os.environ["KERYX_DATA_DIR"] = tempfile.mkdtemp(prefix="keryx-bench-analytics-")
     else:
         name = os.environ["DATABASE_URL"].rsplit("/", 1)[-1]
         if name in ("test", "keryx", "postgres", ""):
@@ -274,6 +275,9 @@ def main() -> None:
                  "user": Membership.objects.filter(workspace=existing).first().user,
                  "build_seconds": None, "snapshots": MetricSnapshot.objects.count(),
                  "posts": TrackedPost.objects.count(), "channels": 20}
+        from keryx.analytics import rollup
+
+        rollup.refill_published_hours([existing.pk])  # a column added since the build
     else:
         if connection.vendor == "postgresql":
             call_command("flush", interactive=False, verbosity=0)

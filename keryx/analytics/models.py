@@ -58,6 +58,10 @@ class TrackedPost(models.Model):
     # The post's hashtags, case-folded, space-separated with a space at each end (" a b "), so
     # "contains ' a '" finds a tag; None = not worked out yet (the summary then reads the text).
     hashtags = models.TextField(null=True, blank=True)  # noqa: DJ001 - None: not worked out
+    # Weekday (Monday 0) and hour of publishing in the workspace's time zone, set with the
+    # first reading: the best-time heatmap groups by them in SQL. None = not set yet.
+    published_weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    published_hour = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

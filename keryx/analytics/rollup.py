@@ -76,7 +76,8 @@ def record_snapshot(tracked: TrackedPost, snapshot: MetricSnapshot) -> None:
     """The reading just written becomes the post's latest: its counts on TrackedPost and what
     it added since the previous reading on the day it was taken."""
     before = TrackedPost.objects.filter(pk=tracked.pk).values(
-        *maths.ENGAGEMENT_PARTS, "hashtags", "latest_id", "latest__taken_at").first() or {}
+        *maths.ENGAGEMENT_PARTS, "hashtags", "latest_id", "latest__taken_at",
+        "published_hour").first() or {}
     if before.get("latest_id") == snapshot.pk:
         return
     if before.get("latest__taken_at") and before["latest__taken_at"] > snapshot.taken_at:
@@ -88,11 +89,14 @@ def record_snapshot(tracked: TrackedPost, snapshot: MetricSnapshot) -> None:
             TrackedPost.objects.filter(pk=tracked.pk).values_list(
                 "target__post__text", flat=True).first()
         fields["hashtags"] = hashtags_field(text or "")
+    zone = ZoneInfo(Workspace.objects.filter(pk=tracked.workspace_id)
+                    .values_list("timezone", flat=True).first() or "UTC")
+    if before.get("published_hour") is None:
+        local = tracked.published_at.astimezone(zone)
+        fields["published_weekday"], fields["published_hour"] = local.weekday(), local.hour
     TrackedPost.objects.filter(pk=tracked.pk).update(latest=snapshot, **fields)
     amount = gained(before, counts)
     if amount:
-        zone = ZoneInfo(Workspace.objects.filter(pk=tracked.workspace_id)
-                        .values_list("timezone", flat=True).first() or "UTC")
         _add_day(tracked, snapshot.taken_at.astimezone(zone).date(), amount,
                  fields["engagement_parts"])
 
@@ -101,6 +105,23 @@ def on_snapshot_saved(sender: type, instance: MetricSnapshot, created: bool,
                       **kwargs: Any) -> None:
     if created and not kwargs.get("raw"):
         record_snapshot(instance.tracked, instance)
+
+
+def refill_published_hours(workspace_ids: Iterable[int] | None = None) -> None:
+    """Set every tracked post's local weekday and hour of publishing (the workspace's zone)."""
+    posts = TrackedPost.objects.all()
+    if workspace_ids is not None:
+        posts = posts.filter(workspace_id__in=list(workspace_ids))
+    zones = {pk: ZoneInfo(tz or "UTC") for pk, tz in Workspace.objects.values_list(
+        "pk", "timezone")}
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, ws_id, published_at in posts.values_list("pk", "workspace_id", "published_at"):
+        local = published_at.astimezone(zones[ws_id])
+        groups[(local.weekday(), local.hour)].append(pk)
+    for (weekday, hour), pks in groups.items():
+        for i in range(0, len(pks), 500):
+            TrackedPost.objects.filter(pk__in=pks[i:i + 500]).update(
+                published_weekday=weekday, published_hour=hour)
 
 
 def refill(workspace_ids: Iterable[int] | None = None,
@@ -134,6 +155,7 @@ def refill(workspace_ids: Iterable[int] | None = None,
     for value, pks in by_tags.items():
         for i in range(0, len(pks), 500):
             TrackedPost.objects.filter(pk__in=pks[i:i + 500]).update(hashtags=value)
+    refill_published_hours(workspace_ids)
     parts_of = dict(posts.values_list("pk", "engagement_parts"))
     PostDay.objects.filter(tracked__in=posts).delete()
     if post_days is None:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, RowNumber
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from keryx.analytics import maths
@@ -139,8 +140,15 @@ def _rate_sql(denominator: str) -> Case:
                 default=None, output_field=FloatField())
 
 
+@lru_cache(maxsize=256)
 def _parts(formula: str) -> tuple[str, ...]:
     return tuple(p for p in formula.split("+") if p)
+
+
+@lru_cache(maxsize=256)
+def _formula(parts: str, basis: str = "followers") -> str:
+    """The rate's formula name from TrackedPost.engagement_parts."""
+    return maths.rate_formula(_parts(parts), basis)
 
 
 ROW_VALUES = (
@@ -279,7 +287,7 @@ def _group_stats(qs: QuerySet[TrackedPost], key: str | None,
         for name, (_column, basis) in RATE_BASES.items():
             if row[f"{name}_n"]:
                 group.pieces.setdefault(name, []).append(maths.FormulaAverage(
-                    maths.rate_formula(_parts(row["engagement_parts"]), basis),
+                    _formula(row["engagement_parts"], basis),
                     float(row[f"{name}_avg"]), row[f"{name}_n"],
                     (networks.get(row["channel_id"], ""),)))
     return out
@@ -443,7 +451,7 @@ def _hashtags(qs: QuerySet[TrackedPost]) -> list[dict[str, Any]]:
             if with_rate:
                 rated[tag] += with_rate
                 pieces[tag].append(maths.FormulaAverage(
-                    maths.rate_formula(_parts(formula), "followers"), float(avg or 0), with_rate))
+                    _formula(formula), float(avg or 0), with_rate))
 
     for row in qs.order_by().filter(hashtags__isnull=False).exclude(hashtags="") \
             .values("hashtags", "engagement_parts").annotate(
@@ -666,17 +674,21 @@ def heatmap(workspace: Workspace, when: Period,
     if rows is not None:
         return maths.best_times((r["published_at"].astimezone(zone), r["_rates"]["by_followers"])
                                 for r in rows)
-    # Weekday and hour in the workspace's time zone, averaged in SQL (ISO weekday: Monday 1).
+    # Weekday and hour in the workspace's time zone (kept on the post with its first
+    # reading), averaged in SQL; posts without them yet are placed in Python.
     rate = _rate_sql("followers_at_publish")
-    cells = _tracked(workspace, when, channels, only).order_by().annotate(
-        weekday=ExtractIsoWeekDay("published_at", tzinfo=zone),
-        hour=ExtractHour("published_at", tzinfo=zone), rate=rate,
-    ).filter(rate__isnull=False).values("weekday", "hour", "engagement_parts").annotate(
-        avg=Avg(rate), n=Count(rate))
-    return maths.heatmap_of_cells(
-        (c["weekday"] - 1, c["hour"], maths.rate_formula(_parts(c["engagement_parts"]),
-                                                          "followers"), float(c["avg"]), c["n"])
-        for c in cells)
+    scoped = _tracked(workspace, when, channels, only).order_by().annotate(rate=rate) \
+        .filter(rate__isnull=False)
+    cells = [(c["published_weekday"], c["published_hour"], _formula(c["engagement_parts"]),
+              float(c["avg"]), c["n"])
+             for c in scoped.filter(published_hour__isnull=False).values(
+                 "published_weekday", "published_hour", "engagement_parts").annotate(
+                 avg=Avg(rate), n=Count(rate))]
+    for published_at, value, parts in scoped.filter(published_hour__isnull=True).values_list(
+            "published_at", "rate", "engagement_parts"):
+        local = published_at.astimezone(zone)
+        cells.append((local.weekday(), local.hour, _formula(parts), float(value), 1))
+    return maths.heatmap_of_cells(cells)
 
 
 CSV_COLUMNS = (

@@ -27,7 +27,10 @@ def fill(apps, schema_editor):
             setattr(tracked, name, getattr(snap, name) if snap is not None else None)
         tracked.engagements = sum(getattr(snap, p) for p in parts) if parts else None
         tracked.engagement_parts = "+".join(parts)
-        tracked.save(update_fields=[*COUNTS, "engagements", "engagement_parts"])
+        local = tracked.published_at.astimezone(zones[tracked.workspace_id])
+        tracked.published_weekday, tracked.published_hour = local.weekday(), local.hour
+        tracked.save(update_fields=[*COUNTS, "engagements", "engagement_parts",
+                                    "published_weekday", "published_hour"])
         info[tracked.pk] = (tracked.workspace_id, tracked.channel_id, tracked.engagement_parts)
     days = {}
     last = {}
@@ -156,6 +159,16 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['workspace', 'day'], name='channelday_ws_day_idx')],
                 'constraints': [models.UniqueConstraint(fields=('channel', 'day', 'parts'), name='one_channelday')],
             },
+        ),
+        migrations.AddField(
+            model_name='trackedpost',
+            name='published_hour',
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='trackedpost',
+            name='published_weekday',
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
