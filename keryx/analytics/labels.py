@@ -10,8 +10,9 @@ with a figure in them are matched by pattern, and formula names are translated w
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 
 # Whole sentences (reasons, notes).
 SENTENCES = {
@@ -78,7 +79,12 @@ def figure_text(text: object) -> str:
     """A formula name or a reason as the maths gives it, in the active language."""
     if text is None:
         return ""
-    value = str(text)
+    return _translated(get_language() or "", str(text))
+
+
+@lru_cache(maxsize=1024)
+def _translated(language: str, value: str) -> str:
+    del language  # part of the cache key: gettext below answers in the active language
     if value in SENTENCES:
         return str(SENTENCES[value])
     for pattern, message in PATTERNS:
