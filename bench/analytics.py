@@ -198,15 +198,26 @@ def build(now: datetime, seed: int = 9) -> dict[str, object]:
         _say(f"inserting {len(snapshots):,} readings")
         _copy_rows(table, columns, snapshots)
         # The latest reading of each post.
+        posts_table = TrackedPost._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {TrackedPost._meta.db_table} SET latest_id = (SELECT MAX(s.id) FROM "
-                f"{table} s WHERE s.tracked_id = {TrackedPost._meta.db_table}.id)")
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {table}")
+                cursor.execute(
+                    f"UPDATE {posts_table} SET latest_id = m.latest FROM (SELECT tracked_id, "
+                    f"MAX(id) AS latest FROM {table} GROUP BY tracked_id) m "
+                    f"WHERE m.tracked_id = {posts_table}.id")
+            else:
+                cursor.execute(
+                    f"UPDATE {posts_table} SET latest_id = (SELECT MAX(s.id) FROM "
+                    f"{table} s WHERE s.tracked_id = {posts_table}.id)")
         if denormalised:
             from keryx.analytics import rollup
 
             _say("denormalised counts and per-day gains")
             rollup.refill(workspace_ids=[workspace.pk], post_days=post_days)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
     seconds = time.perf_counter() - started
     return {"workspace": workspace, "user": user, "build_seconds": round(seconds, 1),
             "snapshots": MetricSnapshot.objects.count(),
