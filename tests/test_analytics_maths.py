@@ -118,3 +118,74 @@ def test_suggestions_skip_thin_cells() -> None:
     cells = maths.suggestions(maths.best_times(monday_9 + friday_18 + lucky))
     assert [(c.weekday, c.hour, c.average) for c in cells] == [(0, 9, 3.0), (4, 18, 1.0)]
     assert maths.suggestions(maths.best_times(lucky)) == []
+
+
+def test_combined_group_averages_are_the_mean_of_all_posts_rates() -> None:
+    formula = maths.rate_formula(("likes", "comments", "shares"), "followers")
+    # Channel A: 3 posts averaging 2 %; channel B: 1 post at 6 % → (3×2 + 6) / 4 = 3 %.
+    avg = maths.combine([maths.FormulaAverage(formula, 2.0, 3, ("mastodon",)),
+                         maths.FormulaAverage(formula, 6.0, 1, ("mastodon",))], without=2)
+    assert avg.value == pytest.approx(3.0)
+    assert avg.posts == 4 and avg.without_rate == 2
+    assert avg.formula == f"average over posts of {formula}"
+    assert avg.by_formula[0].networks == ("mastodon",)
+
+
+def test_combined_averages_of_different_formulas_stay_apart_with_their_networks() -> None:
+    mastodon = maths.rate_formula(("likes", "comments", "shares"), "followers")
+    bluesky = maths.rate_formula(("likes", "comments", "shares", "saves"), "followers")
+    avg = maths.combine([maths.FormulaAverage(mastodon, 2.0, 2, ("mastodon",)),
+                         maths.FormulaAverage(bluesky, 5.0, 1, ("bluesky",))], without=0)
+    assert avg.value is None and "differently" in avg.reason
+    assert {(f.formula, f.value, f.posts, f.networks) for f in avg.by_formula} == {
+        (mastodon, 2.0, 2, ("mastodon",)), (bluesky, 5.0, 1, ("bluesky",))}
+    assert maths.combine([], without=3).reason == "no post in the period has a rate"
+    assert maths.combine([], without=0).reason == "no posts in the period"
+
+
+def test_daily_engagement_rate() -> None:
+    parts = ("likes", "comments", "shares")
+    day = maths.daily_rate(30, 1500, parts)  # 30 / 1500 × 100
+    assert day.value == pytest.approx(2.0)
+    assert day.formula == "new (likes+comments+shares) that day / followers that day × 100"
+    assert maths.daily_rate(0, 1500, parts).value == 0.0  # a quiet day counts as 0 %
+    zero = maths.daily_rate(5, 0, parts)
+    assert zero.value is None and "is 0" in zero.reason
+    unknown = maths.daily_rate(5, None, parts)
+    assert unknown.value is None and unknown.reason == "no follower reading by that day"
+    days = maths.average_rate([maths.daily_rate(4, 200, parts), maths.daily_rate(8, 400, parts),
+                               maths.daily_rate(0, 400, parts)], over="days")
+    assert days.value == pytest.approx(4 / 3)  # (2 + 2 + 0) / 3
+    assert days.formula.startswith("average over days of new (likes+comments+shares)")
+
+
+def test_gains_between_readings_never_go_negative() -> None:
+    from keryx.analytics.rollup import gained, latest_fields
+
+    before = {"likes": 5, "comments": 2, "shares": None, "saves": None}
+    after = {"likes": 4, "comments": 5, "shares": 1, "saves": None}
+    assert gained(before, after) == 0 + 3 + 1  # an unlike is not -1
+    assert gained({}, {"likes": 3, "comments": 0}) == 3  # from 0 at publishing
+    fields = latest_fields(after)
+    assert fields["engagements"] == 10 and fields["engagement_parts"] == "likes+comments+shares"
+
+
+def test_formula_names_and_reasons_in_greek() -> None:
+    from django.utils import translation
+
+    from keryx.analytics.labels import figure_text
+
+    formula = maths.rate_formula(("likes", "comments", "shares"), "followers")
+    with translation.override("el"):
+        greek = figure_text(f"average over posts of {formula}")
+        assert greek == ("μέσος όρος των αναρτήσεων: («Μου αρέσει»+σχόλια+κοινοποιήσεις) / "
+                         "ακόλουθοι τη στιγμή της δημοσίευσης × 100")
+        assert figure_text("no reach figure") == "κανένα στοιχείο για: προσέγγιση"
+        assert figure_text("followers at publish time is 0: no rate can be computed") == (
+            "ακόλουθοι τη στιγμή της δημοσίευσης: 0, δεν υπολογίζεται ποσοστό")
+        assert figure_text("only 7 posts: too few to tell good times from chance").startswith(
+            "μόνο 7 αναρτήσεις")
+        assert figure_text(maths.daily_formula(("likes",))) == (
+            "νέα («Μου αρέσει») εκείνη την ημέρα / ακόλουθοι εκείνη την ημέρα × 100")
+    with translation.override("en"):
+        assert figure_text("no reach figure") == "no reach figure"

@@ -76,3 +76,66 @@ def test_query_count_does_not_grow_with_posts(people, page):
         make(i, other if i % 2 else channel)
     many = _queries(client, url, "batch 14" if page != "planner:week" else "batch 13")
     assert many == few, f"{page}: {few} queries for 3 posts but {many} for 15"
+
+
+def _analytics_posts(people, channels, count: int, start: int) -> None:
+    """`count` published, measured posts over the channels, with a campaign and a label."""
+    from datetime import timedelta
+
+    from keryx.analytics.models import ChannelSnapshot, MetricSnapshot, TrackedPost
+    from keryx.planner.models import Campaign, Label
+    from keryx.publishing.models import Post, PostTarget, TargetState
+
+    campaign, _ = Campaign.objects.get_or_create(workspace=people.acme, name="Spring")
+    label, _ = Label.objects.get_or_create(workspace=people.acme, name="promo")
+    now = timezone.now()
+    for i in range(start, start + count):
+        channel = channels[i % len(channels)]
+        at = now - timedelta(days=1 + i % 20, hours=i % 7)
+        ChannelSnapshot.objects.create(channel=channel, workspace=people.acme, taken_at=at,
+                                       followers=100 + i)
+        post = Post.objects.create(workspace=people.acme, text=f"analytics {i} #tag{i % 3}",
+                                   scheduled_at=at, campaign=campaign)
+        post.labels.add(label)
+        target = PostTarget.objects.create(post=post, channel=channel, workspace=people.acme,
+                                           state=TargetState.PUBLISHED, remote_id=f"r{i}",
+                                           published_at=at)
+        tracked = TrackedPost.objects.create(target=target, workspace=people.acme,
+                                             channel=channel, published_at=at,
+                                             remote_id=f"r{i}", followers_at_publish=100 + i)
+        for hours in (1, 30):
+            MetricSnapshot.objects.create(tracked=tracked, taken_at=at + timedelta(hours=hours),
+                                          likes=i + hours, comments=1, shares=0)
+
+
+@pytest.mark.django_db
+def test_analytics_summary_and_page_query_counts_do_not_grow_with_posts(people):
+    """The summary is aggregated in SQL: never one query per post (or per channel reading)."""
+    from keryx.analytics import services
+    from keryx.channels.models import Channel
+
+    channels = [mastodon_channel(people.acme),
+                Channel.objects.create(workspace=people.acme, network="bluesky", name="Sky")]
+    when = services.period(people.acme)
+    client = Client()
+    client.force_login(people.alice)
+
+    def measure() -> tuple[int, int]:
+        services.summary(people.acme, when)  # warm
+        with CaptureQueriesContext(connection) as summary_queries:
+            figures = services.summary(people.acme, when)
+        assert figures["by_campaign"] and figures["by_label"] and figures["top_posts"]
+        return len(summary_queries), _queries(client, reverse("analytics:page"),
+                                              "analytics 2")
+
+    _analytics_posts(people, channels, 3, 0)
+    few = measure()
+    _analytics_posts(people, channels, 15, 3)
+    many = measure()
+    assert many == few, f"analytics (summary, page): {few} queries for 3 posts, {many} for 18"
+    # Nor one query per channel (follower readings are looked up for all channels at once).
+    more = [Channel.objects.create(workspace=people.acme, network="mastodon", name=f"More {i}")
+            for i in range(3)]
+    _analytics_posts(people, more, 6, 18)
+    wider = measure()
+    assert wider == few, f"analytics (summary, page): {few} queries for 2 channels, {wider} for 5"

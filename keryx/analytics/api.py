@@ -44,6 +44,12 @@ class RateFormulas(Schema):
     by_impressions: str
 
 
+class ShortLinkOut(Schema):
+    code: str
+    url: str
+    clicks: int
+
+
 class PostOut(Schema):
     post_id: int | None = Field(description="null for a post published outside Keryx")
     channel: str
@@ -71,12 +77,18 @@ class PostOut(Schema):
     gone: bool
     imported: bool
     hashtags: list[str]
+    short_links: list[ShortLinkOut] = Field(
+        default_factory=list, description="Keryx's short links in the post, with their clicks")
+    short_link_clicks: int | None = Field(
+        None, description="the clicks on those links (null when the post has none)")
 
 
 class FormulaAverageOut(Schema):
     formula: str
     value: float | None
     posts: int
+    networks: list[str] = Field(default_factory=list,
+                                description="the networks whose posts stand behind it")
 
 
 class AverageOut(Schema):
@@ -92,6 +104,8 @@ class AveragesOut(Schema):
     by_followers: AverageOut
     by_reach: AverageOut
     by_impressions: AverageOut
+    daily: AverageOut = Field(description="the daily engagement rate: per channel and day, "
+                                          "the day's new engagements / followers that day × 100")
 
 
 class HashtagOut(Schema):
@@ -104,9 +118,28 @@ class HashtagOut(Schema):
 class GroupOut(Schema):
     network: str | None = None
     channel: str | None = None
+    campaign: str | None = None
+    campaign_id: int | None = None
+    label: str | None = None
+    label_id: int | None = None
     posts: int
+    posts_per_week: float
     engagements: int
     engagement_rate_by_followers: AverageOut
+    engagement_rate_daily: AverageOut | None = Field(None, description="channels only")
+    top_posts: list[PostOut] = Field(description="the best posts by engagement rate by "
+                                                 "followers (up to 3)")
+    bottom_posts: list[PostOut]
+
+
+class FollowerGrowthOut(Schema):
+    channel: str
+    network: str
+    followers_start: int | None
+    followers_end: int | None
+    follower_growth: int | None
+    follower_growth_percent: float | None
+    follower_growth_reason: str
 
 
 class BenchmarkFigureOut(Schema):
@@ -160,6 +193,7 @@ class SummaryOut(Schema):
     follower_growth_percent: float | None
     follower_growth_reason: str
     follower_channels_missing: list[str]
+    follower_growth_by_channel: list[FollowerGrowthOut]
     engagement_rate_by_followers: float | None = Field(
         description="the seed's overall rate: the average of the posts' rates")
     engagement_rate_by_followers_formula: str
@@ -168,11 +202,15 @@ class SummaryOut(Schema):
     engagements_formula: str
     by_network: list[GroupOut]
     by_channel: list[GroupOut]
+    by_campaign: list[GroupOut]
+    by_label: list[GroupOut]
     hashtags: list[HashtagOut] = Field(description="the 20 most used, with their posts' rates")
     top_posts: list[PostOut]
     bottom_posts: list[PostOut]
     benchmarks: BenchmarksOut = Field(
         description="the figures against each channel's targets and the trailing average")
+    top_posts_mixed_formulas: bool = Field(
+        description="the top and bottom posts count engagement differently (see each formula)")
 
 
 def _membership(request: HttpRequest, ref: int | str | None) -> Membership:

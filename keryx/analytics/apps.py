@@ -11,3 +11,11 @@ class AnalyticsConfig(AppConfig):
         from keryx.publishing.signals import targets_published
 
         targets_published.connect(on_targets_published, dispatch_uid="analytics-track")
+        # Each reading keeps the post's latest counts and its per-day gains up to date.
+        from django.db.models.signals import post_save
+
+        from keryx.analytics.models import MetricSnapshot
+        from keryx.analytics.rollup import on_snapshot_saved
+
+        post_save.connect(on_snapshot_saved, sender=MetricSnapshot,
+                          dispatch_uid="analytics-rollup")

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+MAX_DOTS = 400
 COLOURS = ("#3257d6", "#1f7a3a", "#b42318", "#8a4b00", "#6b3fa0", "#0e7490")
 
 
@@ -67,11 +68,14 @@ def line_chart(series: dict[str, list[tuple[date, int]]], label: str) -> SafeStr
         return HEIGHT - BOTTOM - (value - lo) * k
 
     body = _axis_labels(days, lo, max(v for _, v in points))
+    # Many points (say 20 channels over 90 days): the lines alone; the figures are in the
+    # table beside the chart.
+    dots = len(points) <= MAX_DOTS
     for index, (name, values) in enumerate(series.items()):
         colour = COLOURS[index % len(COLOURS)]
         path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in values)
         body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
-        for d, v in values:
+        for d, v in values if dots else ():
             body.append(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
                         f'<title>{escape(name)} {d:%d/%m}: {v}</title></circle>')
         if values:

@@ -77,6 +77,8 @@ class FormulaAverage:
     formula: str
     value: float
     posts: int
+    # The networks whose posts stand behind it, where the caller knows them.
+    networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,24 +94,58 @@ class AverageRate:
     by_formula: tuple[FormulaAverage, ...] = field(default_factory=tuple)
 
 
-def average_rate(rates: Sequence[Rate]) -> AverageRate:
+def average_rate(rates: Sequence[Rate], over: str = "posts") -> AverageRate:
     known = [r for r in rates if r.value is not None]
-    without = len(rates) - len(known)
-    if not known:
-        reason = "no posts in the period" if not rates else "no post in the period has a rate"
-        return AverageRate(None, "", 0, without, reason)
     groups: dict[str, list[float]] = {}
     for r in known:
         groups.setdefault(r.formula, []).append(float(r.value or 0.0))
-    by_formula = tuple(FormulaAverage(f, sum(v) / len(v), len(v))
-                       for f, v in sorted(groups.items()))
+    return combine([FormulaAverage(f, sum(v) / len(v), len(v)) for f, v in groups.items()],
+                   len(rates) - len(known), over)
+
+
+def combine(parts: Iterable[FormulaAverage], without: int, over: str = "posts") -> AverageRate:
+    """The average rate from averages of groups of posts (e.g. per channel, as SQL gives
+    them): groups of one formula are merged, weighted by their posts (so the result is the
+    mean of all their posts' rates); different formulas stay apart and give no single value.
+    `without`: the posts that have no rate."""
+    merged: dict[str, tuple[float, int, set[str]]] = {}
+    for part in parts:
+        if part.posts <= 0:
+            continue
+        total, count, networks = merged.get(part.formula, (0.0, 0, set()))
+        merged[part.formula] = (total + part.value * part.posts, count + part.posts,
+                                networks | set(part.networks))
+    if not merged:
+        reason = "no posts in the period" if not without else "no post in the period has a rate"
+        return AverageRate(None, "", 0, without, reason)
+    by_formula = tuple(FormulaAverage(f, total / count, count, tuple(sorted(networks)))
+                       for f, (total, count, networks) in sorted(merged.items()))
+    known = sum(f.posts for f in by_formula)
+    groups = merged
     if len(groups) > 1:
-        return AverageRate(None, "", len(known), without,
+        return AverageRate(None, "", known, without,
                            "the posts' engagement is counted differently (see each formula)",
                            by_formula)
     only = by_formula[0]
-    return AverageRate(only.value, f"average over posts of {only.formula}", only.posts, without,
+    return AverageRate(only.value, f"average over {over} of {only.formula}", only.posts, without,
                        by_formula=by_formula)
+
+
+def daily_formula(parts: Sequence[str]) -> str:
+    return f"new ({'+'.join(parts) or 'no counts'}) that day / followers that day × 100"
+
+
+def daily_rate(gained: int, followers: int | None, parts: Sequence[str]) -> Rate:
+    """The daily engagement rate of one channel on one day: the engagements its posts gained
+    that day / its followers that day (the last reading by the end of the day) × 100."""
+    formula = daily_formula(parts)
+    if not parts:
+        return Rate(None, formula, "the network gives none of likes, comments, shares, saves")
+    if followers is None:
+        return Rate(None, formula, "no follower reading by that day")
+    if followers <= 0:
+        return Rate(None, formula, "followers that day is 0: no rate can be computed")
+    return Rate(gained / followers * 100, formula)
 
 
 def positive_deltas(values: Iterable[int | None]) -> list[int]:
@@ -185,6 +221,33 @@ def best_times(items: Iterable[tuple[datetime, Rate]]) -> Heatmap:
         warning = f"only {total} posts: too few to tell good times from chance"
     formula = f"average per cell of {next(iter(formulas))}" if formulas else ""
     return Heatmap(cells, total, formula, warning)
+
+
+def heatmap_of_cells(cells: Iterable[tuple[int, int, str, float, int]]) -> Heatmap:
+    """best_times from per-cell averages already worked out (weekday Monday = 0, hour, formula,
+    average rate, posts with a rate), as SQL gives them: the same map, warnings and refusal of
+    mixed formulas."""
+    merged: dict[tuple[int, int], tuple[float, int]] = {}
+    formulas: set[str] = set()
+    for weekday, hour, formula, average, posts in cells:
+        if posts <= 0:
+            continue
+        formulas.add(formula)
+        total, count = merged.get((weekday, hour), (0.0, 0))
+        merged[(weekday, hour)] = (total + average * posts, count + posts)
+    total = sum(count for _total, count in merged.values())
+    if len(formulas) > 1:
+        return Heatmap({}, total, "", "the posts' engagement is counted differently; choose "
+                                      "channels of one network")
+    out = {key: Cell(key[0], key[1], value / count, count)
+           for key, (value, count) in merged.items()}
+    warning = ""
+    if total == 0:
+        warning = "no posts with an engagement rate yet"
+    elif total < THIN_MAP_POSTS:
+        warning = f"only {total} posts: too few to tell good times from chance"
+    formula = f"average per cell of {next(iter(formulas))}" if formulas else ""
+    return Heatmap(out, total, formula, warning)
 
 
 def suggestions(heat: Heatmap, count: int = 3) -> list[Cell]:

@@ -40,6 +40,29 @@ class TrackedPost(models.Model):
     latest = models.ForeignKey(
         "MetricSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The latest reading's counts, copied here when the collector writes it
+    # (keryx.analytics.rollup.record_snapshot), so the period's figures are one query on this
+    # table: the same meaning as the snapshot's fields (None = the network gives none).
+    likes = models.BigIntegerField(null=True, blank=True)
+    comments = models.BigIntegerField(null=True, blank=True)
+    shares = models.BigIntegerField(null=True, blank=True)
+    quotes = models.BigIntegerField(null=True, blank=True)
+    saves = models.BigIntegerField(null=True, blank=True)
+    impressions = models.BigIntegerField(null=True, blank=True)
+    reach = models.BigIntegerField(null=True, blank=True)
+    clicks = models.BigIntegerField(null=True, blank=True)
+    video_views = models.BigIntegerField(null=True, blank=True)
+    # maths.engagements of those counts: the value and the parts added ("likes+comments+shares");
+    # None / "" while there is no reading.
+    engagements = models.BigIntegerField(null=True, blank=True)
+    engagement_parts = models.CharField(max_length=60, blank=True)
+    # The post's hashtags, case-folded, space-separated with a space at each end (" a b "), so
+    # "contains ' a '" finds a tag; None = not worked out yet (the summary then reads the text).
+    hashtags = models.TextField(null=True, blank=True)  # noqa: DJ001 - None: not worked out
+    # Weekday (Monday 0) and hour of publishing in the workspace's time zone, set with the
+    # first reading: the best-time heatmap groups by them in SQL. None = not set yet.
+    published_weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    published_hour = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -69,6 +92,47 @@ class MetricSnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["tracked", "taken_at"], name="snapshot_post_time_idx")]
+
+
+class PostDay(models.Model):
+    """Engagements a post gained on one local day (workspace time zone, at collection time):
+    each part's increase since the reading before, never negative. Written by the collector
+    with each reading (rollup.record_snapshot): the engagement-over-time chart and the daily
+    engagement rate sum these instead of reading every snapshot."""
+
+    tracked = models.ForeignKey(TrackedPost, on_delete=models.CASCADE, related_name="days")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    engagements = models.BigIntegerField(default=0)
+    # The parts added, as TrackedPost.engagement_parts.
+    parts = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "day"], name="postday_ws_day_idx"),
+            models.Index(fields=["channel", "day"], name="postday_channel_day_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tracked", "day"], name="one_postday_per_day"),
+        ]
+
+
+class ChannelDay(models.Model):
+    """The sum of PostDay per channel, local day and formula parts: what the daily engagement
+    rate and the engagement chart read when no campaign or label narrows the posts."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    parts = models.CharField(max_length=60, blank=True)
+    engagements = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "day"], name="channelday_ws_day_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day", "parts"], name="one_channelday"),
+        ]
 
 
 class ChannelSnapshot(models.Model):

@@ -101,15 +101,22 @@ def _benchmark_rows(figures: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
              "target_gap": None if f["target_difference"] is None else abs(f["target_difference"]),
              "trailing_gap": None if f["trailing_difference"] is None
              else abs(f["trailing_difference"])} for key, f in figures.items()]
+def _without(request: HttpRequest, name: str) -> str:
+    query = request.GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
 
 
 @workspace_view(Action.VIEW_ANALYTICS)
 def analytics_page(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     f = _filters(request)
-    rows = services.post_rows(workspace, f.period, f.scope, f.only)
-    summary = services.summary(workspace, f.period, f.scope, f.only, rows=rows)
-    heat = services.heatmap(workspace, f.period, f.scope, rows=rows)
+    summary = services.summary(workspace, f.period, f.scope, f.only)
+    pages = max(1, -(-summary["posts"] // services.PAGE_POSTS))
+    page = min(_int(request.GET.get("page")) or 1, pages)
+    rows = services.post_rows(workspace, f.period, f.scope, f.only, newest_first=True,
+                              limit=services.PAGE_POSTS, offset=(page - 1) * services.PAGE_POSTS)
+    heat = services.heatmap(workspace, f.period, f.scope, only=f.only)
     followers = services.follower_series(workspace, f.period, f.scope)
     gained = services.engagement_series(workspace, f.period, f.scope, f.only)
     against = benchmarks.compare(workspace, f.period, f.scope, summary, f.only, rows=rows)
@@ -122,6 +129,16 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "only": f.only,
         "error": f.error,
         "summary": summary,
+        "rows": rows,
+        "breakdowns": [(_("Networks"), summary["by_network"], "network"),
+                       (_("Channels"), summary["by_channel"], "channel"),
+                       (_("Campaigns"), summary["by_campaign"], "campaign"),
+                       (_("Labels"), summary["by_label"], "label")],
+        "ranked": [(_("Top posts"), summary["top_posts"], "top-posts"),
+                   (_("Bottom posts"), summary["bottom_posts"], "bottom-posts")],
+        "page": page,
+        "pages": pages,
+        "page_query": _without(request, "page"),
         "follower_chart": charts.line_chart(followers, _("Followers per day")),
         "engagement_chart": charts.bar_chart(gained, _("Engagements gained per day")),
         "engagement_series_formula": services.ENGAGEMENT_SERIES_FORMULA,

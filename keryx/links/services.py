@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from collections.abc import Mapping
@@ -79,6 +80,12 @@ def save_preset(workspace: Workspace, *, name: str, default: bool = False,
 
 def short_url(link: ShortLink) -> str:
     return f"{settings.BASE_URL}/l/{link.code}"
+
+
+def find_short_codes(text: str) -> list[str]:
+    """The codes of Keryx's own short links (BASE_URL/l/<code>) in a text, in order, once each."""
+    pattern = re.escape(settings.BASE_URL.rstrip("/")) + r"/l/([A-Za-z0-9]{1,16})\b"
+    return list(dict.fromkeys(re.findall(pattern, text or "")))
 
 
 def shorten(workspace: Workspace, url: str, *, user: object = None) -> ShortLink:
