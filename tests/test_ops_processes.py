@@ -6,12 +6,11 @@ processes, and any of them answers /healthz and /metrics for the whole deploymen
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from pathlib import Path
 import subprocess
 import sys
-import time
 from collections import Counter
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest

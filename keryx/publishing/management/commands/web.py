@@ -39,7 +39,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
-
         from django.conf import settings
 
         workers = options["workers"] or settings.KERYX_WEB_WORKERS
