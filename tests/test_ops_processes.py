@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -89,3 +90,51 @@ def test_web_two_workers_and_a_scheduler_publish_a_burst_exactly_once(
     assert len(actors) >= 2, actors
     roles = Counter(Worker.objects.values_list("role", flat=True))
     assert roles == {"worker": 2, "scheduler": 1}, roles
+
+
+def test_keryx_web_serves_pages_and_static_files_and_never_publishes(people, tmp_path):
+    """On any database: two uvicorn processes answer, whitenoise serves the static files, and a
+    post due now stays scheduled (no engine, no periodic loop, no worker row)."""
+    from tests.support.loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        from keryx.channels.models import Channel
+        from keryx.networks import registry
+        from tests.support.loopback import LoopbackProvider
+
+        registry.register("loopback", LoopbackProvider)
+        try:
+            channel = Channel.objects.create(
+                workspace=people.acme, network="loopback", name="Loop",
+                credentials={"access_token": server.token}, settings={"url": server.url})
+            services.create_post(workspace=people.acme, author=people.alice, text="Not here",
+                                 channels=[channel], actor="alice")
+        finally:
+            registry.unregister("loopback")
+        env = worker_env(tmp_path, KERYX_EXTRA_PROVIDERS=(
+            "loopback=tests.support.loopback:LoopbackProvider"))
+        port = free_port()
+        log = tmp_path / "web.log"
+        web = _start(env, log, "web", "--workers", "2", "--port", str(port))
+        base = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"{base}/login/", timeout=5).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        try:
+            wait_for(answers, 60, "keryx web")
+            css = httpx.get(f"{base}/static/keryx/app.css", timeout=5)
+            assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+            health = httpx.get(f"{base}/healthz", timeout=5)
+            assert health.status_code == 503 and health.json()["live_workers"] == 0
+            time.sleep(3)  # several poll intervals of an engine, had one started
+        finally:
+            stop(web)
+        assert web.returncode == 0, log.read_text(errors="replace")[-3000:]
+        assert "2 worker processes" in log.read_text()
+        assert server.requests == []
+    assert list(PostTarget.objects.values_list("state", flat=True)) == [TargetState.SCHEDULED]
+    assert not Worker.objects.exists()
