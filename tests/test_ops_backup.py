@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,9 +22,42 @@ from tests.support.loopback import LoopbackServer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def env_for(data_dir: Path) -> dict[str, str]:
+@pytest.fixture
+def database_urls() -> Iterator[tuple[str | None, str | None]]:
+    """(None, None) on SQLite runs; on PostgreSQL runs (DATABASE_URL set) two new empty
+    databases on the same server, the one backed up and the one restored into."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield None, None
+        return
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    parts = dj_database_url.parse(url)
+    names = [f"keryx_ops_backup_{os.getpid()}_{side}" for side in ("old", "new")]
+    admin = psycopg.connect(
+        host=parts["HOST"] or "127.0.0.1", port=parts["PORT"] or 5432, user=parts["USER"],
+        password=parts["PASSWORD"] or None, dbname=parts["NAME"], autocommit=True)
+    try:
+        for name in names:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        base = url.rsplit("/", 1)[0]
+        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
+    finally:
+        for name in names:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+        admin.close()
+
+
+def env_for(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KERYX_", "DJANGO_")) and k != "DATABASE_URL"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env.update(KERYX_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT),
                KERYX_ALLOWED_PRIVATE_HOSTS="127.0.0.1", KERYX_LOG_LEVEL="WARNING",
                KERYX_EXTRA_PROVIDERS="loopback=tests.support.loopback:LoopbackProvider")
@@ -53,12 +87,16 @@ call_command("post", "Restored and on time", "--to", "Loop", "--at", "{due}",
 """
 
 
-def test_a_backup_restored_into_a_fresh_folder_publishes_what_was_scheduled(tmp_path):
+def test_a_backup_restored_into_a_fresh_folder_publishes_what_was_scheduled(
+    tmp_path, database_urls
+):
+    old_db, new_db = database_urls
+    engine = "postgresql" if old_db else "sqlite"
     old, new = tmp_path / "old", tmp_path / "new"
     image = tmp_path / "photo.png"
     Image.new("RGB", (64, 48), (200, 30, 30)).save(image)
     with LoopbackServer() as server:
-        env = env_for(old)
+        env = env_for(old, old_db)
         keryx(env, "init", "--admin-password", "backup-Πρώτος-42")
         due = datetime.now(UTC) + timedelta(seconds=5)
         keryx(env, "shell", "-c", SCHEDULE.format(token=server.token, url=server.url,
@@ -74,11 +112,11 @@ def test_a_backup_restored_into_a_fresh_folder_publishes_what_was_scheduled(tmp_
         with tarfile.open(archive) as tar:
             names = tar.getnames()
             manifest = json.load(tar.extractfile("keryx-backup.json"))
-        assert manifest["engine"] == "sqlite" and "database.sqlite3" in names
+        assert manifest["engine"] == engine and manifest["database"] in names
         assert "secret.key" in names
 
         # A fresh folder: its own (generated) key until the restore replaces it.
-        env = env_for(new)
+        env = env_for(new, new_db)
         done = keryx(env, "restore", str(archive))
         assert f"{len(media_files)} media file(s) and the secret key" in done.stdout
         assert sorted(p.relative_to(new / "media") for p in (new / "media").rglob("*")
@@ -124,4 +162,4 @@ def test_postgresql_backup_needs_pg_dump(tmp_path, monkeypatch):
 
     monkeypatch.setattr(backup.shutil, "which", lambda name: None)
     with pytest.raises(backup.BackupError, match="pg_dump was not found.*postgresql-client"):
-        backup._pg_tool("pg_dump")
+        backup.pg_tool("pg_dump")

@@ -65,7 +65,7 @@ def _generated_key_file() -> Path | None:
     return path if path.is_file() else None
 
 
-def _pg_tool(name: str) -> str:
+def pg_tool(name: str) -> str:
     found = shutil.which(name)
     if not found:
         raise BackupError(
@@ -126,7 +126,7 @@ def backup(path: Path) -> Summary:
         else:
             dump, member = work_dir / PG_MEMBER, PG_MEMBER
             args, env = _pg_args_env()
-            _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+            _run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
                   "--file", str(dump), *args], env)
         media_files = sum(1 for p in media_root.rglob("*") if p.is_file()) \
             if media_root.is_dir() else 0
@@ -186,7 +186,7 @@ def restore(path: Path, *, force: bool = False) -> Summary:
             _restore_sqlite(work_dir / manifest["database"])
         else:
             args, env = _pg_args_env()
-            _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
+            _run([pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
                   "--no-privileges", "--exit-on-error", "--single-transaction", *args,
                   str(work_dir / manifest["database"])], env)
         media = work_dir / MEDIA_MEMBER
