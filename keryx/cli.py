@@ -17,9 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(
             "usage: keryx COMMAND [options]\n\n"
-            "commands: init, serve, worker, scheduler, channels, networks, post, posts,\n"
-            "          validate, import, export, tokens, moderation, inbox, assistant\n"
-            "          (and every Django management command)\n"
+            "commands: init, serve, web, worker, scheduler, backup, restore, channels,\n"
+            "          networks, post, posts, validate, import, export, tokens, moderation,\n"
+            "          inbox, assistant, competitors (and every Django management command)\n"
             "run `keryx COMMAND --help` for a command's options."
         )
         return

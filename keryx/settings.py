@@ -252,6 +252,11 @@ KERYX_HEARTBEAT_SECONDS = envfloat("KERYX_HEARTBEAT_SECONDS", 1.0)
 KERYX_WORKER_DEAD_SECONDS = envfloat("KERYX_WORKER_DEAD_SECONDS", 8.0)
 # /healthz answers 503 when a due delivery has waited longer than this.
 KERYX_HEALTH_OVERDUE_SECONDS = envfloat("KERYX_HEALTH_OVERDUE_SECONDS", 60.0)
+# `keryx web`: uvicorn worker processes (each one Django, no publishing).
+KERYX_WEB_WORKERS = envint("KERYX_WEB_WORKERS", 2)
+# /metrics (Prometheus): without a token only loopback callers may scrape; with one, a caller
+# must send `Authorization: Bearer <token>` (from anywhere).
+KERYX_METRICS_TOKEN = env("KERYX_METRICS_TOKEN")
 KERYX_POLL_INTERVAL = envfloat("KERYX_POLL_INTERVAL", 0.2)
 # Publishing threads mostly wait on the network and seldom touch the database, so the embedded
 # (SQLite, one process) setup runs 64; with PostgreSQL each thread may hold a connection and

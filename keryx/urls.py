@@ -5,9 +5,11 @@ from django.urls import include, path
 from keryx.api import api
 from keryx.library.public import public_media
 from keryx.publishing.health import healthz
+from keryx.publishing.metrics import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,6 +46,29 @@ def _lock_for(channel_pk: int) -> threading.Lock:
         return _refresh_locks.setdefault(channel_pk, threading.Lock())
 
 
+# PostgreSQL advisory-lock class for token refreshes (the second key is the channel's id).
+ADVISORY_LOCK_CLASS = 0x6B72  # "kr"
+
+
+@contextmanager
+def _refresh_lock(channel_pk: int) -> Iterator[None]:
+    """One refresh of a channel at a time: across threads (a lock) and, on PostgreSQL, across
+    processes and machines (a session advisory lock), so two workers never spend the same
+    refresh token."""
+    with _lock_for(channel_pk):
+        if connection.vendor != "postgresql":
+            yield  # SQLite: one machine; its single writer orders the stores
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, channel_pk])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)",
+                               [ADVISORY_LOCK_CLASS, channel_pk])
+
+
 def refresh_channel(channel: Channel, *, mark: bool = True) -> bool:
     """Trade the stored refresh token for new tokens and store them; True if renewed.
 
@@ -53,9 +79,12 @@ def refresh_channel(channel: Channel, *, mark: bool = True) -> bool:
     cls = get_provider_class(channel.network)
     if getattr(cls, "oauth", None) is None or not channel.credentials.get("refresh_token"):
         return False
-    with _lock_for(channel.pk):
+    seen = channel.credentials.get("refresh_token")
+    with _refresh_lock(channel.pk):
         channel.refresh_from_db(fields=["credentials", "status", "status_message"])
         sent = channel.credentials.get("refresh_token")
+        if sent != seen and sent:
+            return True  # another process renewed (and rotated) it while this one waited
         try:
             tokens = cls(provider_context(channel.network, channel.credentials,
                                           channel.settings)).refresh()

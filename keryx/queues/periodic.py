@@ -1,8 +1,13 @@
 """Periodic work beside the engine: evergreen copies, feed fetches, metric readings, inbox
 syncs, competitors and scheduled reports.
 
-Started by keryx.publishing.background wherever the dispatcher or the reaper runs. Each job
-claims its rows with a guarded UPDATE, so several processes may run this loop at once.
+Started by keryx.publishing.background wherever the dispatcher or the reaper runs (every
+`keryx serve`, `keryx worker` and `keryx scheduler`; never `keryx web`). Each job claims its rows
+with a guarded UPDATE, so several processes may run this loop at once and each period's work
+is done once: evergreen rules (next_at), feed sources (next_fetch_at), collection jobs and
+competitors (due_at + claim token), inbox sync states (next_sync_at), scheduled reports
+(claimed_until + claim token). Token refresh runs in its own loop beside this one
+(keryx.channels.tasks), one channel at a time under a PostgreSQL advisory lock.
 
 The loop ticks every TICK_SECONDS; each job is called at most once per its own interval
 (`INTERVALS`): evergreen, feeds and metrics once a minute as before, the inbox every tick,
