@@ -60,10 +60,11 @@ def database_label() -> str:
 
 
 @contextmanager
-def bench_server(delay: float) -> Iterator[str]:
-    """Start bench/server.py in its own process; yields its base URL."""
+def bench_server(delay: float, *extra: str) -> Iterator[str]:
+    """Start bench/server.py in its own process (`extra`: more of its arguments); yields its
+    base URL."""
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "server.py"), "--delay", str(delay)],
+        [sys.executable, str(ROOT / "bench" / "server.py"), "--delay", str(delay), *extra],
         stdout=subprocess.PIPE, text=True,
     )
     try:

@@ -263,6 +263,9 @@ KERYX_POLL_INTERVAL = envfloat("KERYX_POLL_INTERVAL", 0.2)
 # several worker processes share max_connections, hence 32 there.
 KERYX_WORKER_THREADS = envint("KERYX_WORKER_THREADS", 32 if env("DATABASE_URL") else 64)
 KERYX_CLAIM_BATCH = envint("KERYX_CLAIM_BATCH", 64)
+# Channels whose metrics are read at once by the periodic collector (keryx.analytics.collect):
+# each thread reads one channel's due jobs in order; the rest is waiting on the networks.
+KERYX_COLLECT_THREADS = envint("KERYX_COLLECT_THREADS", 8)
 KERYX_MAX_ATTEMPTS = envint("KERYX_MAX_ATTEMPTS", 6)
 KERYX_HTTP_TIMEOUT = envfloat("KERYX_HTTP_TIMEOUT", 30.0)
 # Per-network endpoints and the self-hoster's own app credentials, e.g. KERYX_X_API_BASE,

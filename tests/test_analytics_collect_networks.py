@@ -300,3 +300,25 @@ def test_a_missing_permission_is_recorded_with_the_one_to_grant(people, endpoint
     assert ChannelSnapshot.objects.get(channel=channel).followers == 51
     channel.refresh_from_db()
     assert channel.status == "active"  # a missing permission is not a lost connection
+
+
+def test_a_token_with_no_request_left_is_not_sent_another(people, endpoints):
+    """An answer saying X-Ratelimit-Remaining: 0 (Reddit sends "0.0") means the next request
+    would be refused with 429: the collector does not send it, and the channel's other
+    readings wait until the reset the answer gave."""
+    now = timezone.now()
+    channel = reddit_channel(people, "Acme", "acme")
+    published(channel, "t3_a", now - timedelta(hours=3))
+    published(channel, "t3_b", now - timedelta(hours=3))
+    CollectionJob.objects.filter(kind=JobKind.CHANNEL).update(due_at=None)
+    with respx.mock() as router:
+        info = router.get(f"{REDDIT_API}/api/info").respond(
+            json=reddit_listing("t3_a", 5, 1),
+            headers={"x-ratelimit-remaining": "0.0", "x-ratelimit-used": "100",
+                     "x-ratelimit-reset": "240"})
+        assert collect.collect_due(now=now) == 1
+    assert info.call_count == 1
+    waiting = CollectionJob.objects.get(tracked__remote_id="t3_b")
+    assert waiting.last_status == JobStatus.RATE_LIMITED
+    assert "no request left" in waiting.last_message
+    assert now + timedelta(seconds=230) <= waiting.due_at <= now + timedelta(seconds=250)

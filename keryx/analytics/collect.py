@@ -12,17 +12,31 @@ whole app (RateLimited.scope "app") every channel's of that network (keryx.analy
 which also paces every request against the app's declared budget); a missing permission is
 recorded with the permission to grant; a post deleted on the network is marked gone and keeps
 its history.
+
+Channels are read concurrently (KERYX_COLLECT_THREADS, 8 by default): a claimed batch is
+grouped by channel and a small pool of threads takes one channel at a time, so one channel's
+jobs still run in order on one thread and the per-app budgets (keryx.analytics.ratelimit,
+thread-safe) still apply to every request. A call keeps claiming batches while they come back
+full, for DRAIN_SECONDS at most, so the once-a-minute loop is not capped at one batch a minute.
+Called inside an open transaction (whose rows other threads cannot see), it reads on the
+calling thread only.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import connection, connections
 from django.utils import timezone
 
 from keryx.analytics import ratelimit
@@ -61,6 +75,8 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 200
+# One collect_due() call claims batch after batch for this long at most (the loop is 60 s).
+DRAIN_SECONDS = 40.0
 RETRY_AFTER_ERROR = timedelta(minutes=30)
 RETRY_AFTER_REFUSAL = timedelta(days=1)
 RATE_LIMIT_DEFAULT = timedelta(minutes=15)
@@ -312,16 +328,37 @@ def _run_channel_jobs(channel: Channel, jobs: list[CollectionJob], token: str,
     return done
 
 
-def collect_due(*, now: datetime | None = None) -> int:
-    """Take every reading whose time has come (claimed, see module doc). Returns readings."""
-    now = now or timezone.now()
-    # A newly connected channel gets its daily job (and so its first reading and import).
-    ensure_channel_jobs(Channel.objects.exclude(
-        pk__in=CollectionJob.objects.filter(kind=JobKind.CHANNEL).values("channel_id")
-    ).values_list("pk", flat=True), now)
-    token, ids = claim_due(now=now)
-    if not ids:
+_pool_lock = threading.Lock()
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def collect_threads() -> int:
+    return max(1, int(getattr(settings, "KERYX_COLLECT_THREADS", 8)))
+
+
+def _executor(threads: int) -> ThreadPoolExecutor:
+    """The process's collecting threads, kept between batches (each keeps its pooled HTTP
+    client; its database connection is closed after every batch)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != threads:
+            if _pool is not None:
+                _pool[1].shutdown(wait=False)
+            _pool = (threads, ThreadPoolExecutor(threads, thread_name_prefix="keryx-collect"))
+        return _pool[1]
+
+
+def _run_channel(channel: Channel, jobs: list[CollectionJob], token: str,
+                 now: datetime) -> int:
+    try:
+        return _run_channel_jobs(channel, jobs, token, now)
+    except Exception:
+        # Unexpected: the jobs keep their lease and come back when it runs out.
+        logger.exception("collecting channel %s failed", channel.pk)
         return 0
+
+
+def _run_batch(token: str, ids: list[int], now: datetime) -> int:
     jobs = CollectionJob.objects.filter(pk__in=ids).select_related(
         "channel", "tracked")
     by_channel: dict[int, list[CollectionJob]] = defaultdict(list)
@@ -329,14 +366,49 @@ def collect_due(*, now: datetime | None = None) -> int:
     for job in jobs:
         by_channel[job.channel_id].append(job)
         channels[job.channel_id] = job.channel
-    done = 0
-    for channel_id, channel_jobs in by_channel.items():
+    threads = min(collect_threads(), len(by_channel))
+    if threads <= 1 or connection.in_atomic_block:
+        return sum(_run_channel(channels[c], channel_jobs, token, now)
+                   for c, channel_jobs in by_channel.items())
+    work: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for channel_id in by_channel:
+        work.put(channel_id)
+
+    def drain() -> int:
+        done = 0
         try:
-            done += _run_channel_jobs(channels[channel_id], channel_jobs, token, now)
-        except Exception:
-            # Unexpected: the jobs keep their lease and come back when it runs out.
-            logger.exception("collecting channel %s failed", channel_id)
-    return done
+            while True:
+                try:
+                    channel_id = work.get_nowait()
+                except queue.Empty:
+                    return done
+                done += _run_channel(channels[channel_id], by_channel[channel_id], token, now)
+        finally:
+            connections.close_all()  # this thread's connection, not kept between batches
+
+    pool = _executor(collect_threads())
+    return sum(f.result() for f in [pool.submit(drain) for _ in range(threads)])
+
+
+def collect_due(*, now: datetime | None = None) -> int:
+    """Take every reading whose time has come (claimed, see module doc). Returns readings."""
+    fixed = now
+    now = now or timezone.now()
+    # A newly connected channel gets its daily job (and so its first reading and import).
+    ensure_channel_jobs(Channel.objects.exclude(
+        pk__in=CollectionJob.objects.filter(kind=JobKind.CHANNEL).values("channel_id")
+    ).values_list("pk", flat=True), now)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    done = 0
+    while True:
+        token, ids = claim_due(now=now)
+        if not ids:
+            return done
+        done += _run_batch(token, ids, now)
+        # A full batch: more may be due. Another process's share, or the time is up: stop.
+        if len(ids) < CLAIM_BATCH or time.monotonic() > deadline:
+            return done
+        now = fixed or timezone.now()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from keryx.analytics.models import AppBudget, CollectionJob, JobStatus
 from keryx.networks.base import Capabilities, RateBudget, RateLimited
+from keryx.networks.http import spent_for
 
 # A request waits this long at most for the window to turn; longer waits go back to the queue.
 MAX_WAIT = 5.0
@@ -153,27 +154,43 @@ def pause(network: str, seconds: float, reason: str, *, now: datetime | None = N
 def meter(provider: Any, network: str, budget: RateBudget | None, *,
           max_wait: float = MAX_WAIT, sleep: Callable[[float], None] = time.sleep) -> None:
     """Make every HTTP request of `provider` wait out a pause of the network's app, then take
-    one request from the app's budget (when the network has one)."""
+    one request from the app's budget (when the network has one). Once an answer says the
+    token has no request left (X-RateLimit-Remaining: 0), the provider's next request is not
+    sent: it raises RateLimited until the reset the network gave, instead of earning a 429."""
     seam = provider.http
     send = seam.request
     label = getattr(provider, "display_name", network)
+    spent_until = [0.0]  # this provider's token: no request left until then (time.time())
+
+    def sent(*args: Any, **kwargs: Any) -> Any:
+        response = send(*args, **kwargs)
+        headers = getattr(response, "headers", None)
+        wait = spent_for(headers) if headers is not None else None
+        if wait is not None:
+            spent_until[0] = time.time() + wait
+        return response
 
     def request(*args: Any, **kwargs: Any) -> Any:
         paused, reason = paused_for(network)
         if paused > 0:
             raise RateLimited(f"Readings on {label} wait {math.ceil(paused)} s more, for the "
                               f"whole app: {reason}", retry_after=paused, scope="app")
+        left = spent_until[0] - time.time()
+        if left > 0:
+            raise RateLimited(f"This channel's {label} token has no request left until the "
+                              f"network's reset; the next readings wait {math.ceil(left)} s.",
+                              retry_after=left, scope="channel")
         while budget is not None:
             wait = take(network, budget)
             if wait <= 0:
-                return send(*args, **kwargs)
+                return sent(*args, **kwargs)
             if wait > max_wait:
                 raise RateLimited(
                     f"Keryx's budget for the {label} app ({budget.requests} requests per "
                     f"{budget.per_seconds:g} s, shared by every channel) is spent; the next "
                     f"readings wait {math.ceil(wait)} s.", retry_after=wait, scope="app")
             sleep(wait)
-        return send(*args, **kwargs)
+        return sent(*args, **kwargs)
 
     seam.request = request
 

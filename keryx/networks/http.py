@@ -92,6 +92,25 @@ def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float
     return None
 
 
+def spent_for(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """Seconds until the token's rate limit resets when X-RateLimit-Remaining (or
+    RateLimit-Remaining) says no request is left, so the next one would be refused with 429;
+    None while requests remain or the headers say nothing."""
+    for name in ("x-ratelimit-remaining", "ratelimit-remaining"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            left = float(value.strip())
+        except ValueError:
+            return None
+        if left >= 1:
+            return None
+        wait = parse_retry_after(headers, now)
+        return 60.0 if wait is None else wait
+    return None
+
+
 def error_message(response: httpx.Response) -> str:
     """The network's own reason, in its own words, if the body says one."""
     try:
@@ -193,4 +212,5 @@ class HttpSeam:
         return response
 
 
-__all__ = ["HttpSeam", "ProviderError", "parse_retry_after", "raise_for_status", "error_message"]
+__all__ = ["HttpSeam", "ProviderError", "parse_retry_after", "raise_for_status", "error_message",
+           "spent_for"]
