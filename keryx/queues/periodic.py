@@ -9,10 +9,11 @@ competitors (due_at + claim token), inbox sync states (next_sync_at), scheduled 
 (claimed_until + claim token). Token refresh runs in its own loop beside this one
 (keryx.channels.tasks), one channel at a time under a PostgreSQL advisory lock.
 
-The loop ticks every TICK_SECONDS; each job is called at most once per its own interval
-(`INTERVALS`): evergreen, feeds and metrics once a minute as before, the inbox every tick,
+Two lanes (threads) tick every TICK_SECONDS; each job is called at most once per its own
+interval (`INTERVALS`, default once a minute). The inbox runs every tick in a lane of its own,
 because a channel whose off-hours assistant is on is due every 30 s (keryx.inbox.services
-.sync_period) and the answer must go out within a minute of the message."""
+.sync_period) and the answer must go out within a minute of the message, whatever the other
+lane is doing (the collector may drain readings for up to 40 s)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,12 @@ logger = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 60.0  # the jobs' default interval
 TICK_SECONDS = 5.0
-INTERVALS = {"evergreen": INTERVAL_SECONDS, "feeds": INTERVAL_SECONDS,
-             "metrics": INTERVAL_SECONDS, "inbox": TICK_SECONDS}
+# Jobs called more often than once a minute; every other job in _jobs() runs once a minute.
+INTERVALS = {"inbox": TICK_SECONDS}
+# The inbox has a lane (thread) of its own: the assistant's answer must go out within a minute,
+# and a long job in the other lane (the collector drains its due readings for up to 40 s)
+# must not hold it up.
+FAST_LANE = frozenset({"inbox"})
 FIRST_RUN_AFTER_SECONDS = 5.0
 
 
@@ -58,20 +63,36 @@ def run_once(only: set[str] | None = None) -> dict[str, int]:
     return done
 
 
-def due_jobs(last_run: dict[str, float], now: float) -> set[str]:
-    """The jobs whose interval has passed since they last ran (all of them the first time)."""
-    return {name for name, every in INTERVALS.items()
-            if name not in last_run or now - last_run[name] >= every - 0.5}
+def due_jobs(last_run: dict[str, float], now: float,
+             names: frozenset[str] | set[str] | None = None) -> set[str]:
+    """The jobs (of `names`, default all) whose interval has passed since they last ran (all
+    of them the first time)."""
+    names = names if names is not None else {name for name, _job in _jobs()}
+    return {name for name in names
+            if name not in last_run
+            or now - last_run[name] >= INTERVALS.get(name, INTERVAL_SECONDS) - 0.5}
+
+
+def _lane(stop: threading.Event, names: frozenset[str] | set[str]) -> None:
+    last_run: dict[str, float] = {}
+    while not stop.is_set():
+        started = time.monotonic()
+        due = due_jobs(last_run, started, names)
+        run_once(due)
+        for name in due:
+            last_run[name] = started
+        stop.wait(TICK_SECONDS)
+    connection.close()
 
 
 def periodic_loop(stop: threading.Event) -> None:
     if stop.wait(FIRST_RUN_AFTER_SECONDS):
         return
-    last_run: dict[str, float] = {}
-    while not stop.is_set():
-        started = time.monotonic()
-        names = due_jobs(last_run, started)
-        run_once(names)
-        for name in names:
-            last_run[name] = started
-        stop.wait(TICK_SECONDS)
+    everything = {name for name, _job in _jobs()}
+    fast = threading.Thread(target=_lane, args=(stop, everything & FAST_LANE),
+                            name="keryx-periodic-fast", daemon=True)
+    fast.start()
+    try:
+        _lane(stop, everything - FAST_LANE)
+    finally:
+        fast.join(timeout=TICK_SECONDS * 2)
