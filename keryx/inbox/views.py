@@ -94,7 +94,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         entry.draft = drafts.get(entry.pk, "")
         entry.history_count = counts.get(entry.pk)
         entry.actions = rows.actions(entry, kit) if answering else ""
-    answers = canned.for_workspace(workspace.pk)
     return render(request, "inbox/inbox.html", {
         "filters": filters, "conversations": groups,
         "reply_form": ReplyForm(), "note_form": NoteForm(),
