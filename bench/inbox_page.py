@@ -5,7 +5,11 @@ through the whole Django stack in-process with the test client (no network, no b
 items are written directly (bulk), as a sync would leave them: 100,000 items in 40,000
 conversations from 5,000 authors over 90 days, a third of them answered, 1,000 open.
 
-    KERYX_DATA_DIR=var/bench-inbox .venv/bin/python bench/inbox_page.py [--items 100000]
+    KERYX_DATA_DIR=var/bench-inbox .venv/bin/python bench/inbox_page.py [--items 100000] [--keep]
+
+`--keep` reuses the workspace a previous run left (filling takes minutes). On a shared machine
+the absolute figures say little; the run also times a trivial page (the sign-in page, through
+the same middleware) so each figure can be read as a multiple of what the machine gives then.
 """
 
 from __future__ import annotations
@@ -75,6 +79,20 @@ def populate(items: int) -> tuple[object, object]:
     return workspace, user
 
 
+def existing(items: int) -> tuple[object, object] | None:
+    from django.contrib.auth import get_user_model
+
+    from keryx.core.models import Workspace
+    from keryx.inbox.models import InboxItem
+
+    workspace = Workspace.objects.filter(slug__startswith="bench-inbox").first()
+    user = get_user_model().objects.filter(username="bench-inbox@example.com").first()
+    if workspace is None or user is None or \
+            InboxItem.objects.filter(workspace=workspace).count() != items:
+        return None
+    return workspace, user
+
+
 def measure(user: object, url: str, runs: int) -> dict[str, float]:
     from django.db import connection
     from django.test import Client
@@ -98,11 +116,26 @@ def measure(user: object, url: str, runs: int) -> dict[str, float]:
             "queries": queries, "bytes": len(response.content)}
 
 
+def measure_anonymous(url: str, runs: int) -> dict[str, float]:
+    from django.test import Client
+
+    client = Client()
+    assert client.get(url).status_code == 200
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+    return {"median_ms": round(statistics.median(times), 1)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the workspace of a previous run if it holds --items items")
     args = parser.parse_args()
     setup()
     from django.conf import settings
@@ -110,12 +143,17 @@ def main() -> int:
     from keryx.inbox import responsetimes
 
     began = time.perf_counter()
-    workspace, user = populate(args.items)
+    found = existing(args.items) if args.keep else None
+    workspace, user = found or populate(args.items)
     results: dict[str, object] = {
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "items": args.items, "populate_s": round(time.perf_counter() - began, 1)}
+    results["login_page"] = measure_anonymous("/login/", args.runs)
     results["page_open"] = measure(user, "/inbox/", args.runs)
     results["page_all"] = measure(user, "/inbox/?status=all", args.runs)
+    trivial = results["login_page"]["median_ms"]
+    results["ratio_to_login_page"] = {
+        name: round(results[name]["median_ms"] / trivial, 1) for name in ("page_open", "page_all")}
     results["times_card"] = measure(user, "/inbox/response-times/?fragment=1", 3)
     times = []
     for _ in range(3):

@@ -93,7 +93,13 @@ class InboxItem(models.Model):
                                                name="unique_inbox_item")]
         indexes = [models.Index(fields=["workspace", "status", "-received_at"],
                                 name="inbox_list_idx"),
-                   models.Index(fields=["workspace", "author_key"], name="inbox_author_idx")]
+                   # An author's items newest first (their history) straight from the index.
+                   models.Index(fields=["workspace", "author_key", "-received_at", "-id"],
+                                name="inbox_author_time_idx"),
+                   # The stream of every status (?status=all) in its order, without a sort of
+                   # the whole workspace's items.
+                   models.Index(fields=["workspace", "-received_at", "-id"],
+                                name="inbox_stream_idx")]
 
 
 class SyncState(models.Model):

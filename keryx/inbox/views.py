@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from keryx.core.models import Membership
 from keryx.core.permissions import Action, can
 from keryx.core.web import workspace_view
-from keryx.inbox import canned, responsetimes, services, workflow
+from keryx.inbox import canned, responsetimes, rows, services, workflow
 from keryx.inbox.forms import (
     BlockForm,
     CannedForm,
@@ -37,7 +38,8 @@ from keryx.inbox.models import (
     ReplyState,
 )
 
-PAGE = 100
+# Items per page of the stream; older ones through the "Older" link (keyset: ?before=<item pk>).
+PAGE = 50
 
 
 def _item(request: HttpRequest, pk: int) -> InboxItem:
@@ -65,27 +67,47 @@ def inbox(request: HttpRequest) -> HttpResponse:
         kind=wanted.get("kind") or "", language=wanted.get("language") or "",
         label=wanted.get("label") or "", sentiment=wanted.get("sentiment") or "",
         assignee=wanted.get("assignee"))
-    items = list(workflow.filtered(workspace.pk, chosen)
-                 .select_related("target__post", "assignee")
-                 .prefetch_related("conversation__notes__author")[:PAGE])
+    stream = workflow.filtered(workspace.pk, chosen)
+    before = _before(request, workspace.pk)
+    if before is not None:
+        stream = stream.filter(Q(received_at__lt=before.received_at)
+                               | Q(received_at=before.received_at, pk__lt=before.pk))
+    items = list(stream.select_related("target__post", "assignee")
+                 .prefetch_related("conversation__notes__author")[:PAGE + 1])
+    older = None
+    if len(items) > PAGE:
+        items = items[:PAGE]
+        query = request.GET.copy()
+        query["before"] = str(items[-1].pk)
+        older = query.urlencode()
     groups = workflow.conversations(items)
     drafts = {r.item_id: r.text for r in _drafts(workspace.pk, [i.pk for i in items])}
     counts = workflow.history_counts(workspace.pk, items)
+    answers = canned.for_workspace(workspace.pk)
+    may_moderate = can(request.membership, Action.MODERATE_INBOX)
+    kit = rows.make_kit(request, members, answers, may_moderate)
+    answering = can(request.membership, Action.ANSWER_INBOX)
     # Each item carries what its block of the page needs (a lookup per item in the template
-    # would loop over every item's entries: quadratic on a full page).
+    # would loop over every item's entries: quadratic on a full page); its forms are built
+    # from parts made once for the page (rows.py).
     for entry in items:
-        entry.triage_form = TriageForm(members=members, initial={
-            "status": entry.status, "assignee": entry.assignee_id,
-            "labels": ", ".join(entry.labels)})
         entry.draft = drafts.get(entry.pk, "")
         entry.history_count = counts.get(entry.pk)
-    answers = canned.for_workspace(workspace.pk)
+        entry.actions = rows.actions(entry, kit) if answering else ""
     return render(request, "inbox/inbox.html", {
         "filters": filters, "conversations": groups,
         "reply_form": ReplyForm(), "note_form": NoteForm(),
-        "canned": answers,
         "canned_data": [{"code": c.code, "el": c.text_el, "en": c.text_en} for c in answers],
-        "may_moderate": can(request.membership, Action.MODERATE_INBOX)})
+        "older": older, "answering": answering})
+
+
+def _before(request: HttpRequest, workspace_id: int) -> InboxItem | None:
+    """The item the previous page ended with (?before=<pk>), in the caller's workspace."""
+    raw = request.GET.get("before", "")
+    if not raw.isdigit():
+        return None
+    return InboxItem.objects.filter(pk=int(raw), workspace_id=workspace_id).only(
+        "pk", "received_at").first()
 
 
 # The page's response-time figures cover the items that arrived in the last this many days.

@@ -107,7 +107,7 @@ def history_counts(workspace_id: int, items: list[InboxItem]) -> dict[int, int]:
     totals: dict[tuple[str, str], int] = defaultdict(int)
     for network, key in InboxItem.objects.filter(
             workspace_id=workspace_id, author_key__in={key for _n, key in wanted}) \
-            .values_list("channel__network", "author_key"):
+            .order_by().values_list("channel__network", "author_key"):
         totals[(network, key)] += 1
     return {i.pk: max(0, totals.get(_author(i), 1) - 1) for i in items if i.author_handle}
 
