@@ -265,6 +265,9 @@ def measure(workspace, user) -> dict[str, object]:
         "post_rows_page_ms": _median_ms(lambda: services.post_rows(workspace, when,
                                                                    **page_kwargs)),
         "page_ms": _median_ms(page),
+        # A trivial request in the same run: the load reference on a shared machine.
+        "healthz_ms": _median_ms(lambda: client.get("/healthz")),
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
