@@ -45,6 +45,7 @@ OFFSETS = [timedelta(hours=h) for h in (1, 6, 24, 48, 168, 720)] + [
     timedelta(days=30 + 4 * i) for i in range(1, SNAPSHOTS_PER_POST - 5)]
 ZONE = ZoneInfo("Europe/Athens")
 RUNS = 5
+LOGIN_URL = "/login/"
 
 
 def _setup() -> None:
@@ -257,6 +258,10 @@ def measure(workspace, user) -> dict[str, object]:
         response = client.get(url)
         assert response.status_code == 200, response.status_code
 
+    def login_page() -> None:
+        response = Client().get(LOGIN_URL)
+        assert response.status_code == 200, response.status_code
+
     _say(f"measuring (load average {os.getloadavg()[0]:.1f})")
     posts_in_period = services.summary(workspace, when)["posts"]
     return {
@@ -265,6 +270,9 @@ def measure(workspace, user) -> dict[str, object]:
         "post_rows_page_ms": _median_ms(lambda: services.post_rows(workspace, when,
                                                                    **page_kwargs)),
         "page_ms": _median_ms(page),
+        # A trivial request in the same run: the load reference on a shared machine.
+        "login_page_ms": _median_ms(login_page),
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 

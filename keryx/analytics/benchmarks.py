@@ -123,7 +123,8 @@ def compare(workspace: Workspace, when: services.Period, channels: Sequence[Chan
             rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The `benchmarks` object: the period's figures against the targets and the trailing
     average, overall and for each channel in scope that has targets. `summary` is
-    services.summary of the same scope (and `rows` its post_rows, when the caller has them)."""
+    services.summary of the same scope (`rows` is accepted for older callers and not needed)."""
+    del rows
     scope = list(channels) if channels else list(
         Channel.objects.filter(workspace=workspace).order_by("name"))
     # A period starting in year 1 has no 90 days before it (a date cannot go lower).
@@ -132,10 +133,10 @@ def compare(workspace: Workspace, when: services.Period, channels: Sequence[Chan
         trailing_when = services.period(
             workspace, when.first_day - timedelta(days=TRAILING_DAYS),
             when.first_day - timedelta(days=1))
-    trailing_rows = (services.post_rows(workspace, trailing_when, channels, only)
-                     if trailing_when else [])
-    trailing_summary = (services.summary(workspace, trailing_when, channels, only,
-                                         rows=trailing_rows) if trailing_when else None)
+    # The trailing figures come from services.headline: the same figures as summary's, from
+    # SQL aggregates only (no post rows, rankings or breakdowns).
+    trailing_summary = (services.headline(workspace, trailing_when, channels, only)
+                        if trailing_when else None)
     targets = targets_of(workspace)
     overall_targets: dict[str, float | None] = {}
     if len(scope) == 1:
@@ -148,15 +149,12 @@ def compare(workspace: Workspace, when: services.Period, channels: Sequence[Chan
                 overall_targets[figure] = round(sum(wanted), 4)  # type: ignore[arg-type]
     per_channel = []
     if len(scope) > 1:
-        rows = services.post_rows(workspace, when, channels, only) if rows is None else rows
         for channel in scope:
             bench = targets.get(channel.pk)
             if bench is None:
                 continue
-            mine = [r for r in rows if r["channel"] == channel.name]
-            old = [r for r in trailing_rows if r["channel"] == channel.name]
-            now_c = services.summary(workspace, when, [channel], only, rows=mine)
-            old_c = (services.summary(workspace, trailing_when, [channel], only, rows=old)
+            now_c = services.headline(workspace, when, [channel], only)
+            old_c = (services.headline(workspace, trailing_when, [channel], only)
                      if trailing_when else None)
             per_channel.append({
                 "channel": channel.name,

@@ -473,6 +473,29 @@ def _hashtags(qs: QuerySet[TrackedPost]) -> list[dict[str, Any]]:
             for tag in ordered]
 
 
+def headline(workspace: Workspace, when: Period, channels: Sequence[Channel] | None = None,
+             only: PostFilter | None = None) -> dict[str, Any]:
+    """The few figures benchmarks compare (posts, posts a week, follower growth, the overall
+    engagement rate by followers), the same as summary gives, in two queries: no ranking,
+    breakdowns, hashtags or daily rates."""
+    qs = _tracked(workspace, when, channels, only)
+    ids = _channel_ids(workspace, channels)
+    followers = _channel_followers(ids, when.start, min(when.end, timezone.now()))
+    networks = {pk: f.network for pk, f in followers.items()}
+    every = _Group()
+    for group in _group_stats(qs, None, networks).values():
+        every = group
+    both = [c for c, info in followers.items() if info.start is not None
+            and info.end is not None]
+    growth = maths.follower_growth(
+        sum(followers[c].start or 0 for c in both) if both else None,
+        sum(followers[c].end or 0 for c in both) if both else None,
+    )
+    return {"posts": every.posts, "posts_per_week": round(every.posts / when.days * 7, 2),
+            "follower_growth": growth.absolute,
+            "engagement_rate_by_followers": _rounded(every.average("by_followers").value)}
+
+
 def summary(workspace: Workspace, when: Period, channels: Sequence[Channel] | None = None,
             only: PostFilter | None = None,
             rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:

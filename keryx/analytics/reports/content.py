@@ -47,7 +47,8 @@ class ReportContent:
 def gather(workspace: Workspace, when: services.Period,
            channels: Sequence[Channel] | None = None,
            only: services.PostFilter | None = None) -> ReportContent:
-    """Everything one report shows, read with one post_rows call shared by the figures."""
+    """Everything one report shows: the posts (one post_rows call, for the table), the figures
+    from the SQL aggregates (summary, headline figures for the benchmarks, heatmap)."""
     chosen = list(channels or [])
     rows = services.post_rows(workspace, when, chosen or None, only)
     campaign = ""
@@ -69,12 +70,11 @@ def gather(workspace: Workspace, when: services.Period,
         summary=figures,
         # The page's benchmarks object: targets and the trailing average, overall and per
         # channel with targets (keryx.analytics.benchmarks reads the 90 days before).
-        benchmarks=benchmarks.compare(workspace, when, chosen or None, figures, only,
-                                      rows=rows),
+        benchmarks=benchmarks.compare(workspace, when, chosen or None, figures, only),
         rows=rows,
         followers=services.follower_series(workspace, when, chosen or None),
         engagements=services.engagement_series(workspace, when, chosen or None, only),
-        heatmap=services.heatmap(workspace, when, chosen or None, rows=rows),
+        heatmap=services.heatmap(workspace, when, chosen or None, only=only),
         engagement_series_formula=services.ENGAGEMENT_SERIES_FORMULA,
         generated_at=timezone.now(),
         logo=logo_png(workspace),
