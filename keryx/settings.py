@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "keryx.contacts",
     "keryx.analytics",
     "keryx.inbox",
+    "keryx.listening",
+    "keryx.strategy",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("keryx.links.urls")),  # /l/<code> short links and /links/
     path("contacts/", include("keryx.contacts.urls")),
     path("analytics/", include("keryx.analytics.urls")),
+    path("listening/", include("keryx.listening.urls")),
+    path("strategy/", include("keryx.strategy.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,1 @@
+"""Listening's tables, one module per concern (searches and results; alerts)."""
