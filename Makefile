@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export KERYX_DATA_DIR ?= ./var
 
-.PHONY: run install test test-deps lint bench fuzz
+.PHONY: run install test test-deps lint bench fuzz chaos
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -42,6 +42,13 @@ test: test-deps lint
 fuzz: $(VENV)/.test-installed
 	KERYX_DATA_DIR=$(CURDIR)/var/test KERYX_FUZZ_EXAMPLES=$${KERYX_FUZZ_EXAMPLES:-1000} \
 	  $(BIN)/pytest tests/test_api_fuzz.py -p no:logging
+
+# The chaos suite at length (issue 14, §2): KERYX_CHAOS_RUNS runs with random seeds on
+# PostgreSQL, slow replies included; the ordinary test run does two fixed-seed runs.
+chaos: test-deps
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	  KERYX_DATA_DIR=$(CURDIR)/var/test KERYX_CHAOS_RUNS=$${KERYX_CHAOS_RUNS:-100} \
+	  $(BIN)/pytest tests/test_chaos.py -s -p no:logging
 
 $(VENV)/.bench-installed: $(VENV)/.test-installed
 	$(BIN)/pip install -q -e '.[test,bench]'

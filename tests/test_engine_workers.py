@@ -211,3 +211,22 @@ def test_a_clock_off_by_more_than_a_second_is_logged_and_shown(client, db, monke
 
 def test_the_clock_skew_of_one_machine_is_near_zero(db):
     assert abs(workers.clock_skew()) < 1.0
+
+
+def test_a_process_started_while_the_database_is_down_waits_for_it():
+    """`keryx serve`/`worker` starting during a PostgreSQL restart (the chaos suite found it
+    exiting with a traceback): each start-up step waits for the database, done once."""
+    from django.db import OperationalError
+
+    from keryx.publishing import background
+
+    calls = []
+
+    def step() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError('database "keryx" is not currently accepting connections')
+        return "registered"
+
+    assert background._until_database_answers(step, "registering") == "registered"
+    assert len(calls) == 3

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 from keryx.channels.tasks import token_refresh_loop
 from keryx.publishing import workers
@@ -29,6 +32,8 @@ from keryx.queues.periodic import periodic_loop
 logger = logging.getLogger(__name__)
 
 REAPER_INTERVAL_SECONDS = 1.0
+DATABASE_RETRY_SECONDS = 1.0  # how often a starting process tries an unreachable database
+T = TypeVar("T")
 
 
 def _task_worker(worker_id: str):  # -> django_tasks_db Worker
@@ -88,14 +93,40 @@ def _thread(name: str, target, background: Background) -> None:  # noqa: ANN001
     background.threads.append(thread)
 
 
+def _until_database_answers(step: Callable[[], T], what: str) -> T:
+    """Run `step`, waiting for as long as the database is unreachable: a process started while
+    PostgreSQL restarts (systemd restarting both after a crash, say) waits for it instead of
+    exiting. Each step is retried on its own, so a step that succeeded is not done twice."""
+    waited_since = None
+    while True:
+        try:
+            result = step()
+        except (OperationalError, InterfaceError) as exc:
+            connection.close()
+            now = time.monotonic()
+            if waited_since is None:
+                waited_since = now
+                logger.warning("database unavailable while %s (%s); waiting for it", what,
+                               str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            time.sleep(DATABASE_RETRY_SECONDS)
+            continue
+        if waited_since is not None:
+            logger.warning("database back after %.1f s; %s", time.monotonic() - waited_since,
+                           what)
+        return result
+
+
 def _register(background: Background, role: str, worker_id: str) -> None:
     """Register this process, then reap what dead workers held, before anything claims."""
-    me = background.worker = workers.register(role)
-    if gone := workers.mark_gone_on_this_host(me):
+    me = background.worker = _until_database_answers(
+        lambda: workers.register(role), "registering this process")
+    if gone := _until_database_answers(lambda: workers.mark_gone_on_this_host(me),
+                                       "looking for earlier processes"):
         logger.warning("%d earlier process(es) on this host are gone", gone)
-    if count := reap_expired(actor=f"reaper:{worker_id}"):
+    if count := _until_database_answers(lambda: reap_expired(actor=f"reaper:{worker_id}"),
+                                        "reaping dead workers' claims"):
         logger.warning("reaped %d claims of stopped workers", count)
-    workers.check_clock(me)
+    _until_database_answers(lambda: workers.check_clock(me), "checking the clock")
     background.heartbeat = workers.Heartbeat(me).start()
     connection.close()  # the threads below open their own
 
