@@ -196,9 +196,11 @@ def early_retries(targets: Any) -> tuple[int, list[str]]:
             later = [e for e in history[i + 1:] if e.to_state == TargetState.PUBLISHING]
             waited = (later[0].at - event.at).total_seconds() if later else None
             if waited is not None and waited < wait - 0.5 - RETRY_SLACK_SECONDS:
-                early.append(f"target {target_id}: retried "
-                             f"{waited:.2f} s after a "
-                             f"recorded wait of {wait} s")
+                trail = "; ".join(
+                    f"{e.at:%H:%M:%S.%f} {e.from_state}->{e.to_state} #{e.attempt} "
+                    f"{e.actor} {e.message[:80]}" for e in history)
+                early.append(f"target {target_id}: retried {waited:.2f} s after a recorded "
+                             f"wait of {wait} s [{trail}]")
     return scheduled, early
 
 
