@@ -11,8 +11,8 @@ Metrics (every one from what analytics and the inbox stored; None = nothing to m
 - response_time: the median time to our first sent reply (hours) of the inbox items that arrived
   in those 28 days (keryx.inbox.responsetimes; automatic replies left out).
 
-Status: reached once the value is at the target (at or below it for the response time, or for
-any goal whose target is below its start value); missed when the deadline passed first;
+Status: reached once the value is at or above the target (at or below it for the response
+time, where lower is better); missed when the deadline passed first;
 otherwise on track when the projection reaches the target by the deadline, behind when not.
 
 Projection: an ordinary least-squares line through the goal's daily readings of the last
@@ -193,9 +193,7 @@ def create_goal(workspace: Workspace, *, name: str, metric: str, target: float,
 
 
 def lower_is_better(goal: Goal) -> bool:
-    if goal.metric in LOWER_IS_BETTER:
-        return True
-    return goal.start_value is not None and goal.target < goal.start_value
+    return goal.metric in LOWER_IS_BETTER
 
 
 def _reached(goal: Goal, value: float) -> bool:
