@@ -164,3 +164,21 @@ def test_api_goals_crud_refusal_and_isolation(people, toot):
         "workspace": ws, "name": "x", "metric": "followers", "target": 1,
         "deadline": "2099-01-01"})
     assert viewer.status_code == 403
+
+
+def test_goals_on_the_dashboard_and_in_the_analytics_report(people, toot):
+    import pypdfium2 as pdfium
+    from django.test import Client
+
+    from keryx.analytics import services
+    from keryx.analytics.reports import export
+
+    _goal(people, toot, name="Two hundred followers")
+    browser = Client()
+    browser.force_login(people.alice)
+    page = browser.get("/").content.decode()
+    assert "dashboard-goals" in page and "Two hundred followers" in page
+    body = export.pdf_report(people.acme, services.period(people.acme), language="en")
+    text = " ".join(" ".join(p.get_textpage().get_text_range()
+                             for p in pdfium.PdfDocument(body)).split())
+    assert "Goals" in text and "Two hundred followers" in text and "least-squares" in text
