@@ -144,3 +144,18 @@ def test_pages_and_api(people, mix):
     viewer = Client()
     viewer.force_login(people.charlie)
     assert viewer.get(reverse("strategy:edit")).status_code == 403
+
+
+def test_the_pages_in_greek(people, mix):
+    from django.conf import settings
+
+    browser = Client()
+    browser.force_login(people.alice)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "el"
+    page = browser.get(reverse("strategy:page")).content.decode()
+    assert "Δεν υπάρχει ακόμη στρατηγική" in page
+    browser.post(reverse("strategy:page"), {"language": "el"})
+    page = browser.get(reverse("strategy:page")).content.decode()
+    assert "Μείγμα καναλιών" in page and "Στρατηγική κοινωνικών δικτύων" in page
+    goals_page = browser.get(reverse("strategy:goals")).content.decode()
+    assert "Νέος στόχος" in goals_page
