@@ -182,3 +182,28 @@ def test_goals_on_the_dashboard_and_in_the_analytics_report(people, toot):
     text = " ".join(" ".join(p.get_textpage().get_text_range()
                              for p in pdfium.PdfDocument(body)).split())
     assert "Goals" in text and "Two hundred followers" in text and "least-squares" in text
+
+
+def test_response_time_goal_from_the_inbox(people, toot):
+    from keryx.inbox.models import Conversation, InboxItem, Reply, ReplyState
+
+    now = timezone.now()
+    conversation = Conversation.objects.create(workspace=people.acme, channel=toot,
+                                               remote_id="thread:1", kind="comment")
+    for n, hours in enumerate((1, 3)):  # answered after 1 h and after 3 h: median 2 h
+        item = InboxItem.objects.create(workspace=people.acme, channel=toot,
+                                        conversation=conversation, remote_id=str(n),
+                                        kind="comment", text="Ερώτηση",
+                                        created_at=now - timedelta(days=2))
+        Reply.objects.create(item=item, text="Απάντηση", idempotency_key=f"k{n}",
+                             state=ReplyState.SENT,
+                             sent_at=now - timedelta(days=2) + timedelta(hours=hours))
+    goal = _goal(people, toot, metric="response_time", target=1)
+    assert goal.start_value == 2.0
+    assert goal.status == Status.UNKNOWN
+    assert goals.goal_json(goal)["lower_is_better"] is True
+    GoalReading.objects.create(goal=goal, day=today() - timedelta(days=4), value=4.0)
+    goal = goals.progress(goal)
+    # 4 h four days ago, 2 h today: −0.5 h a day, 1 h in two days.
+    assert goal.status == Status.ON_TRACK
+    assert goal.projected_date == today() + timedelta(days=2)
