@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keryx.analytics import services as analytics
 from keryx.analytics.models import ChannelSnapshot, TrackedPost
@@ -47,6 +48,10 @@ WINDOW_DAYS = 28
 PROJECTION_DAYS = 28
 PROJECTION_METHOD = ("least-squares line through the daily readings of the last 28 days "
                      "(two days at least); reached where the line crosses the target")
+# The method said to readers, in their language (the JSON keeps PROJECTION_METHOD as it is).
+PROJECTION_METHOD_TEXT = gettext_lazy(
+    "least-squares line through the daily readings of the last 28 days (two days at least); "
+    "reached where the line crosses the target")
 # Lower is better for these metrics (whatever the start value).
 LOWER_IS_BETTER = frozenset({Metric.RESPONSE_TIME})
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from keryx.analytics import services as analytics
 from keryx.analytics.reports.fonts import FontMissing
 from keryx.channels.models import Channel
-from keryx.core.permissions import Action, can
+from keryx.core.permissions import Action, can, require
 from keryx.core.web import workspace_view
 from keryx.planner.models import Campaign, Label
 from keryx.strategy import goals, pdf, plan, results
@@ -48,10 +48,7 @@ def strategy_page(request: HttpRequest) -> HttpResponse:
     workspace = request.membership.workspace
     may_edit = can(request.membership, Action.MANAGE_STRATEGY)
     if request.method == "POST":
-        if not may_edit:
-            from keryx.core.permissions import require
-
-            require(request.membership, Action.MANAGE_STRATEGY)
+        require(request.membership, Action.MANAGE_STRATEGY)
         try:
             plan.create_strategy(workspace, request.POST.get("language", ""))
         except plan.StrategyError as exc:
@@ -64,7 +61,7 @@ def strategy_page(request: HttpRequest) -> HttpResponse:
     return render(request, "strategy/strategy.html", {
         "plan": plan.measured(strategy, when) if strategy else None,
         "goals": [goals.goal_json(g) for g in goals.goals_of(workspace)],
-        "may_edit": may_edit, "period": when,
+        "may_edit": may_edit, "period": when, "method": goals.PROJECTION_METHOD_TEXT,
     })
 
 
@@ -122,7 +119,7 @@ def strategy_pdf(request: HttpRequest) -> HttpResponse:
     try:
         body = pdf.render_plan(plan.measured(strategy, _period(request)), workspace.name,
                                [goals.goal_json(g) for g in goals.goals_of(workspace)],
-                               goals.PROJECTION_METHOD, get_language())
+                               str(goals.PROJECTION_METHOD_TEXT), get_language())
     except FontMissing as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     return _pdf_response(body, "strategy.pdf")
@@ -141,8 +138,6 @@ def goals_page(request: HttpRequest) -> HttpResponse:
     may_edit = can(request.membership, Action.MANAGE_STRATEGY)
     error = ""
     if request.method == "POST":
-        from keryx.core.permissions import require
-
         require(request.membership, Action.MANAGE_STRATEGY)
         data = request.POST
         channel = campaign = None
@@ -178,7 +173,7 @@ def goals_page(request: HttpRequest) -> HttpResponse:
         "metrics": Metric.choices, "may_edit": may_edit, "error": error,
         "channels": Channel.objects.filter(workspace=workspace).order_by("name"),
         "campaigns": Campaign.objects.filter(workspace=workspace).order_by("name"),
-        "method": goals.PROJECTION_METHOD, "form": request.POST if error else {},
+        "method": goals.PROJECTION_METHOD_TEXT, "form": request.POST if error else {},
     }, status=400 if error else 200)
 
 

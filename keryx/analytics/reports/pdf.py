@@ -427,10 +427,10 @@ def _goals(pdf: ReportPDF, c: ReportContent) -> None:
     found = c.extra.get("goals") or []
     if not found:
         return
-    from keryx.strategy.goals import PROJECTION_METHOD
+    from keryx.strategy.goals import PROJECTION_METHOD_TEXT
     from keryx.strategy.pdf import goals_section
 
-    goals_section(pdf, found, PROJECTION_METHOD)
+    goals_section(pdf, found, str(PROJECTION_METHOD_TEXT))
 
 
 def render(content: ReportContent, language: str | None = None) -> bytes:
