@@ -23,6 +23,15 @@ from tests.api_support import Caller
 from tests.support.analytics import ATHENS, published, today
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever a page test before left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def toot(people):
     channel = Channel.objects.create(workspace=people.acme, network="mastodon", name="Toot")

@@ -26,6 +26,15 @@ def text_of(body: bytes) -> str:
     return " ".join(" ".join(page.get_textpage().get_text_range() for page in doc).split())
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever a page test before left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def mix(people):
     toot = Channel.objects.create(workspace=people.acme, network="mastodon", name="Toot")
