@@ -86,6 +86,7 @@ def _mount_routers() -> None:
     from keryx.core.api import router as core_router
     from keryx.inbox.api import router as inbox_router
     from keryx.publishing.api import router as publishing_router
+    from keryx.strategy.api import router as strategy_router
 
     api.add_router("/", core_router)
     api.add_router("/channels", channels_router)
@@ -93,6 +94,7 @@ def _mount_routers() -> None:
     api.add_router("/analytics/competitors", competitors_router)
     api.add_router("/analytics", analytics_router)
     api.add_router("/inbox", inbox_router)
+    api.add_router("/strategy", strategy_router)
 
 
 _mount_routers()

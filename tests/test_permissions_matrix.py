@@ -388,6 +388,14 @@ FRONT_ENDS: dict[Action, Checks] = {
     Action.MODERATE_INBOX: Checks(
         None, [ui_get("inbox:rules")], None,
         lambda w, u, _o: cli_allowed(u, "moderation", "retrain")),
+    Action.MANAGE_STRATEGY: Checks(
+        None, [lambda w, u, _o: ui_allowed(browser(u).post(reverse("strategy:page"),
+                                                            {"language": "en"}))],
+        lambda w, u, _o: api_allowed(Caller(u).post("/strategy", {
+            "workspace": w.workspace.pk, "language": "en"})),
+        lambda w, u, _o: cli_allowed(u, "goals", "add", "--name", "x", "--metric",
+                                     "posts_per_week", "--target", "3", "--deadline",
+                                     "2099-01-01")),
 }
 
 

@@ -54,6 +54,7 @@ from keryx.planner.services import issue_feed
 from keryx.publishing import services, workers
 from keryx.publishing.models import PostTarget
 from keryx.queues.models import EvergreenRule, QueueSchedule
+from keryx.strategy.models import Goal, Strategy, StrategyChannel
 from tests.api_support import API, mastodon_channel
 from tests.support.images import png_bytes
 
@@ -133,6 +134,10 @@ def world(db, settings, tmp_path) -> World:
     blocked = BlockedAuthor.objects.create(workspace=a, network="mastodon",
                                            handle=f"{MARK.lower()}-troll")
     faq_entry = FaqEntry.objects.create(workspace=a, key="hours", answer_en=f"{MARK} answer")
+    strategy = Strategy.objects.create(workspace=a, title=f"{MARK} strategy")
+    StrategyChannel.objects.create(strategy=strategy, channel=channel, main=True)
+    goal = Goal.objects.create(workspace=a, name=f"{MARK} goal", metric="posts_per_week",
+                               target=3, deadline=LATER.date(), start_date=LATER.date())
     ids = {
         "scheduled_report": scheduled_report.pk, "share_link": share_link.pk,
         "competitor": competitor.pk,
@@ -144,6 +149,7 @@ def world(db, settings, tmp_path) -> World:
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
         "moderation": moderation.pk, "experiment": experiment.pk,
         "canned": canned.pk, "blocked": blocked.pk, "faq_entry": faq_entry.pk,
+        "goal": goal.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
@@ -163,6 +169,7 @@ BY_NAME: dict[str, str] = {
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
     "experiment_id": "experiment", "inbox_item_id": "inbox_item",
+    "goal_id": "goal",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
@@ -200,6 +207,7 @@ PK_OF: dict[str, str] = {
     "inbox/canned/<int:pk>/": "canned", "inbox/canned/<int:pk>/delete/": "canned",
     "inbox/assistant/faq/<int:pk>/": "faq_entry",
     "inbox/assistant/faq/<int:pk>/delete/": "faq_entry",
+    "strategy/goals/<int:pk>/refresh/": "goal", "strategy/goals/<int:pk>/delete/": "goal",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

@@ -53,6 +53,7 @@ class Action(StrEnum):
     MODERATE_INBOX = "moderate_inbox"
     MANAGE_COMPETITORS = "manage_competitors"
     MANAGE_REPORTS = "manage_reports"
+    MANAGE_STRATEGY = "manage_strategy"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ RULES: dict[Action, Rule] = {
     # anyone holding the link: more than reading them.
     Action.MANAGE_REPORTS: Rule(Role.EDITOR, gettext_lazy(
         "Managing scheduled reports, share links and the report logo")),
+    Action.MANAGE_STRATEGY: Rule(Role.EDITOR, gettext_lazy(
+        "Writing the strategy and setting goals")),
 }
 
 

@@ -44,10 +44,11 @@ def _jobs() -> list[tuple[str, Callable[[], int]]]:
     from keryx.feeds.services import fetch_due
     from keryx.inbox.services import sync_due
     from keryx.queues.services import recycle_due
+    from keryx.strategy.goals import progress_due as goal_progress
 
     return [("evergreen", recycle_due), ("feeds", fetch_due), ("metrics", collect_due),
             ("inbox", sync_due), ("competitors", read_competitors),
-            ("reports", send_reports)]
+            ("reports", send_reports), ("goals", goal_progress)]
 
 
 def run_once(only: set[str] | None = None) -> dict[str, int]:

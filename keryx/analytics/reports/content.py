@@ -61,6 +61,7 @@ def gather(workspace: Workspace, when: services.Period,
                         .values_list("name", flat=True))
     figures = services.summary(workspace, when, chosen or None, only, rows=rows)
     return ReportContent(
+        extra={"goals": _goals(workspace)},
         workspace_name=workspace.name,
         timezone=workspace.timezone or "UTC",
         period=when,
@@ -79,3 +80,13 @@ def gather(workspace: Workspace, when: services.Period,
         generated_at=timezone.now(),
         logo=logo_png(workspace),
     )
+
+
+def _goals(workspace: Workspace) -> list[dict[str, Any]]:
+    """The workspace's goals with their last computed progress (keryx.strategy), for the
+    report's goals section; none when the strategy app is not there."""
+    try:
+        from keryx.strategy.goals import goal_json, goals_of
+    except ImportError:
+        return []
+    return [goal_json(g) for g in goals_of(workspace)]

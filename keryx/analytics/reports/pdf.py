@@ -422,6 +422,17 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
                       % {"more": _num(len(c.rows) - len(listed))}, size=8, muted=True)
 
 
+def _goals(pdf: ReportPDF, c: ReportContent) -> None:
+    """The workspace's goals and their progress (keryx.strategy), when it has any."""
+    found = c.extra.get("goals") or []
+    if not found:
+        return
+    from keryx.strategy.goals import PROJECTION_METHOD_TEXT
+    from keryx.strategy.pdf import goals_section
+
+    goals_section(pdf, found, str(PROJECTION_METHOD_TEXT))
+
+
 def render(content: ReportContent, language: str | None = None) -> bytes:
     """The report as PDF bytes. FontMissing (from fonts) when no usable font is installed."""
     with translation.override(language or translation.get_language()):
@@ -442,6 +453,7 @@ def render(content: ReportContent, language: str | None = None) -> bytes:
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT, padding=2)
         _figures(pdf, content)
         _benchmarks(pdf, content)
+        _goals(pdf, content)
         _charts(pdf, content)
         if not content.empty:
             _tables(pdf, content)
