@@ -9,8 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from keryx.analytics.reports.fonts import report_font
-from keryx.analytics.reports.pdf import ReportPDF
-from keryx.analytics.reports.pdf import _num as num
+from keryx.analytics.reports.pdf import ReportPDF, num
 
 
 def _v(value: Any, digits: int = 2) -> str:
@@ -22,6 +21,13 @@ def _goal_rows(goals: list[dict[str, Any]]) -> list[list[str]]:
              _v(g["current"]), _v(g["target"]), g["deadline"].isoformat(), g["status_label"],
              g["projected_reached_on"].isoformat() if g["projected_reached_on"] else "—"]
             for g in goals]
+
+
+def report_goals_section(pdf: ReportPDF, content: Any) -> None:
+    """The analytics report's goals section (registered in StrategyConfig.ready)."""
+    from keryx.strategy.goals import PROJECTION_METHOD_TEXT
+
+    goals_section(pdf, content.extra.get("goals") or [], str(PROJECTION_METHOD_TEXT))
 
 
 def goals_section(pdf: ReportPDF, goals: list[dict[str, Any]], method: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from keryx.analytics import benchmarks, maths, services
+from keryx.analytics.reports import sections
 from keryx.analytics.reports.logo import logo_png
 from keryx.channels.models import Channel
 from keryx.core.models import Workspace
@@ -61,7 +62,7 @@ def gather(workspace: Workspace, when: services.Period,
                         .values_list("name", flat=True))
     figures = services.summary(workspace, when, chosen or None, only, rows=rows)
     return ReportContent(
-        extra={"goals": _goals(workspace)},
+        extra={name: make(workspace) for name, make in sections.CONTENT.items()},
         workspace_name=workspace.name,
         timezone=workspace.timezone or "UTC",
         period=when,
@@ -81,12 +82,3 @@ def gather(workspace: Workspace, when: services.Period,
         logo=logo_png(workspace),
     )
 
-
-def _goals(workspace: Workspace) -> list[dict[str, Any]]:
-    """The workspace's goals with their last computed progress (keryx.strategy), for the
-    report's goals section; none when the strategy app is not there."""
-    try:
-        from keryx.strategy.goals import goal_json, goals_of
-    except ImportError:
-        return []
-    return [goal_json(g) for g in goals_of(workspace)]

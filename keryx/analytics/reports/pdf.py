@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
-from keryx.analytics.reports import pdfcharts
+from keryx.analytics.reports import pdfcharts, sections
 from keryx.analytics.reports.content import POSTS_LISTED, ReportContent
 from keryx.analytics.reports.fonts import ReportFont, report_font
 from keryx.analytics.reports.labels import benchmark_rows, formula_label, reason_label
@@ -157,14 +157,14 @@ class ReportPDF(FPDF):
 # Formatting ------------------------------------------------------------------------------------
 
 
-def _num(value: float | int | None, digits: int = 0) -> str:
+def num(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return "—"
     return formats.number_format(value, decimal_pos=digits, use_l10n=True, force_grouping=True)
 
 
 def _pct(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{_num(value, digits)} %"
+    return "—" if value is None else f"{num(value, digits)} %"
 
 
 def _avg(avg: dict[str, Any]) -> str:
@@ -233,8 +233,8 @@ def _figures(pdf: ReportPDF, c: ReportContent) -> None:
     s = c.summary
     pdf.heading(_("Summary"))
     rows: list[list[str]] = [
-        [_("Posts"), _num(s["posts"]),
-         _("%(n)s a week") % {"n": _num(s["posts_per_week"], 2)}],
+        [_("Posts"), num(s["posts"]),
+         _("%(n)s a week") % {"n": num(s["posts_per_week"], 2)}],
     ]
     for key, label in (("by_followers", _("Engagement rate by followers")),
                        ("by_reach", _("Engagement rate by reach")),
@@ -252,17 +252,17 @@ def _figures(pdf: ReportPDF, c: ReportContent) -> None:
                     "%(formula)s (%(n)d post)", "%(formula)s (%(n)d posts)",
                     part["posts"]) % {"formula": formula_label(part["formula"]),
                                       "n": part["posts"]}])
-    growth = _num(s["follower_growth"])
+    growth = num(s["follower_growth"])
     if s["follower_growth_percent"] is not None:
         growth += f" ({_pct(s['follower_growth_percent'], 1)})"
     rows += [
-        [_("Followers"), f"{_num(s['followers_start'])} → {_num(s['followers_end'])}",
+        [_("Followers"), f"{num(s['followers_start'])} → {num(s['followers_end'])}",
          _("start: the last reading before the period (or the first in it); end: the last")],
         [_("Follower growth"), growth,
          formula_label("end − start; (end − start) / start × 100")
          + (f" · {reason_label(s['follower_growth_reason'])}"
             if s["follower_growth_reason"] else "")],
-        [_("Engagements"), _num(s["engagements"]), formula_label(s["engagements_formula"])],
+        [_("Engagements"), num(s["engagements"]), formula_label(s["engagements_formula"])],
     ]
     if s["follower_channels_missing"]:
         rows.append(["", "", _("No follower readings at both ends: %(names)s") % {
@@ -333,7 +333,7 @@ def _post_table(pdf: ReportPDF, c: ReportContent, rows: Sequence[dict[str, Any]]
         if r["gone"]:
             text += " · " + _("Deleted on the network")
         lines.append([_when(r["published_at"], zone), r["channel"], text,
-                      _num(r["engagements"]), _num(r["followers"]),
+                      num(r["engagements"]), num(r["followers"]),
                       _pct(r["engagement_rate"]["by_followers"])])
     pdf.rows_of([_("Published"), _("Channel"), _("Post"), _("Engagements"),
                  _("Followers"), _("Rate")],
@@ -343,9 +343,9 @@ def _post_table(pdf: ReportPDF, c: ReportContent, rows: Sequence[dict[str, Any]]
 
 def _side(side: str | None, gap: float | None) -> str:
     if side == "above":
-        return _("above by %(d)s") % {"d": _num(gap, 2)}
+        return _("above by %(d)s") % {"d": num(gap, 2)}
     if side == "below":
-        return _("below by %(d)s") % {"d": _num(gap, 2)}
+        return _("below by %(d)s") % {"d": num(gap, 2)}
     if side == "equal":
         return _("the same")
     return ""
@@ -355,10 +355,10 @@ def _benchmark_lines(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
     out = []
     for f in rows:
         target = _("no target") if f["target"] is None else \
-            f"{_num(f['target'], 2)} {_side(f['against_target'], f['target_gap'])}".strip()
+            f"{num(f['target'], 2)} {_side(f['against_target'], f['target_gap'])}".strip()
         trailing = "—" if f["trailing"] is None else \
-            f"{_num(f['trailing'], 2)} {_side(f['against_trailing'], f['trailing_gap'])}".strip()
-        out.append([f["name"], _num(f["value"], 2), target, trailing, f["formula"]])
+            f"{num(f['trailing'], 2)} {_side(f['against_trailing'], f['trailing_gap'])}".strip()
+        out.append([f["name"], num(f["value"], 2), target, trailing, f["formula"]])
     return out
 
 
@@ -394,7 +394,7 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
             for g in groups:
                 avg = g["engagement_rate_by_followers"]
                 rows.append([str(g[key]).capitalize() if key == "network" else g[key],
-                             _num(g["posts"]), _num(g["engagements"]),
+                             num(g["posts"]), num(g["engagements"]),
                              _avg(avg)])
         pdf.rows_of([_("Network or channel"), _("Posts"), _("Engagements"),
                      _("Engagement rate by followers")], rows, (32, 12, 18, 38),
@@ -408,7 +408,7 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
         pdf.heading(_("Hashtags"), size=11)
         pdf.rows_of([_("Hashtag"), _("Posts"), _("Engagements"),
                      _("Engagement rate by followers")],
-                    [["#" + h["hashtag"], _num(h["posts"]), _num(h["engagements"]),
+                    [["#" + h["hashtag"], num(h["posts"]), num(h["engagements"]),
                       _avg(h["engagement_rate_by_followers"])]
                      for h in s["hashtags"]], (32, 12, 18, 38),
                     ("LEFT", "RIGHT", "RIGHT", "LEFT"), size=8)
@@ -419,18 +419,7 @@ def _tables(pdf: ReportPDF, c: ReportContent) -> None:
     _post_table(pdf, c, listed)
     if len(c.rows) > len(listed):
         pdf.paragraph(_("%(more)s more posts are in the CSV export, which lists them all.")
-                      % {"more": _num(len(c.rows) - len(listed))}, size=8, muted=True)
-
-
-def _goals(pdf: ReportPDF, c: ReportContent) -> None:
-    """The workspace's goals and their progress (keryx.strategy), when it has any."""
-    found = c.extra.get("goals") or []
-    if not found:
-        return
-    from keryx.strategy.goals import PROJECTION_METHOD_TEXT
-    from keryx.strategy.pdf import goals_section
-
-    goals_section(pdf, found, str(PROJECTION_METHOD_TEXT))
+                      % {"more": num(len(c.rows) - len(listed))}, size=8, muted=True)
 
 
 def render(content: ReportContent, language: str | None = None) -> bytes:
@@ -453,7 +442,8 @@ def render(content: ReportContent, language: str | None = None) -> bytes:
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT, padding=2)
         _figures(pdf, content)
         _benchmarks(pdf, content)
-        _goals(pdf, content)
+        for section in sections.PDF:
+            section(pdf, content)
         _charts(pdf, content)
         if not content.empty:
             _tables(pdf, content)
