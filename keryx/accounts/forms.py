@@ -59,9 +59,12 @@ class TokenForm(forms.Form):
         label=_("Name"), max_length=100, help_text=_("What will use it, e.g. “publishing script”.")
     )
     scope = forms.ChoiceField(
-        label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ,
+        label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ, required=False,
         help_text=_("Read only: the token can read but not change anything."),
     )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or TokenScope.READ  # least privilege by default
     expires_in_days = forms.IntegerField(
         label=_("Expires after (days)"), required=False, min_value=1, max_value=3650,
         initial=90, help_text=_("Empty: never expires."),
