@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> None:
             "usage: keryx COMMAND [options]\n\n"
             "commands: init, serve, web, worker, scheduler, backup, restore, channels,\n"
             "          networks, post, posts, validate, import, export, tokens, moderation,\n"
-            "          inbox, assistant, competitors (and every Django management command)\n"
+            "          inbox, assistant, competitors, secrets\n"
+            "          (and every Django management command)\n"
             "run `keryx COMMAND --help` for a command's options."
         )
         return

@@ -56,6 +56,11 @@ def _load_secret_key() -> str:
 
 
 SECRET_KEY = _load_secret_key()
+# Key rotation (`keryx secrets rotate`, docs/security.md): the keys used before, comma-separated.
+# They still decrypt stored credentials and check sessions and reset links; only SECRET_KEY
+# encrypts and signs. Remove them once the rotation has finished.
+OLD_SECRET_KEYS = [k.strip() for k in env("KERYX_OLD_SECRET_KEYS", "").split(",") if k.strip()]
+SECRET_KEY_FALLBACKS = OLD_SECRET_KEYS
 DEBUG = envbool("KERYX_DEBUG", False)
 BASE_URL = env("KERYX_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [
@@ -194,6 +199,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
+# Password-reset links work once (the token covers the password hash) and for this many seconds.
+PASSWORD_RESET_TIMEOUT = envint("KERYX_PASSWORD_RESET_TIMEOUT", 3600)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"

@@ -216,9 +216,11 @@ CAPABILITIES = {
     "m/<str:token>/", "invite/<str:token>/", "calendar/feed/<str:token>.ics",
     "library/public/<str:token>/", "l/<str:code>",
     "analytics/shared/<str:token>/", "analytics/shared/<str:token>/report.pdf",
+    "account/reset/<uidb64>/<token>/",
 }
 # Pages that are the same for everyone and name nothing of a workspace.
-PUBLIC = {"login/", "logout/", "i18n/setlang/"}
+PUBLIC = {"login/", "logout/", "i18n/setlang/", "login/code/", "account/reset/",
+          "account/reset/sent/", "account/reset/done/"}
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from keryx.accounts import throttle
-from keryx.accounts.models import ApiToken, hash_token
+from keryx.accounts.models import ApiToken, TokenScope, hash_token
 from keryx.api_errors import ApiError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiTokenAuth(HttpBearer):
@@ -35,6 +37,14 @@ class ApiTokenAuth(HttpBearer):
         if not api_token.user.is_active:
             return None
         now = timezone.now()
+        if api_token.expires_at is not None and api_token.expires_at <= now:
+            return None  # 401, as for a revoked token
+        if api_token.scope == TokenScope.READ and request.method not in SAFE_METHODS:
+            raise ApiError(
+                403, "token_read_only",
+                _("This token is read-only: it may not change anything. Create a token "
+                  "with the publish scope."),
+            )
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.user = api_token.user

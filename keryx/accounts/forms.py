@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from keryx.accounts.models import TokenScope
 from keryx.core.forms import TimezoneField, timezone_choices
 from keryx.core.models import Role
 
@@ -56,6 +57,37 @@ class SignUpForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("What will use it, e.g. “publishing script”.")
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ, required=False,
+        help_text=_("Read only: the token can read but not change anything."),
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or TokenScope.READ  # least privilege by default
+    expires_in_days = forms.IntegerField(
+        label=_("Expires after (days)"), required=False, min_value=1, max_value=3650,
+        initial=90, help_text=_("Empty: never expires."),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                      "inputmode": "numeric"}),
+        help_text=_("The six digits your authenticator app shows, or one of your recovery "
+                    "codes."),
+    )
+
+
+class KeryxPasswordResetForm(PasswordResetForm):
+    """Django's form: it e-mails active users with a usable password and says nothing
+    about whether the address exists. The subject and body are ours."""
+
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
 

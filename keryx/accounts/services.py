@@ -7,6 +7,7 @@ here so every front end enforces the same ones.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from keryx.accounts.models import ApiToken, Invitation
+from keryx.accounts.models import ApiToken, Invitation, TokenScope
 from keryx.core import audit, permissions
 from keryx.core.models import Membership, Role, UserProfile, Workspace, validate_timezone
 from keryx.core.permissions import Action
@@ -198,21 +199,60 @@ def remove_member(*, actor: Membership, membership_id: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def issue_token(user: Any, name: str) -> tuple[ApiToken, str]:
-    """Returns the token row and the raw token, which is never stored and shown only once."""
+def issue_token(
+    user: Any, name: str, *, scope: str = TokenScope.PUBLISH, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Returns the token row and the raw token, which is never stored and shown only once.
+    `scope` read: GET only; publish: everything the user's role allows. `expires_in_days`:
+    None for no expiry."""
     name = name.strip()
     if not name:
         raise ValidationError(_("Give the token a name."))
-    return ApiToken.issue(user, name)
+    if scope not in TokenScope.values:
+        raise ValidationError(_("Unknown scope %(scope)s: use read or publish.") % {"scope": scope})
+    expires_at = None
+    if expires_in_days is not None:
+        if not 1 <= expires_in_days <= 3650:
+            raise ValidationError(_("The expiry must be between 1 and 3650 days."))
+        expires_at = timezone.now() + timedelta(days=expires_in_days)
+    token, raw = ApiToken.issue(user, name, scope=scope, expires_at=expires_at)
+    audit.record(None, "token.created", actor=user, obj=token,
+                 summary=f"{token.name} ({token.prefix}…, {scope})", scope=scope)
+    return token, raw
 
 
 def active_tokens(user: Any) -> list[ApiToken]:
+    """Not revoked (expired ones are listed, marked, until revoked)."""
     return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"))
 
 
 def revoke_token(user: Any, token_id: int) -> bool:
-    return bool(
+    done = bool(
         ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
     )
+    if done:
+        audit.record(None, "token.revoked", actor=user, summary=str(token_id))
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions
+# ---------------------------------------------------------------------------------------------
+
+
+def sign_out_everywhere(user: Any) -> int:
+    """End every session of `user` (the database session backend: each row is decoded, since
+    the user id lives inside the session data). Returns how many were ended."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            session.delete()
+            ended += 1
+    audit.record(None, "account.signed_out_everywhere", actor=user, summary=user.email,
+                 sessions=ended)
+    return ended

@@ -44,6 +44,10 @@ class SignInThrottleMiddleware:
             wait = max(throttle.record_failure(by_account, account),
                        throttle.record_failure(by_address, address))
             if wait:
+                from keryx.core import audit
+
+                audit.record(None, "account.signin_locked", actor=account[:150],
+                             summary=account[:150], address=address)
                 return locked_response(request, wait)
         return response
 

@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from keryx.accounts import services
+from keryx.accounts import services, twofactor
 from keryx.accounts.forms import (
     EmailAuthenticationForm,
     InviteForm,
@@ -56,6 +56,11 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if twofactor.is_enabled(user):
+            from keryx.accounts.security_views import start_second_step
+
+            return start_second_step(self.request, user, self.get_success_url())
         response = super().form_valid(form)
         language = services.profile_of(self.request.user).language
         return _apply_language(self.request, response, language) if language else response
@@ -143,6 +148,7 @@ def members(request: HttpRequest) -> HttpResponse:
             "invite_form": invite_form,
             "can_manage": can_manage,
             "is_owner": membership.role == Role.OWNER,
+            "requires_two_factor": twofactor.workspace_requires(membership.workspace_id),
             "new_link": new_link,
             "roles": Role.choices,
         },
@@ -253,14 +259,17 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
             try:
-                _token, raw_token = services.issue_token(request.user, form.cleaned_data["name"])
+                _token, raw_token = services.issue_token(
+                    request.user, form.cleaned_data["name"], scope=form.cleaned_data["scope"],
+                    expires_in_days=form.cleaned_data["expires_in_days"])
                 form = TokenForm()
             except ValidationError as exc:
                 form.add_error("name", exc)
     response = render(
         request,
         "accounts/tokens.html",
-        {"form": form, "tokens": services.active_tokens(request.user), "raw_token": raw_token},
+        {"form": form, "tokens": services.active_tokens(request.user), "raw_token": raw_token,
+         "now": timezone.now()},
     )
     if raw_token:
         # The one page that shows a secret: keep it out of every cache.

@@ -6,7 +6,6 @@ All functions take a workspace (every query is scoped by it) and a Period.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,7 @@ from django.utils import timezone
 from keryx.analytics import maths
 from keryx.analytics.models import ChannelDay, ChannelSnapshot, PostDay, TrackedPost
 from keryx.channels.models import Channel
+from keryx.core import csvsafe
 from keryx.core.models import Workspace
 from keryx.links.models import ShortLink
 from keryx.links.services import find_short_codes
@@ -741,7 +741,7 @@ def write_csv(out: TextIO, rows: list[dict[str, Any]]) -> None:
     """The CSV export: a header of CSV_COLUMNS, then csv_rows. UTF-8 with a byte-order mark
     written first, so spreadsheet programs read the Greek text right."""
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(csv_rows(rows))
 

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from keryx.core import csvsafe
 from keryx.core.timeutil import InvalidLocalTime, localize, parse_local_datetime
 
 MAX_ROWS = 10_000
@@ -232,7 +233,8 @@ def parse_keryx(records_: list[tuple[int, list[str]]], *, tz_name: str) -> list[
 
         def cell(name: str, cells: list[str] = cells) -> str:
             i = index.get(name)
-            return cells[i] if i is not None and i < len(cells) else ""
+            # Our export neutralised formula-like cells ("'=…"): read them back as written.
+            return csvsafe.unquote(cells[i]) if i is not None and i < len(cells) else ""
 
         row.text = cell("text").strip()
         row.channel_names = _split(cell("channels"))

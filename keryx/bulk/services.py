@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import os
@@ -34,6 +33,7 @@ from keryx.bulk.parsing import FileRejected, Row
 from keryx.bulk.scheduling import planner_models, run_import
 from keryx.bulk.tasks import schedule_import
 from keryx.channels.models import Channel
+from keryx.core import csvsafe
 from keryx.core.models import Workspace
 from keryx.core.outbound import FetchFailed, fetch_url
 from keryx.core.timeutil import get_zone
@@ -258,7 +258,7 @@ def start_import(job: ImportJob) -> bool:
 def rejected_csv(job: ImportJob) -> str:
     """The rejected rows as CSV: line number, reason, then the row's cells as they were read."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow([_("line"), _("reason"), *([] if job.format == ImportFormat.HOOTSUITE
                                                else [_("row as read")])])
     for line, reason, raw in job.rows.filter(status=RowStatus.REJECTED).order_by("line") \
@@ -312,7 +312,7 @@ def export_csv(workspace: Workspace, *, start: datetime | None = None,
         text = variant.text if variant else post.text
         groups.setdefault((post.pk, target.at, text), []).append(target)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(parsing.KERYX_COLUMNS)
     for (_pk, at, text), items in groups.items():
         post = items[0].post

@@ -39,6 +39,17 @@ ACTIONS: dict[str, Any] = {
     "share_link.revoked": _("Share link revoked"),
     "report_logo.uploaded": _("Report logo uploaded"),
     "report_logo.removed": _("Report logo removed"),
+    # Account events (no workspace: a sign-in is not in one).
+    "account.password_reset_requested": _("Password reset requested"),
+    "account.password_reset": _("Password reset"),
+    "account.2fa_enabled": _("Two-factor sign-in turned on"),
+    "account.2fa_disabled": _("Two-factor sign-in turned off"),
+    "account.2fa_failed": _("Wrong two-factor code"),
+    "account.2fa_recovery_used": _("Recovery code used"),
+    "account.signed_out_everywhere": _("Signed out everywhere"),
+    "account.signin_locked": _("Sign-in locked"),
+    "token.created": _("API token created"),
+    "token.revoked": _("API token revoked"),
 }
 
 

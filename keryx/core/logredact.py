@@ -12,7 +12,11 @@ import logging
 import re
 from typing import Any
 
-SECRET_PATHS = re.compile(r"(/calendar/feed/|/invite/|/m/)([^/\s?\"'.]+)")
+# Password-reset links (/account/reset/<uid>/<token>/) and report share links too.
+SECRET_PATHS = re.compile(
+    r"(/calendar/feed/|/invite/|/m/|/analytics/shared/|/account/reset/[^/\s?\"']+/)"
+    r"([^/\s?\"'.]+)"
+)
 MASK = "[redacted]"
 
 

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from keryx.core.access import SESSION_WORKSPACE_KEY, current_membership
 from keryx.core.models import Membership, Role
@@ -35,6 +37,13 @@ def workspace_view(action: Action | None = None, *, clients: bool = False
             membership = current_membership(request)
             if membership is None:
                 return redirect("workspace_create")
+            from keryx.accounts import twofactor
+
+            if twofactor.must_enrol(membership):
+                messages.warning(request, _(
+                    "%(workspace)s requires two-factor sign-in. Turn it on to continue.")
+                    % {"workspace": membership.workspace.name})
+                return redirect("two_factor")
             if membership.role == Role.CLIENT_APPROVER and not clients:
                 return redirect("approvals:inbox")
             if action is not None:
