@@ -13,7 +13,7 @@ from keryx.classify.evaluate import evaluate, evaluate_assistant
 
 # Measured (docs/classifier.md) minus about 0.03; the FAQ floors minus one item.
 FLOORS = {
-    "el": {"spam": 0.92, "offensive": 0.89, "sentiment": 0.81, "language": 0.97,
+    "el": {"spam": 0.92, "offensive": 0.89, "sentiment": 0.85, "language": 0.97,
            "faq_right": 0.83, "faq_away": 0.91},
     "en": {"spam": 0.97, "offensive": 0.91, "sentiment": 0.93, "language": 0.97,
            "faq_right": 0.87, "faq_away": 0.83},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +23,13 @@ DIM = 384
 # 2 s with the engine's default threads and 0.08 s with one (docs/performance.md). Set
 # KERYX_CLASSIFY_THREADS=0 for the engine's default (all cores) on a machine of its own.
 THREADS_ENV = "KERYX_CLASSIFY_THREADS"
+
+# Vectors of recently embedded texts, by the exact text the model reads. An inbox sees the same
+# text many times (a spam wave pasted under every post, "Ευχαριστώ!", "thanks 🙏", a bot's
+# repeated DM), and a repeat then costs a dict lookup instead of a model call. Bounded: the
+# oldest entry goes first; 384 float32 a vector, so the default is about 6 MB.
+CACHE_SIZE = 4096
+_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 _model = None
 _load_lock = threading.Lock()
@@ -45,10 +53,30 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
     prepared = [for_model(t) or "." for t in texts]  # the engine wants at least one token
-    model = _get_model()
+    found: dict[str, np.ndarray] = {}
     with _call_lock:
-        vectors = model.query(prepared)
-    return np.asarray(vectors, dtype=np.float32).reshape(len(prepared), DIM)
+        for text in prepared:
+            if text in _cache:
+                _cache.move_to_end(text)
+                found[text] = _cache[text]
+    # Each distinct unseen text once, in one batch call (repeats inside a batch count once too).
+    missing = list(dict.fromkeys(t for t in prepared if t not in found))
+    if missing:
+        model = _get_model()
+        with _call_lock:
+            fresh = np.asarray(model.query(missing), dtype=np.float32).reshape(len(missing), DIM)
+            for text, vector in zip(missing, fresh, strict=True):
+                vector.setflags(write=False)
+                found[text] = vector
+                _cache[text] = vector
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return np.stack([found[t] for t in prepared]).astype(np.float32, copy=False)
+
+
+def clear_cache() -> None:
+    with _call_lock:
+        _cache.clear()
 
 
 def sparse(texts: Sequence[str], top_k: int = 256) -> list[tuple[np.ndarray, np.ndarray]]:
