@@ -53,6 +53,8 @@ class Action(StrEnum):
     MODERATE_INBOX = "moderate_inbox"
     MANAGE_COMPETITORS = "manage_competitors"
     MANAGE_REPORTS = "manage_reports"
+    VIEW_LISTENING = "view_listening"
+    MANAGE_LISTENING = "manage_listening"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,11 @@ RULES: dict[Action, Rule] = {
     # anyone holding the link: more than reading them.
     Action.MANAGE_REPORTS: Rule(Role.EDITOR, gettext_lazy(
         "Managing scheduled reports, share links and the report logo")),
+    Action.VIEW_LISTENING: Rule(Role.VIEWER, gettext_lazy("Reading listening results")),
+    # Running a search spends the networks' request budgets; marking results irrelevant and
+    # sending them to the inbox change what everyone sees.
+    Action.MANAGE_LISTENING: Rule(Role.CONTRIBUTOR, gettext_lazy(
+        "Managing saved searches, running them and giving feedback on results")),
 }
 
 
