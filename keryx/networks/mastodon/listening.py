@@ -36,7 +36,8 @@ def _when(value: Any) -> datetime | None:
 
 def compile_query(query: Any) -> tuple[list[str], list[str]]:
     """(hashtags to read timelines of, search strings) for a parsed query's positive terms.
-    Mastodon's search takes plain words and "phrases"; OR/NOT are applied by the local re-check."""
+    One request per term (OR of terms = union); AND, NOT and phrases are applied by the local
+    re-check of every status found."""
     tags: list[str] = []
     searches: list[str] = []
     for term in query.positive_terms():
@@ -45,7 +46,9 @@ def compile_query(query: Any) -> tuple[list[str], list[str]]:
         elif term.kind == "mention":
             searches.append("@" + term.value)
         elif term.kind == "phrase":
-            searches.append(f'"{term.value}"')
+            # Sent as its words (not every server takes quotes); the local re-check keeps
+            # only the statuses with the exact phrase.
+            searches.append(term.value)
         else:
             searches.append(term.value)
     for text in searches:
