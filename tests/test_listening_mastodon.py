@@ -6,8 +6,8 @@ Then `keryx listen` from the command line, the periodic job's claim, irrelevant 
 from __future__ import annotations
 
 import io
-import json
 import itertools
+import json
 import os
 from datetime import timedelta
 

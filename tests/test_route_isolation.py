@@ -133,7 +133,19 @@ def world(db, settings, tmp_path) -> World:
     blocked = BlockedAuthor.objects.create(workspace=a, network="mastodon",
                                            handle=f"{MARK.lower()}-troll")
     faq_entry = FaqEntry.objects.create(workspace=a, key="hours", answer_en=f"{MARK} answer")
+    from keryx.listening.models import Match as ListeningMatch
+    from keryx.listening.models import Result as ListeningResult
+    from keryx.listening.models import SavedSearch
+
+    listening_search = SavedSearch.objects.create(workspace=a, name=f"{MARK} search",
+                                                  query=MARK.lower(), networks=["mastodon"])
+    listening_result = ListeningResult.objects.create(
+        workspace=a, network="mastodon", remote_id="L1", text=f"{MARK} heard",
+        author_handle=f"{MARK.lower()}-author", published_at=LATER)
+    ListeningMatch.objects.create(search=listening_search, result=listening_result,
+                                  published_at=LATER, network="mastodon")
     ids = {
+        "listening_search": listening_search.pk, "listening_result": listening_result.pk,
         "scheduled_report": scheduled_report.pk, "share_link": share_link.pk,
         "competitor": competitor.pk,
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
@@ -163,6 +175,7 @@ BY_NAME: dict[str, str] = {
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
     "experiment_id": "experiment", "inbox_item_id": "inbox_item",
+    "search_id": "listening_search", "result_id": "listening_result",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {
