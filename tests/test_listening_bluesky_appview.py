@@ -42,7 +42,7 @@ def test_search_posts_finds_matching_posts_once(people, bluesky_network, setting
                                 headers={"Authorization": f"Bearer {me.access_jwt}"})
         return response.status_code == 200 and bool(response.json().get("posts"))
     wait_until(indexed, "the post in searchPosts")
-    connect_bluesky(people.acme, people.alice, me.handle, me.password, service=net.url)
+    connect_bluesky(people.acme, people.alice, me.handle, me.app_password, service=net.url)
     search = services.create_search(people.acme, name="Sky", query=WORD, networks=["bluesky"])
     run = services.run_search(search)
     assert run.errors == {}
