@@ -201,6 +201,15 @@ def inbox_item(world: World, author: Any) -> InboxItem:
                                     kind="comment", text="Hello")
 
 
+def saved_search(world: World, author: Any) -> Any:
+    from keryx.listening.models import SavedSearch
+
+    number = SavedSearch.objects.count() + 1
+    return SavedSearch.objects.create(workspace=world.workspace, name=f"search {number}",
+                                      query="acme", networks=["rss"],
+                                      feeds=["https://feed.invalid/rss"])
+
+
 def competitor(world: World, author: Any) -> Competitor:
     number = Competitor.objects.count() + 1
     return Competitor.objects.create(workspace=world.workspace, network="mastodon",
@@ -396,6 +405,17 @@ FRONT_ENDS: dict[Action, Checks] = {
         lambda w, u, _o: cli_allowed(u, "goals", "add", "--name", "x", "--metric",
                                      "posts_per_week", "--target", "3", "--deadline",
                                      "2099-01-01")),
+    Action.VIEW_LISTENING: Checks(
+        None, None,
+        lambda w, u, _o: api_allowed(Caller(u).get(
+            f"/listening/searches?workspace={w.workspace.pk}")),
+        lambda w, u, _o: cli_allowed(u, "listen", "list")),
+    Action.MANAGE_LISTENING: Checks(
+        saved_search, None,
+        lambda w, u, s: api_allowed(Caller(u).patch(
+            f"/listening/searches/{s.pk}?workspace={w.workspace.pk}", {"enabled": False})),
+        lambda w, u, s: cli_allowed(u, "listen", "add", f"{s.name} copy", "--query", "acme",
+                                    "--networks", "rss")),
 }
 
 

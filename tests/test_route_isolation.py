@@ -138,7 +138,19 @@ def world(db, settings, tmp_path) -> World:
     StrategyChannel.objects.create(strategy=strategy, channel=channel, main=True)
     goal = Goal.objects.create(workspace=a, name=f"{MARK} goal", metric="posts_per_week",
                                target=3, deadline=LATER.date(), start_date=LATER.date())
+    from keryx.listening.models import Match as ListeningMatch
+    from keryx.listening.models import Result as ListeningResult
+    from keryx.listening.models import SavedSearch
+
+    listening_search = SavedSearch.objects.create(workspace=a, name=f"{MARK} search",
+                                                  query=MARK.lower(), networks=["mastodon"])
+    listening_result = ListeningResult.objects.create(
+        workspace=a, network="mastodon", remote_id="L1", text=f"{MARK} heard",
+        author_handle=f"{MARK.lower()}-author", published_at=LATER)
+    ListeningMatch.objects.create(search=listening_search, result=listening_result,
+                                  published_at=LATER, network="mastodon")
     ids = {
+        "listening_search": listening_search.pk, "listening_result": listening_result.pk,
         "scheduled_report": scheduled_report.pk, "share_link": share_link.pk,
         "competitor": competitor.pk,
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
@@ -170,6 +182,7 @@ BY_NAME: dict[str, str] = {
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
     "experiment_id": "experiment", "inbox_item_id": "inbox_item",
     "goal_id": "goal",
+    "search_id": "listening_search", "result_id": "listening_result",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {

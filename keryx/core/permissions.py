@@ -54,6 +54,8 @@ class Action(StrEnum):
     MANAGE_COMPETITORS = "manage_competitors"
     MANAGE_REPORTS = "manage_reports"
     MANAGE_STRATEGY = "manage_strategy"
+    VIEW_LISTENING = "view_listening"
+    MANAGE_LISTENING = "manage_listening"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,11 @@ RULES: dict[Action, Rule] = {
         "Managing scheduled reports, share links and the report logo")),
     Action.MANAGE_STRATEGY: Rule(Role.EDITOR, gettext_lazy(
         "Writing the strategy and setting goals")),
+    Action.VIEW_LISTENING: Rule(Role.VIEWER, gettext_lazy("Reading listening results")),
+    # Running a search spends the networks' request budgets; marking results irrelevant and
+    # sending them to the inbox change what everyone sees.
+    Action.MANAGE_LISTENING: Rule(Role.CONTRIBUTOR, gettext_lazy(
+        "Managing saved searches, running them and giving feedback on results")),
 }
 
 

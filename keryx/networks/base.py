@@ -326,6 +326,9 @@ class Capabilities:
     hashtags_max: int | None = None
     # What analytics can read from this network (None: nothing declared; see MetricsSpec).
     metrics_spec: MetricsSpec | None = None
+    # Social listening: the network's public search (keryx.networks.listening.ListeningSpec);
+    # the provider implements listen(ListenRequest) -> ListenPage.
+    listening: Any = None
 
 
 # ---------------------------------------------------------------------------------------------

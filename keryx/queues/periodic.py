@@ -43,12 +43,13 @@ def _jobs() -> list[tuple[str, Callable[[], int]]]:
     from keryx.analytics.reports.schedule import send_due as send_reports
     from keryx.feeds.services import fetch_due
     from keryx.inbox.services import sync_due
+    from keryx.listening.services import poll_due as listen
     from keryx.queues.services import recycle_due
     from keryx.strategy.goals import progress_due as goal_progress
 
     return [("evergreen", recycle_due), ("feeds", fetch_due), ("metrics", collect_due),
             ("inbox", sync_due), ("competitors", read_competitors),
-            ("reports", send_reports), ("goals", goal_progress)]
+            ("reports", send_reports), ("goals", goal_progress), ("listening", listen)]
 
 
 def run_once(only: set[str] | None = None) -> dict[str, int]:

@@ -30,14 +30,16 @@ from keryx.networks.bluesky.lexicon import (
     now,
     split_uri,
 )
+from keryx.networks.bluesky.listening import BlueskyListening
 from keryx.networks.bluesky.public import BlueskyPublic
 from keryx.networks.bluesky.session import normalize_service
 from keryx.networks.bluesky.validation import content_problems, follow_up_problems
 from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
+from keryx.networks.listening import ListeningSpec
 from keryx.networks.text import graphemes, utf8_length
 
 
-class BlueskyProvider(BlueskyInbox, BlueskyPublic):
+class BlueskyProvider(BlueskyInbox, BlueskyPublic, BlueskyListening):
     network: ClassVar[str] = "bluesky"
     display_name: ClassVar[str] = "Bluesky"
     connect_fields: ClassVar[tuple[base.ConnectField, ...]] = (
@@ -102,6 +104,12 @@ class BlueskyProvider(BlueskyInbox, BlueskyPublic):
                                          "rate-limits"),),
             notes="No impressions, reach, clicks or video views.",
         ),
+        listening=ListeningSpec(
+            sources=("app.bsky.feed.searchPosts",), needs_channel=True, max_query=1000,
+            requests_per_run=6,
+            rate=base.RateBudget(3000, 300.0, scope="app",
+                                 source="https://docs.bsky.app/docs/advanced-guides/rate-limits"),
+            notes="Through the connected account's PDS (proxied to the AppView)."),
     )
     # Capabilities has one text limit; Bluesky has a second one, in bytes.
     text_max_bytes: ClassVar[int] = MAX_BYTES

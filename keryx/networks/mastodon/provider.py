@@ -18,9 +18,11 @@ from keryx.networks.base import (
     Transient,
 )
 from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
+from keryx.networks.listening import ListeningSpec
 from keryx.networks.mastodon import metrics
 from keryx.networks.mastodon.content import html_to_text, length_for, mastodon_length
 from keryx.networks.mastodon.inbox import MastodonInbox
+from keryx.networks.mastodon.listening import MastodonListening
 from keryx.networks.mastodon.oauth import MastodonApp
 from keryx.networks.mastodon.public import MastodonPublic
 from keryx.networks.mastodon.server import (
@@ -38,7 +40,7 @@ from keryx.networks.mastodon.server import (
 )
 
 
-class MastodonProvider(MastodonApp, MastodonInbox, MastodonPublic):
+class MastodonProvider(MastodonApp, MastodonInbox, MastodonPublic, MastodonListening):
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
     # Without a browser: a token made on the server (Preferences → Development), read+write.
@@ -95,6 +97,13 @@ class MastodonProvider(MastodonApp, MastodonInbox, MastodonPublic):
                                   source="https://docs.joinmastodon.org/api/rate-limits/"),),
             notes="No impressions, reach, clicks or video views; bookmarks are private.",
         ),
+        listening=ListeningSpec(
+            sources=("/api/v1/timelines/tag/:hashtag", "/api/v2/search?type=statuses"),
+            needs_channel=True, max_query=1000, requests_per_run=10,
+            rate=base.RateBudget(300, 300.0, scope="channel",
+                                 source="https://docs.joinmastodon.org/api/rate-limits/"),
+            notes="Status search finds what the server has indexed (full-text search must be "
+                  "enabled there); hashtag timelines always work. Only public statuses."),
     )
 
     # -- validation (pure) -----------------------------------------------------------------
