@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from keryx.accounts import services, throttle, twofactor
 from keryx.accounts.forms import CodeForm, KeryxPasswordResetForm
+from keryx.accounts.language import apply_language
 from keryx.accounts.signin_guard import locked_response
 from keryx.core import audit
 from keryx.core.web import workspace_view
@@ -62,8 +63,6 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if how:
             del request.session[PENDING_KEY]
             login(request, user, backend=pending["backend"])
-            from keryx.accounts.views import _apply_language
-
             if how == "recovery":
                 messages.warning(request, _(
                     "You signed in with a recovery code; %(n)d left. Make new ones on the "
@@ -71,7 +70,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
                     % {"n": twofactor.recovery_codes_left(user)})
             language = services.profile_of(user).language
             response = redirect(pending.get("next") or reverse("dashboard"))
-            return _apply_language(request, response, language) if language else response
+            return apply_language(request, response, language) if language else response
         if wait:
             request.session.pop(PENDING_KEY, None)
             return locked_response(request, wait)

@@ -25,29 +25,11 @@ from keryx.accounts.forms import (
     SignUpForm,
     TokenForm,
 )
+from keryx.accounts.language import apply_language
 from keryx.accounts.models import Invitation
 from keryx.core.models import Membership, Role
 from keryx.core.permissions import Action, can
 from keryx.core.web import safe_next, switch_workspace, workspace_view
-
-SESSION_LANGUAGE_KEY = "keryx_language"
-
-
-def _apply_language(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
-    """Use `language` from now on: this request, the session and the cookie LocaleMiddleware
-    reads (the profile keeps it across browsers; sign-in copies it back here)."""
-    if language not in dict(settings.LANGUAGES):
-        return response
-    translation.activate(language)
-    request.session[SESSION_LANGUAGE_KEY] = language
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        samesite="Lax",
-    )
-    return response
 
 
 class SignInView(LoginView):
@@ -63,7 +45,7 @@ class SignInView(LoginView):
             return start_second_step(self.request, user, self.get_success_url())
         response = super().form_valid(form)
         language = services.profile_of(self.request.user).language
-        return _apply_language(self.request, response, language) if language else response
+        return apply_language(self.request, response, language) if language else response
 
 
 @require_POST
@@ -72,7 +54,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = redirect(safe_next(request, reverse("dashboard")))
     if language in dict(settings.LANGUAGES) and request.user.is_authenticated:
         services.set_preferences(request.user, language=language)
-    return _apply_language(request, response, language)
+    return apply_language(request, response, language)
 
 
 @login_required
@@ -88,7 +70,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             )
             response = redirect("preferences")
             messages.success(request, _("Your preferences are saved."))
-            return _apply_language(request, response, form.cleaned_data["language"])
+            return apply_language(request, response, form.cleaned_data["language"])
     else:
         form = PreferencesForm(
             initial={
