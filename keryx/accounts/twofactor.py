@@ -174,7 +174,12 @@ def workspace_requires(workspace_id: int) -> bool:
 
 def must_enrol(membership: Membership) -> bool:
     """The member may not use this workspace until they turn two-factor sign-in on."""
-    return workspace_requires(membership.workspace_id) and not is_enabled(membership.user)
+    try:
+        # Loaded with the membership (keryx.core.access), so no query on every page.
+        policy = membership.workspace.security_policy
+    except WorkspaceSecurity.DoesNotExist:
+        return False
+    return policy.require_two_factor and not is_enabled(membership.user)
 
 
 def set_requirement(actor: Membership, required: bool) -> None:

@@ -15,7 +15,10 @@ SESSION_WORKSPACE_KEY = "keryx_workspace_id"
 def memberships_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(user=user).select_related("workspace"))
+    # The workspace's security policy (keryx.accounts) comes in the same query: every page
+    # checks whether the workspace requires two-factor sign-in.
+    return list(Membership.objects.filter(user=user)
+                .select_related("workspace", "workspace__security_policy"))
 
 
 def membership_for(user: AbstractBaseUser | AnonymousUser, workspace_id: int) -> Membership:

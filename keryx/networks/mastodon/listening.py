@@ -78,7 +78,7 @@ class MastodonListening(MastodonStatuses):
         return json_body(response)
 
     @staticmethod
-    def _found(status: dict[str, Any]) -> Found:
+    def _listening_found(status: dict[str, Any]) -> Found:
         account = status.get("account") or {}
         return Found(
             remote_id=str(status.get("id")),  # the server's id: what a reply needs
@@ -112,7 +112,7 @@ class MastodonListening(MastodonStatuses):
             for status in body if isinstance(body, list) else []:
                 if status.get("reblog"):
                     continue
-                seen.setdefault(str(status.get("id")), self._found(status))
+                seen.setdefault(str(status.get("id")), self._listening_found(status))
             if isinstance(body, list) and body:
                 since["#" + tag] = str(max(body, key=lambda s: int(s["id"]) if str(
                     s.get("id", "")).isdigit() else 0)["id"])
@@ -122,7 +122,7 @@ class MastodonListening(MastodonStatuses):
                 "resolve": "false"})
             page.requests += 1
             for status in (body or {}).get("statuses") or []:
-                seen.setdefault(str(status.get("id")), self._found(status))
+                seen.setdefault(str(status.get("id")), self._listening_found(status))
         page.items = list(seen.values())
         page.cursor = json.dumps(since)
         return page
