@@ -260,12 +260,16 @@ def run_search(search: SavedSearch, *, now: datetime | None = None) -> Run:
                                 domain=search.domain, since=state.last_run_at,
                                 since_id=state.since_id, cursor=state.cursor)
         before = _Counts(**vars(counts))
-        update: dict[str, Any] = {"last_run_at": now, "last_error": ""}
+        update: dict[str, Any] = {"last_error": ""}
         try:
             page = source.run(request)
             counts.requests += page.requests
             _store(search, source.network, page.items, terms, counts)
-            update.update(cursor=page.cursor[:500], since_id=page.since_id[:255])
+            # Only a run that got through moves `since` on: after a failed one (a rate limit,
+            # a timeout) the next run asks again from the last good one, so nothing posted in
+            # between is skipped.
+            update.update(cursor=page.cursor[:500], since_id=page.since_id[:255],
+                          last_run_at=now)
         except QueryRefused as exc:
             update["last_error"] = _("%(network)s refused the query: %(why)s") % {
                 "network": source.network, "why": exc}

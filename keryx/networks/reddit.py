@@ -50,7 +50,9 @@ from keryx.networks.common import BaseProvider
 from keryx.networks.community import ChannelMetrics, Comment, PostGone, PostMetrics, RecentPost
 from keryx.networks.followup import add_first_comment, first_comment_text
 from keryx.networks.http import error_message, parse_retry_after, raise_for_status
+from keryx.networks.listening import ListeningSpec
 from keryx.networks.reddit_inbox import RedditInbox
+from keryx.networks.reddit_listening import MAX_QUERY, RedditListening
 
 TITLE_MAX = 300
 TEXT_MAX = 40_000
@@ -82,7 +84,7 @@ def _timestamp(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
-class RedditProvider(RedditInbox, BaseProvider):
+class RedditProvider(RedditInbox, RedditListening, BaseProvider):
     network: ClassVar[str] = "reddit"
     display_name: ClassVar[str] = "Reddit"
     default_api_base: ClassVar[str] = "https://oauth.reddit.com"
@@ -140,6 +142,14 @@ class RedditProvider(RedditInbox, BaseProvider):
             notes="likes is the score (net upvotes); shares are crossposts; no impressions, "
                   "saves, reach or clicks.",
         ),
+        listening=ListeningSpec(
+            sources=("GET /search?type=link&sort=new",),
+            needs_channel=True, max_query=MAX_QUERY, requests_per_run=1,
+            rate=base.RateBudget(100, 60.0, scope="app",
+                                 source="https://support.reddithelp.com/hc/en-us/articles/"
+                                        "16160319875092-Reddit-Data-API-Wiki"),
+            notes="Posts only (the API does not search comments); the whole boolean query in "
+                  "one request; no language from Reddit (detected); hashtags searched as words."),
     )
 
     # Finding an image post after submitting it: a few reads, a moment apart.
