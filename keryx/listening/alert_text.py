@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from keryx.listening.models import Alert, AlertKind
 
@@ -24,7 +25,8 @@ def explanation(alert: Alert) -> str:
     f = alert.figures or {}
     zone = alert.workspace.timezone
     if alert.kind == AlertKind.AUTHOR:
-        return _("%(count)s new results from %(authors)s.") % {
+        return ngettext("%(count)s new result from %(authors)s.",
+                        "%(count)s new results from %(authors)s.", alert.count) % {
             "count": alert.count, "authors": ", ".join("@" + a for a in f.get("authors", []))}
     span = {"start": _when(alert.period_start, zone),
             "end": _when(alert.period_end, zone)[-5:]} if alert.period_start else {

@@ -123,7 +123,7 @@ def _validate(rule: AlertRule) -> None:
     _number(rule, "k", 0.5, 100)
     _number(rule, "min_count", 1, 1_000_000)
     _number(rule, "share_jump", 0.01, 1)
-    _number(rule, "min_negative", 1, 1_000_000)
+    _number(rule, "min_negative", 2, 1_000_000)  # one negative post is no surge
     _number(rule, "window_hours", MIN_WINDOW_HOURS, MAX_WINDOW_HOURS)
     if rule.language not in dict(settings.LANGUAGES):
         raise AlertError(_("%(lang)s is not a language Keryx writes in (%(known)s).") % {
@@ -177,6 +177,7 @@ def update_rule(rule: AlertRule, *, webhook_secret: str = "", **fields: Any) -> 
 
 def rotate_secret(rule: AlertRule, secret: str = "") -> str:
     """A new signing secret (or the one given); the receiver must be told it."""
+    rule.webhook_secret = {}
     _set_secret(rule, secret)
     AlertRule.objects.filter(pk=rule.pk).update(webhook_secret=rule.webhook_secret)
     return rule.webhook_secret["secret"]
