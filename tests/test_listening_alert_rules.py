@@ -463,3 +463,47 @@ def test_api_rules_and_alerts(people, settings):
     assert alice.raw("delete", f"/listening/rules/{rule['id']}", "", "application/json"
                      ).status_code == 204
     assert not AlertRule.objects.exists() and not Alert.objects.exists()
+
+
+def test_a_rule_enabled_again_or_of_another_kind_starts_afresh(people):
+    search = _search(people.acme)
+    rule = alerts.create_rule(search, kind="author", authors=["troll"], in_app=False,
+                              emails=["a@example.org"])
+    alerts.update_rule(rule, enabled=False)
+    _seed(search, BASE, 3, author="troll")  # found while the rule was off
+    alerts.update_rule(rule, enabled=True)
+    assert alerts.evaluate_search(search, now=_at(BASE)) == []
+    _seed(search, BASE, 1, author="troll")
+    assert [a.count for a in alerts.evaluate_search(search, now=_at(BASE))] == [1]
+    alerts.update_rule(rule, kind="spike")
+    rule.refresh_from_db()
+    assert (rule.active, rule.evaluated_until) == (False, None)
+
+
+def test_searches_saved_with_a_webhook_before_alerts_get_their_rule():
+    import importlib
+
+    from django.apps import apps
+
+    from keryx.core.models import Workspace
+
+    step = importlib.import_module(
+        "keryx.listening.migrations.0003_alert_rules_from_search_webhooks")
+    workspace = Workspace.objects.create(name="W", slug="w")
+    with_hook = _search(workspace, name="A", alert_webhook_url="https://hooks.example/a")
+    _search(workspace, name="B")
+    step.forwards(apps, None)
+    step.forwards(apps, None)  # twice: still one
+    rule = AlertRule.objects.get()
+    assert (rule.search_id, rule.kind, rule.from_search) == (with_hook.pk, "spike", True)
+    assert len(rule.webhook_secret["secret"]) == 64
+
+
+def test_a_notification_with_a_link_renders_it(people):
+    Notification.objects.create(user=people.alice, workspace=people.acme,
+                                kind="listening_alert", actor_label="<i>Brand</i>",
+                                detail="30 results", link="/listening/7/")
+    client = Client()
+    client.force_login(people.alice)
+    page = client.get(reverse("approvals:notifications")).content.decode()
+    assert '<a href="/listening/7/">Listening alert for “&lt;i&gt;Brand&lt;/i&gt;”' in page

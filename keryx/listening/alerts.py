@@ -159,11 +159,17 @@ def create_rule(search: SavedSearch, *, kind: str, user: Any = None,
 
 
 def update_rule(rule: AlertRule, *, webhook_secret: str = "", **fields: Any) -> AlertRule:
+    """Change a rule. A rule that changes kind, or is enabled again, starts afresh: it alerts
+    on what comes next, not on what it missed (no flood of old results or past hours)."""
+    was = (rule.kind, rule.enabled)
     for key, value in fields.items():
         if key not in RULE_FIELDS:
             raise AlertError(_("Unknown field %(field)s.") % {"field": key}, key)
         setattr(rule, key, value)
     _validate(rule)
+    if rule.kind != was[0] or (rule.enabled and not was[1]):
+        rule.active, rule.evaluated_until = False, None
+        rule.last_match_id = _latest_match(rule.search)
     if webhook_secret or (rule.webhook_url and not rule.webhook_secret.get("secret")):
         _set_secret(rule, webhook_secret)
     with transaction.atomic():
