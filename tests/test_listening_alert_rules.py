@@ -199,14 +199,15 @@ def test_in_app_notification_for_the_workspaces_members_in_their_language(people
 
 def test_email_in_the_recipients_language(people):
     UserProfile.objects.update_or_create(user=people.charlie, defaults={"language": "el"})
-    search = _search(people.acme, name="Acme <b>brand</b>")
+    search = _search(people.acme, name="Acme <b>brand</b>\r\nBcc: x@evil.example")
     alerts.create_rule(search, kind="spike", in_app=False,
                        emails=["ops@example.org", "Charlie@Example.com"], language="en")
     _seed(search, BASE, 30)
     alerts.evaluate_search(search, now=_at(BASE))
     assert sorted(m.to[0] for m in mail.outbox) == ["Charlie@Example.com", "ops@example.org"]
     by = {m.to[0]: m for m in mail.outbox}
-    assert "Acme <b>brand</b>" in by["ops@example.org"].subject
+    assert "Acme <b>brand</b> Bcc: x@evil.example" in by["ops@example.org"].subject
+    assert all(m.bcc == [] and "\n" not in m.subject for m in mail.outbox)
     assert "30 results" in by["ops@example.org"].body
     assert "30 results" not in by["Charlie@Example.com"].body  # Greek
     assert set(AlertDelivery.objects.values_list("channel", "status")) == {("email", "ok")}

@@ -150,7 +150,7 @@ def _email(alert: Alert, address: str) -> tuple[str, int | None, str, bool]:
                 for r in alert.figures.get("results", []))
         if link:
             body += "\n\n" + settings.BASE_URL + link
-    message = mail.EmailMessage(subject=subject.replace("\n", " "), body=body,
+    message = mail.EmailMessage(subject=" ".join(subject.split()), body=body,
                                 from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
     try:
         sent = message.send()
