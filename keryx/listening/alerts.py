@@ -306,9 +306,11 @@ def _volume(rule: AlertRule, now: datetime) -> list[Alert]:
         verdict.figures["partial"] = True
         fired += _fire(rule, current, verdict, now)
         active = True
-    AlertRule.objects.filter(pk=rule.pk).update(active=active,
-                                                evaluated_until=last_complete + HOUR)
-    rule.active, rule.evaluated_until = active, last_complete + HOUR
+    until = last_complete + HOUR
+    if rule.evaluated_until and rule.evaluated_until > until:
+        until = rule.evaluated_until  # an evaluation with an older clock moves nothing back
+    AlertRule.objects.filter(pk=rule.pk).update(active=active, evaluated_until=until)
+    rule.active, rule.evaluated_until = active, until
     return fired
 
 
