@@ -85,6 +85,7 @@ def _mount_routers() -> None:
     from keryx.channels.api import router as channels_router
     from keryx.core.api import router as core_router
     from keryx.inbox.api import router as inbox_router
+    from keryx.listening.alerts_api import router as listening_alerts_router
     from keryx.listening.api import router as listening_router
     from keryx.publishing.api import router as publishing_router
     from keryx.strategy.api import router as strategy_router
@@ -97,6 +98,7 @@ def _mount_routers() -> None:
     api.add_router("/inbox", inbox_router)
     api.add_router("/strategy", strategy_router)
     api.add_router("/listening", listening_router)
+    api.add_router("/listening", listening_alerts_router)
 
 
 _mount_routers()

@@ -149,8 +149,18 @@ def world(db, settings, tmp_path) -> World:
         author_handle=f"{MARK.lower()}-author", published_at=LATER)
     ListeningMatch.objects.create(search=listening_search, result=listening_result,
                                   published_at=LATER, network="mastodon")
+    from keryx.listening.models import Alert as ListeningAlert
+    from keryx.listening.models import AlertRule as ListeningRule
+
+    listening_rule = ListeningRule.objects.create(
+        search=listening_search, kind="author", authors=[f"{MARK.lower()}-author"],
+        emails=[f"{MARK.lower()}@example.org"], webhook_secret={"secret": MARK * 4})
+    listening_alert = ListeningAlert.objects.create(
+        workspace=a, search=listening_search, rule=listening_rule, kind="author",
+        fired_at=LATER, count=1, figures={"authors": [f"{MARK.lower()}-author"]})
     ids = {
         "listening_search": listening_search.pk, "listening_result": listening_result.pk,
+        "listening_rule": listening_rule.pk, "listening_alert": listening_alert.pk,
         "scheduled_report": scheduled_report.pk, "share_link": share_link.pk,
         "competitor": competitor.pk,
         "post": post.pk, "media": media.pk, "channel": channel.pk, "campaign": campaign.pk,
@@ -183,6 +193,7 @@ BY_NAME: dict[str, str] = {
     "experiment_id": "experiment", "inbox_item_id": "inbox_item",
     "goal_id": "goal",
     "search_id": "listening_search", "result_id": "listening_result",
+    "rule_id": "listening_rule", "alert_id": "listening_alert",
 }
 # `pk` means a different object on each route: the route's pattern says which.
 PK_OF: dict[str, str] = {

@@ -119,6 +119,7 @@ class NotificationKind(models.TextChoices):
     MENTIONED = "mentioned", _("Mentioned you")
     PUBLISH_FAILED = "publish_failed", _("Publishing failed")
     INBOX_ASSIGNED = "inbox_assigned", _("Assigned to you in the inbox")
+    LISTENING_ALERT = "listening_alert", _("Listening alert")
 
 
 class Notification(models.Model):
@@ -134,6 +135,9 @@ class Notification(models.Model):
                              related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
     detail = models.TextField(blank=True)  # a rejection reason, a comment, a network's error
+    # Where the notification leads when it is about no post (a site path, built by the sender
+    # with reverse(): a listening search's page).
+    link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

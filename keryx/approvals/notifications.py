@@ -25,14 +25,17 @@ logger = logging.getLogger(__name__)
 
 
 def notify(users: Iterable[Any], *, workspace_id: int, kind: str, post: Post | None = None,
-           actor_label: str = "", detail: str = "") -> list[Notification]:
+           actor_label: str = "", detail: str = "", link: str = "",
+           email: bool = True) -> list[Notification]:
+    """Store a notification for each person; e-mail them too unless `email` is False (a
+    listening alert has e-mail addresses of its own)."""
     rows = Notification.objects.bulk_create(
         Notification(user=u, workspace_id=workspace_id, kind=kind, post=post,
-                     actor_label=actor_label[:150], detail=detail)
+                     actor_label=actor_label[:150], detail=detail, link=link[:500])
         for u in {u.pk: u for u in users}.values()
     )
     ids = [n.pk for n in rows if n.pk]
-    if ids:
+    if ids and email:
         transaction.on_commit(lambda: send_emails(ids), robust=True)
     return rows
 
@@ -47,6 +50,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.MENTIONED: _("%(who)s mentioned you: %(detail)s"),
         NotificationKind.PUBLISH_FAILED: _("Your post could not be published: %(detail)s"),
         NotificationKind.INBOX_ASSIGNED: _("%(who)s assigned an inbox item to you: %(detail)s"),
+        NotificationKind.LISTENING_ALERT: _("Listening alert for “%(who)s”: %(detail)s"),
     }
     template = texts.get(notification.kind, "%(detail)s")
     return template % {"who": who, "detail": notification.detail}
@@ -75,6 +79,8 @@ def send_emails(notification_ids: Sequence[int]) -> int:
                 link = settings.BASE_URL + reverse("posts:detail", args=[notification.post_id])
             elif notification.kind == NotificationKind.INBOX_ASSIGNED:
                 link = settings.BASE_URL + inbox_link(notification.user_id)
+            elif notification.link:
+                link = settings.BASE_URL + notification.link
             subject = f"[Keryx · {notification.workspace.name}] {notification.get_kind_display()}"
             body = text
             if notification.post is not None:

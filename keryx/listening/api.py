@@ -25,7 +25,7 @@ router = Router(tags=["listening"])
 MAX_PAGE = 200
 
 
-def _membership(request: HttpRequest, ref: int | str | None, action: Action) -> Membership:
+def caller_membership(request: HttpRequest, ref: int | str | None, action: Action) -> Membership:
     if ref is None or ref == "":
         mine = memberships_of(request.auth)
         if len(mine) != 1:
@@ -46,7 +46,7 @@ def _membership(request: HttpRequest, ref: int | str | None, action: Action) -> 
     return membership
 
 
-def _search(membership: Membership, search_id: int) -> SavedSearch:
+def workspace_search(membership: Membership, search_id: int) -> SavedSearch:
     search = SavedSearch.objects.filter(workspace=membership.workspace, pk=search_id).first()
     if search is None:
         raise Http404(_("No such saved search"))
@@ -183,13 +183,13 @@ def _out(search: SavedSearch) -> dict[str, Any]:
 
 @router.get("/searches", response=list[SearchOut], summary="The saved searches")
 def list_searches(request: HttpRequest, workspace: int | str | None = None) -> list[dict]:
-    membership = _membership(request, workspace, Action.VIEW_LISTENING)
+    membership = caller_membership(request, workspace, Action.VIEW_LISTENING)
     return [_out(s) for s in SavedSearch.objects.filter(workspace=membership.workspace)]
 
 
 @router.post("/searches", response={201: SearchOut}, summary="Save a search")
 def create_search(request: HttpRequest, body: SearchIn) -> Status:
-    membership = _membership(request, body.workspace, Action.MANAGE_LISTENING)
+    membership = caller_membership(request, body.workspace, Action.MANAGE_LISTENING)
     data = body.dict(exclude={"workspace"})
     try:
         search = services.create_search(membership.workspace, user=request.auth, **data)
@@ -201,15 +201,15 @@ def create_search(request: HttpRequest, body: SearchIn) -> Status:
 @router.get("/searches/{search_id}", response=SearchOut, summary="One saved search")
 def get_search(request: HttpRequest, search_id: int,
                workspace: int | str | None = None) -> dict:
-    membership = _membership(request, workspace, Action.VIEW_LISTENING)
-    return _out(_search(membership, search_id))
+    membership = caller_membership(request, workspace, Action.VIEW_LISTENING)
+    return _out(workspace_search(membership, search_id))
 
 
 @router.patch("/searches/{search_id}", response=SearchOut, summary="Change a saved search")
 def update_search(request: HttpRequest, search_id: int, body: SearchPatch,
                   workspace: int | str | None = None) -> dict:
-    membership = _membership(request, workspace, Action.MANAGE_LISTENING)
-    search = _search(membership, search_id)
+    membership = caller_membership(request, workspace, Action.MANAGE_LISTENING)
+    search = workspace_search(membership, search_id)
     try:
         services.update_search(search, **body.dict(exclude_none=True))
     except services.ListeningError as exc:
@@ -220,16 +220,16 @@ def update_search(request: HttpRequest, search_id: int, body: SearchPatch,
 @router.delete("/searches/{search_id}", response={204: None}, summary="Delete a saved search")
 def delete_search(request: HttpRequest, search_id: int,
                   workspace: int | str | None = None) -> Status:
-    membership = _membership(request, workspace, Action.MANAGE_LISTENING)
-    services.delete_search(_search(membership, search_id))
+    membership = caller_membership(request, workspace, Action.MANAGE_LISTENING)
+    services.delete_search(workspace_search(membership, search_id))
     return Status(204, None)
 
 
 @router.post("/searches/{search_id}/run", response=RunOut, summary="Run a search now")
 def run_search(request: HttpRequest, search_id: int,
                workspace: int | str | None = None) -> dict:
-    membership = _membership(request, workspace, Action.MANAGE_LISTENING)
-    search = _search(membership, search_id)
+    membership = caller_membership(request, workspace, Action.MANAGE_LISTENING)
+    search = workspace_search(membership, search_id)
     run = services.run_search(search)
     return {"search": search.name, **{f: getattr(run, f) for f in (
         "fetched", "new_results", "new_matches", "dropped_language", "dropped_private",
@@ -240,8 +240,8 @@ def run_search(request: HttpRequest, search_id: int,
             summary="What a search found, newest first")
 def search_results(request: HttpRequest, search_id: int,
                    query: Query[ResultsQuery]) -> dict:
-    membership = _membership(request, query.workspace, Action.VIEW_LISTENING)
-    search = _search(membership, search_id)
+    membership = caller_membership(request, query.workspace, Action.VIEW_LISTENING)
+    search = workspace_search(membership, search_id)
     rows = services.results(search, since=query.since, until=query.until,
                             network=query.network, sentiment=query.sentiment,
                             language=query.language,
@@ -263,7 +263,7 @@ def _result(membership: Membership, result_id: int) -> Result:
 @router.post("/results/{result_id}/irrelevant", response={204: None},
              summary="Mark a result irrelevant (or relevant again)")
 def mark_irrelevant(request: HttpRequest, result_id: int, body: IrrelevantIn) -> Status:
-    membership = _membership(request, body.workspace, Action.MANAGE_LISTENING)
+    membership = caller_membership(request, body.workspace, Action.MANAGE_LISTENING)
     services.mark_irrelevant(_result(membership, result_id), request.auth, body.irrelevant)
     return Status(204, None)
 
@@ -272,7 +272,7 @@ def mark_irrelevant(request: HttpRequest, result_id: int, body: IrrelevantIn) ->
              summary="Turn a result into an inbox item to answer")
 def send_to_inbox(request: HttpRequest, result_id: int,
                   workspace: int | str | None = None) -> dict:
-    membership = _membership(request, workspace, Action.MANAGE_LISTENING)
+    membership = caller_membership(request, workspace, Action.MANAGE_LISTENING)
     result = _result(membership, result_id)
     try:
         item = services.send_to_inbox(result, request.auth)

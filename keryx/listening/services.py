@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from keryx.core.models import Workspace
+from keryx.listening import alert_delivery, alerts
 from keryx.listening import query as q
 from keryx.listening import sources as src
 from keryx.listening.models import Match, Result, Run, SavedSearch, SourceState
@@ -89,10 +90,11 @@ def _validate(search: SavedSearch) -> None:
     if not (search.query.strip() or search.hashtags or search.mentions or search.domain):
         raise ListeningError(_("Give a query, a hashtag, a handle or a domain to listen for."),
                              "query")
-    if search.alert_webhook_url and not search.alert_webhook_url.startswith(
-            ("http://", "https://")):
-        raise ListeningError(_("The alert webhook must be an http:// or https:// address."),
-                             "alert_webhook_url")
+    search.alert_webhook_url = (search.alert_webhook_url or "").strip()
+    problem = alerts.webhook_problem(search.alert_webhook_url) if search.alert_webhook_url \
+        else ""
+    if problem:
+        raise ListeningError(problem, "alert_webhook_url")
     clash = SavedSearch.objects.filter(workspace_id=search.workspace_id, name=search.name)
     if search.pk:
         clash = clash.exclude(pk=search.pk)
@@ -121,6 +123,7 @@ def create_search(workspace: Workspace, *, name: str, query: str = "", hashtags:
     except IntegrityError as exc:
         raise ListeningError(_("A search named %(name)s exists already.") % {"name": name},
                              "name", "duplicate") from exc
+    alerts.sync_search_webhook(search)
     return search
 
 
@@ -131,6 +134,7 @@ def update_search(search: SavedSearch, **fields: Any) -> SavedSearch:
         setattr(search, key, value)
     _validate(search)
     search.save()
+    alerts.sync_search_webhook(search)
     return search
 
 
@@ -296,12 +300,17 @@ def run_search(search: SavedSearch, *, now: datetime | None = None) -> Run:
         last_run_at=now, last_error="\n".join(f"{k}: {v}" for k, v in errors.items()))
     search.last_run_at = now
     search.last_error = "\n".join(f"{k}: {v}" for k, v in errors.items())
+    try:
+        alerts.evaluate_search(search, now=now)
+    except Exception:  # an alert that cannot be evaluated or sent must not fail the run
+        logger.exception("listening alerts of search %s failed", search.pk)
     return run
 
 
 def poll_due(*, now: datetime | None = None) -> int:
     """The periodic job: every enabled search whose time has come, claimed once per period
-    across processes by moving its next_run_at with a guarded UPDATE. Returns searches run."""
+    across processes by moving its next_run_at with a guarded UPDATE (each run evaluates its
+    alerts); then the alert deliveries due for another attempt. Returns searches run."""
     now = now or timezone.now()
     done = 0
     due = SavedSearch.objects.filter(enabled=True).filter(
@@ -318,6 +327,10 @@ def poll_due(*, now: datetime | None = None) -> int:
         except Exception:
             logger.exception("listening search %s failed", search.pk)
         done += 1
+    try:
+        alert_delivery.retry_due(now=now)
+    except Exception:
+        logger.exception("listening alert retries failed")
     return done
 
 

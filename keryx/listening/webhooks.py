@@ -28,6 +28,12 @@ BACKOFF = (1.0, 4.0, 16.0)  # seconds before the 2nd, 3rd and 4th attempt
 TIMEOUT = 10.0
 
 
+def retryable(attempt: Attempt) -> bool:
+    """A network error, a 5xx or a 429 may pass later; a refusal (other 4xx, blocked) not."""
+    return attempt.status == "failed" and (
+        attempt.code is None or attempt.code >= 500 or attempt.code == 429)
+
+
 def new_secret() -> str:
     return secrets.token_hex(32)
 
@@ -65,8 +71,9 @@ class Delivery:
 
 def deliver(url: str, secret: str, payload: dict, *, allow_private: Iterable[str] = (),
             backoff: tuple[float, ...] = BACKOFF,
-            sleep: Callable[[float], None] = time.sleep) -> Delivery:
-    """POST `payload` to `url`; retry on a network error or a 5xx/429, not on other 4xx."""
+            sleep: Callable[[float], None] = time.sleep, timeout: float = TIMEOUT) -> Delivery:
+    """POST `payload` to `url`; retry on a network error or a 5xx/429, not on other 4xx.
+    `backoff=()` makes one attempt only (keryx.listening.alerts retries on later ticks)."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     result = Delivery(ok=False)
     try:
@@ -80,7 +87,7 @@ def deliver(url: str, secret: str, payload: dict, *, allow_private: Iterable[str
                    "X-Keryx-Signature": sign(secret, ts, body)}
         attempt = Attempt(number, time.time(), "failed")
         try:
-            answer = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT,
+            answer = httpx.post(url, content=body, headers=headers, timeout=timeout,
                                 follow_redirects=False)
             attempt.code = answer.status_code
             if 200 <= answer.status_code < 300:

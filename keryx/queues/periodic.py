@@ -1,5 +1,6 @@
 """Periodic work beside the engine: evergreen copies, feed fetches, metric readings, inbox
-syncs, competitors and scheduled reports.
+syncs, competitors, scheduled reports, goals and listening (due searches run and evaluate their
+alerts; then the alert deliveries due for another attempt).
 
 Started by keryx.publishing.background wherever the dispatcher or the reaper runs (every
 `keryx serve`, `keryx worker` and `keryx scheduler`; never `keryx web`). Each job claims its rows
