@@ -119,6 +119,7 @@ class NotificationKind(models.TextChoices):
     MENTIONED = "mentioned", _("Mentioned you")
     PUBLISH_FAILED = "publish_failed", _("Publishing failed")
     INBOX_ASSIGNED = "inbox_assigned", _("Assigned to you in the inbox")
+    BUDGET_ALERT = "budget_alert", _("Budget alert")
 
 
 class Notification(models.Model):

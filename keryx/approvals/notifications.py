@@ -47,6 +47,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.MENTIONED: _("%(who)s mentioned you: %(detail)s"),
         NotificationKind.PUBLISH_FAILED: _("Your post could not be published: %(detail)s"),
         NotificationKind.INBOX_ASSIGNED: _("%(who)s assigned an inbox item to you: %(detail)s"),
+        NotificationKind.BUDGET_ALERT: _("A budget passed a threshold: %(detail)s"),
     }
     template = texts.get(notification.kind, "%(detail)s")
     return template % {"who": who, "detail": notification.detail}
@@ -75,6 +76,8 @@ def send_emails(notification_ids: Sequence[int]) -> int:
                 link = settings.BASE_URL + reverse("posts:detail", args=[notification.post_id])
             elif notification.kind == NotificationKind.INBOX_ASSIGNED:
                 link = settings.BASE_URL + inbox_link(notification.user_id)
+            elif notification.kind == NotificationKind.BUDGET_ALERT:
+                link = settings.BASE_URL + reverse("strategy:budgets")
             subject = f"[Keryx · {notification.workspace.name}] {notification.get_kind_display()}"
             body = text
             if notification.post is not None:
