@@ -12,7 +12,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,6 +27,7 @@ from keryx.planner.models import Campaign
 from keryx.strategy.models import Budget, BudgetAlert, Category, Source, SpendEntry
 
 THRESHOLDS = (80, 100)
+CENTS = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
 PERCENT_FORMULA = "spent in the budget's currency ÷ budget × 100"
 
@@ -181,7 +182,8 @@ def spend_of(budget: Budget) -> QuerySet[SpendEntry]:
 
 def totals(qs: QuerySet[SpendEntry]) -> dict[str, Decimal]:
     """Currency -> total, as entered."""
-    return {row["currency"]: row["total"] for row in
+    # Quantized: SQLite's sum of 99.00 comes back as 99.
+    return {row["currency"]: Decimal(row["total"]).quantize(CENTS) for row in
             qs.order_by("currency").values("currency").annotate(total=Sum("amount"))}
 
 
@@ -219,7 +221,8 @@ class BudgetStatus:
 def status(budget: Budget) -> BudgetStatus:
     found = totals(spend_of(budget))
     spent = found.pop(budget.currency, Decimal("0.00"))
-    percent = (spent / budget.amount * 100).quantize(Decimal("0.1")) if budget.amount else None
+    percent = (spent / budget.amount * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) \
+        if budget.amount else None
     first, last = period_of(budget)
     return BudgetStatus(budget, spent, budget.amount - spent, percent, found, first, last)
 
@@ -267,7 +270,8 @@ def check_alerts(workspace: Workspace, only: list[Budget] | None = None) -> list
         if found.percent is None:
             continue
         for threshold in THRESHOLDS:
-            if found.percent < threshold:
+            # Exact, not the rounded percent: 79.99 % is shown as 80.0 but is not 80 %.
+            if found.spent * 100 < budget.amount * threshold:
                 continue
             try:
                 with transaction.atomic():

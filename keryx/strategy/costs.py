@@ -63,12 +63,13 @@ def denominators(workspace: Workspace, when: analytics.Period,
                                        published_at__lt=when.end)
     if campaign is not None:
         posts = posts.filter(target__post__campaign=campaign)
-    sums = posts.aggregate(likes=Sum("likes"), likes_n=Count("likes"), clicks=Sum("clicks"),
-                           clicks_n=Count("clicks"), eng_n=Count("engagements"))
+    sums = posts.aggregate(likes_sum=Sum("likes"), likes_n=Count("likes"),
+                           clicks_sum=Sum("clicks"), clicks_n=Count("clicks"),
+                           eng_n=Count("engagements"))
     return {
-        "likes": int(sums["likes"] or 0) if sums["likes_n"] else None,
+        "likes": int(sums["likes_sum"] or 0) if sums["likes_n"] else None,
         "engagements": int(summary["engagements"]) if sums["eng_n"] else None,
-        "clicks": int(sums["clicks"] or 0) if sums["clicks_n"] else None,
+        "clicks": int(sums["clicks_sum"] or 0) if sums["clicks_n"] else None,
         "followers": summary["follower_growth"],
     }
 
