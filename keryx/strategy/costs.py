@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext_lazy as _
 
 from keryx.analytics import services as analytics
 from keryx.analytics.models import TrackedPost
@@ -30,16 +31,23 @@ from keryx.strategy.budgets import totals
 from keryx.strategy.models import SpendEntry
 
 FORMULAS = {
-    "cost_per_like": "spend ÷ likes on the posts published in the period",
-    "cost_per_engagement": "spend ÷ engagements (likes+comments+shares+saves) on the posts "
-                           "published in the period",
-    "cost_per_click": "spend ÷ clicks on the posts published in the period (networks that "
-                      "report clicks)",
-    "cost_per_follower": "spend ÷ followers gained by the channels in the period",
-    "cost_per_follower_campaign": "campaign spend ÷ followers gained by all the workspace's "
-                                  "channels in the period (followers are not attributed to a "
-                                  "campaign)",
-    "cost_per_ad_result": "spend ÷ the results the ad manager reported on the spend rows",
+    "cost_per_like": _("spend ÷ likes on the posts published in the period"),
+    "cost_per_engagement": _("spend ÷ engagements (likes+comments+shares+saves) on the posts "
+                             "published in the period"),
+    "cost_per_click": _("spend ÷ clicks on the posts published in the period (networks that "
+                        "report clicks)"),
+    "cost_per_follower": _("spend ÷ followers gained by the channels in the period"),
+    "cost_per_follower_campaign": _("campaign spend ÷ followers gained by all the workspace's "
+                                    "channels in the period (followers are not attributed to "
+                                    "a campaign)"),
+    "cost_per_ad_result": _("spend ÷ the results the ad manager reported on the spend rows"),
+}
+LABELS = {
+    "cost_per_like": _("Cost per like"),
+    "cost_per_engagement": _("Cost per engagement"),
+    "cost_per_click": _("Cost per click"),
+    "cost_per_follower": _("Cost per follower gained"),
+    "cost_per_ad_result": _("Cost per ad-manager result"),
 }
 FIGURES = ("cost_per_like", "cost_per_engagement", "cost_per_click", "cost_per_follower",
            "cost_per_ad_result")
@@ -105,8 +113,9 @@ def cost_per_result(workspace: Workspace, *, campaign: Campaign | None = None,
         for key in FIGURES:
             formula = FORMULAS["cost_per_follower_campaign"] if (
                 key == "cost_per_follower" and campaign is not None) else FORMULAS[key]
-            figures.append({"figure": key, "value": _divide(total, counts[key]),
-                            "denominator": counts[key], "formula": formula})
+            figures.append({"figure": key, "label": str(LABELS[key]),
+                            "value": _divide(total, counts[key]),
+                            "denominator": counts[key], "formula": str(formula)})
         out.append({"currency": currency, "spend": total,
                     "campaign": campaign.name if campaign else None,
                     "campaign_id": campaign.pk if campaign else None,
