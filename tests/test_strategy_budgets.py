@@ -91,6 +91,13 @@ def test_alerts_at_80_and_100_percent_once(people):
         "alice@example.com", "charlie@example.com"]
     assert "80.0%" in alerts.first().detail and "≥ 80%" in alerts.first().detail
     assert "A budget passed a threshold" in notification_text(alerts.first())
+    from django.test import Client
+    from django.urls import reverse
+
+    browser = Client()
+    browser.force_login(people.charlie)
+    bell = browser.get(reverse("approvals:notifications")).content.decode()
+    assert f'href="{reverse("strategy:budgets")}"' in bell and "threshold" in bell
     budgets.add_spend(people.acme, day=_month(), amount="5", currency="EUR", category="ads")
     budgets.check_alerts(people.acme)
     assert alerts.count() == 2  # 85 %: nothing new
