@@ -149,7 +149,27 @@ def test_renamed_campaign_stays_linked(people):
     assert set(SpendEntry.objects.values_list("campaign_id", flat=True)) == {launch.pk}
 
 
+def test_currency_symbol_that_contradicts_the_currency_column(people):
+    data = ("Start Date (in UTC),Campaign Name,Currency,Total Spent,Clicks\n"
+            "\"12/3/2026, 12:00 AM\",B2B,EUR,$3.20,1\n"
+            "12/4/2026,B2B,CAD,$3.20,1\n"
+            "12/5/2026,B2B,USD,€3.20,1\n"
+            "12/6/2026,B2B,Eur,€3.20,1\n")
+    batch = spend_import.import_spend(people.acme, data.encode())
+    assert batch.source == "linkedin"
+    assert [(r["line"], r["reason"]) for r in batch.rejected] == [
+        (2, "the amount is in USD but the currency is EUR"),
+        (4, "the amount is in EUR but the currency is USD")]
+    assert sorted(SpendEntry.objects.values_list("date", "currency")) == [
+        (date(2026, 12, 4), "CAD"), (date(2026, 12, 6), "EUR")]
+
+
 def test_a_file_that_is_no_export_is_refused_whole(people):
+    huge = "date,campaign,category,amount,currency,results\n\"" + "x" * 200_000 + "\"\n"
+    with pytest.raises(spend_import.SpendImportError, match="cannot be read as CSV"):
+        spend_import.import_spend(people.acme, huge.encode())
+    with pytest.raises(spend_import.SpendImportError, match="No header"):
+        spend_import.import_spend(people.acme, bytes(range(256)) * 10)
     with pytest.raises(spend_import.SpendImportError, match="No header"):
         spend_import.import_spend(people.acme, b"name,email\nx,y\n")
     with pytest.raises(spend_import.SpendImportError, match="No header of a meta export"):

@@ -40,6 +40,7 @@ from keryx.strategy.spend_parse import (
     parse_count,
     parse_date,
     plain,
+    same_currency,
     uses_decimal_comma,
 )
 
@@ -148,8 +149,8 @@ class Parsed:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-CATEGORY_NAMES = {plain(str(label)): value for value, label in Category.choices} | {
-    plain(value): value for value in Category.values} | {
+# The keys, the English labels and the Greek ones, as plain() writes them.
+CATEGORY_NAMES = {plain(value): value for value in Category.values} | {
     "content production": Category.CONTENT, "influencer fees": Category.INFLUENCERS,
     "influencer": Category.INFLUENCERS, "tool": Category.TOOLS, "ad": Category.ADS,
     "διαφημισεις": Category.ADS, "εργαλεια": Category.TOOLS,
@@ -163,6 +164,13 @@ def parse(data: bytes, fmt: str | None = None) -> Parsed:
     if fmt and fmt not in LAYOUTS:
         raise SpendImportError(f"Unknown format {fmt!r}; one of: {', '.join(LAYOUTS)}.")
     text = decode(data)
+    try:
+        return _parse(text, fmt)
+    except csv.Error as exc:
+        raise SpendImportError(f"The file cannot be read as CSV: {exc}.") from exc
+
+
+def _parse(text: str, fmt: str | None) -> Parsed:
     sep = delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     layouts = [LAYOUTS[fmt]] if fmt else list(LAYOUTS.values())
@@ -221,8 +229,8 @@ def _row(layout: Layout, columns: Columns, row: list[str], decimal_comma: bool,
     currency = currency_code(stated) if stated else (columns.amount_currency or symbol)
     if not currency:
         raise ParseError("no currency: neither a currency column, nor one in the amount")
-    if symbol and symbol != currency and columns.amount_currency is None and not stated:
-        currency = symbol
+    if symbol and not same_currency(symbol, currency):
+        raise ParseError(f"the amount is in {symbol} but the currency is {currency}")
     category = Category.ADS
     if columns.category is not None:
         named = _cell(row, columns.category)

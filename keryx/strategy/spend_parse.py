@@ -96,11 +96,16 @@ def _first_of_range(value: str) -> str:
     return parts[0].strip()
 
 
+def _first_word(text: str) -> str:
+    """"12/3/2026, 12:00 AM" -> "12/3/2026"."""
+    return re.split(r"[\s,]+", text.strip(), maxsplit=1)[0]
+
+
 def guess_date_order(values: list[str], default_day_first: bool) -> DateOrder:
     """Month first when a value's second number is above 12, day first when its first is;
     otherwise the format's habit."""
     for value in values:
-        match = NUMERIC_DATE.match(_first_of_range(value).split(" ")[0])
+        match = NUMERIC_DATE.match(_first_word(_first_of_range(value)))
         if match:
             first, second = int(match[1]), int(match[2])
             if first > 12 >= second:
@@ -118,7 +123,7 @@ def parse_date(value: str, order: DateOrder) -> date:
         iso = ISO_DATE.match(text)
         if iso:
             return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        numeric = NUMERIC_DATE.match(text.split(" ")[0])
+        numeric = NUMERIC_DATE.match(_first_word(text))
         if numeric:
             a, b, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
             year += 2000 if year < 100 else 0
@@ -204,6 +209,12 @@ def parse_count(value: str, decimal_comma: bool) -> int | None:
     if amount != amount.to_integral_value():
         raise ParseError(f"results must be a whole number: {value!r}")
     return int(amount)
+
+
+def same_currency(symbol: str, code: str) -> bool:
+    """Whether a symbol found in an amount agrees with the stated code: "$" is any dollar
+    (USD, CAD, AUD…), the others are their one currency."""
+    return code.endswith("D") if symbol == "USD" else symbol == code
 
 
 def currency_code(value: str) -> str:
