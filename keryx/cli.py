@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
             "usage: keryx COMMAND [options]\n\n"
             "commands: init, serve, web, worker, scheduler, backup, restore, channels,\n"
             "          networks, post, posts, validate, import, export, tokens, moderation,\n"
-            "          inbox, assistant, competitors, secrets\n"
+            "          inbox, assistant, competitors, secrets, goals, budgets, spend\n"
             "          (and every Django management command)\n"
             "run `keryx COMMAND --help` for a command's options."
         )

@@ -399,7 +399,10 @@ FRONT_ENDS: dict[Action, Checks] = {
         lambda w, u, _o: cli_allowed(u, "moderation", "retrain")),
     Action.MANAGE_STRATEGY: Checks(
         None, [lambda w, u, _o: ui_allowed(browser(u).post(reverse("strategy:page"),
-                                                            {"language": "en"}))],
+                                                            {"language": "en"})),
+               lambda w, u, _o: ui_allowed(browser(u).post(reverse("strategy:budget_add"), {
+                   "category": "ads", "month": "2030-01", "amount": "10",
+                   "currency": "EUR"}))],
         lambda w, u, _o: api_allowed(Caller(u).post("/strategy", {
             "workspace": w.workspace.pk, "language": "en"})),
         lambda w, u, _o: cli_allowed(u, "goals", "add", "--name", "x", "--metric",

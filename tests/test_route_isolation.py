@@ -54,7 +54,7 @@ from keryx.planner.services import issue_feed
 from keryx.publishing import services, workers
 from keryx.publishing.models import PostTarget
 from keryx.queues.models import EvergreenRule, QueueSchedule
-from keryx.strategy.models import Goal, Strategy, StrategyChannel
+from keryx.strategy.models import Budget, Goal, SpendEntry, SpendImport, Strategy, StrategyChannel
 from tests.api_support import API, mastodon_channel
 from tests.support.images import png_bytes
 
@@ -138,6 +138,14 @@ def world(db, settings, tmp_path) -> World:
     StrategyChannel.objects.create(strategy=strategy, channel=channel, main=True)
     goal = Goal.objects.create(workspace=a, name=f"{MARK} goal", metric="posts_per_week",
                                target=3, deadline=LATER.date(), start_date=LATER.date())
+    budget = Budget.objects.create(workspace=a, month=LATER.date().replace(day=1),
+                                   category="ads", amount=100, currency="EUR",
+                                   note=f"{MARK} budget")
+    spend_batch = SpendImport.objects.create(workspace=a, source="keryx",
+                                             filename=f"{MARK}.csv")
+    spend = SpendEntry.objects.create(workspace=a, date=LATER.date(), amount=10,
+                                      currency="EUR", campaign=campaign, batch=spend_batch,
+                                      campaign_name_as_imported=f"{MARK} spend")
     from keryx.listening.models import Match as ListeningMatch
     from keryx.listening.models import Result as ListeningResult
     from keryx.listening.models import SavedSearch
@@ -171,7 +179,8 @@ def world(db, settings, tmp_path) -> World:
         "inbox_item": inbox_item.pk, "conversation": conversation.pk,
         "moderation": moderation.pk, "experiment": experiment.pk,
         "canned": canned.pk, "blocked": blocked.pk, "faq_entry": faq_entry.pk,
-        "goal": goal.pk,
+        "goal": goal.pk, "budget": budget.pk, "spend": spend.pk,
+        "spend_batch": spend_batch.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
@@ -191,7 +200,7 @@ BY_NAME: dict[str, str] = {
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
     "experiment_id": "experiment", "inbox_item_id": "inbox_item",
-    "goal_id": "goal",
+    "goal_id": "goal", "budget_id": "budget",
     "search_id": "listening_search", "result_id": "listening_result",
     "rule_id": "listening_rule", "alert_id": "listening_alert",
 }
@@ -232,6 +241,9 @@ PK_OF: dict[str, str] = {
     "inbox/assistant/faq/<int:pk>/": "faq_entry",
     "inbox/assistant/faq/<int:pk>/delete/": "faq_entry",
     "strategy/goals/<int:pk>/refresh/": "goal", "strategy/goals/<int:pk>/delete/": "goal",
+    "strategy/budgets/<int:pk>/delete/": "budget",
+    "strategy/budgets/spend/<int:pk>/delete/": "spend",
+    "strategy/budgets/imports/<int:pk>/": "spend_batch",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

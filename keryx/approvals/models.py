@@ -120,6 +120,7 @@ class NotificationKind(models.TextChoices):
     PUBLISH_FAILED = "publish_failed", _("Publishing failed")
     INBOX_ASSIGNED = "inbox_assigned", _("Assigned to you in the inbox")
     LISTENING_ALERT = "listening_alert", _("Listening alert")
+    BUDGET_ALERT = "budget_alert", _("Budget alert")
 
 
 class Notification(models.Model):

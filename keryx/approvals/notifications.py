@@ -51,6 +51,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.PUBLISH_FAILED: _("Your post could not be published: %(detail)s"),
         NotificationKind.INBOX_ASSIGNED: _("%(who)s assigned an inbox item to you: %(detail)s"),
         NotificationKind.LISTENING_ALERT: _("Listening alert for “%(who)s”: %(detail)s"),
+        NotificationKind.BUDGET_ALERT: _("A budget passed a threshold: %(detail)s"),
     }
     template = texts.get(notification.kind, "%(detail)s")
     return template % {"who": who, "detail": notification.detail}
@@ -81,6 +82,8 @@ def send_emails(notification_ids: Sequence[int]) -> int:
                 link = settings.BASE_URL + inbox_link(notification.user_id)
             elif notification.link:
                 link = settings.BASE_URL + notification.link
+            elif notification.kind == NotificationKind.BUDGET_ALERT:
+                link = settings.BASE_URL + reverse("strategy:budgets")
             subject = f"[Keryx · {notification.workspace.name}] {notification.get_kind_display()}"
             body = text
             if notification.post is not None:

@@ -1,11 +1,15 @@
 """The strategy in the API (/api/v1/strategy): the strategy measured (GET), created from the
 template (POST), changed (PUT); goals (GET/POST /goals, GET/DELETE /goals/{goal_id}, POST
-/goals/{goal_id}/progress); the year-on-year results (GET /results). Thin: scope by the
-caller's workspace, check the permission, call keryx.strategy.plan, .goals and .results.
+/goals/{goal_id}/progress); the year-on-year results (GET /results); budgets (GET/POST
+/budgets, GET/PATCH/DELETE /budgets/{budget_id}), spend (GET/POST /spend, POST /spend/import
+multipart), cost per result (GET /costs). Thin: scope by the caller's workspace, check the
+permission, call keryx.strategy.plan, .goals, .results, .budgets, .spend_import and .costs.
 
 Error codes: workspace_required (400), forbidden (403), not_found (404), no_strategy (404),
 strategy_refused (422), goal_refused (422, with the reason: a metric the network does not
-report, a past deadline), unknown_channel / unknown_campaign (422), bad_period (422)."""
+report, a past deadline), unknown_channel / unknown_campaign (422), bad_period (422),
+budget_refused (422, with details.field), import_refused (422: no known header, unknown
+format, too big)."""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from keryx.analytics import services as analytics
 from keryx.api_errors import ApiError
@@ -25,8 +30,8 @@ from keryx.core.access import membership_for, memberships_of
 from keryx.core.models import Membership
 from keryx.core.permissions import Action
 from keryx.planner.models import Campaign
-from keryx.strategy import goals, plan, results
-from keryx.strategy.models import Goal, Metric
+from keryx.strategy import budgets, costs, goals, plan, results, spend_import
+from keryx.strategy.models import Budget, Category, Goal, Metric, SpendEntry
 
 router = Router(tags=["strategy"])
 
@@ -312,3 +317,255 @@ class ResultsOut(Schema):
 def get_results(request: HttpRequest, workspace: int | str | None = None) -> dict[str, Any]:
     membership = _membership(request, workspace, Action.VIEW_ANALYTICS)
     return results.results(membership.workspace)
+
+
+class BudgetOut(Schema):
+    id: int
+    category: str
+    category_label: str
+    month: str | None = Field(description="YYYY-MM; none: the campaign's dates")
+    campaign_id: int | None
+    campaign: str | None
+    amount: str = Field(description="a decimal, as a string")
+    currency: str
+    note: str
+    from_: date | None = Field(alias="from")
+    until: date | None
+    spent: str = Field(description="spent in the budget's currency")
+    remaining: str
+    percent: float | None
+    percent_formula: str
+    other_currencies: dict[str, str] = Field(description="spend in other currencies, not "
+                                             "counted (never converted)")
+    alerts_sent: list[int]
+
+
+class BudgetIn(Schema):
+    workspace: int | str | None = None
+    category: str = Field(description=", ".join(Category.values))
+    amount: str = Field(max_length=20, description="a decimal: 250.00")
+    currency: str = Field(max_length=3, description="ISO code: EUR")
+    month: str | None = Field(None, max_length=10, description="YYYY-MM")
+    campaign: int | None = None
+    note: str = Field("", max_length=300)
+
+
+class BudgetPatch(Schema):
+    workspace: int | str | None = None
+    category: str | None = None
+    amount: str | None = Field(None, max_length=20)
+    currency: str | None = Field(None, max_length=3)
+    month: str | None = Field(None, max_length=10)
+    note: str | None = Field(None, max_length=300)
+
+
+def _budget_error(exc: budgets.BudgetError) -> ApiError:
+    return ApiError(422, "budget_refused", exc.message, {"field": exc.field})
+
+
+def _budget(membership: Membership, budget_id: int) -> Budget:
+    budget = Budget.objects.filter(workspace=membership.workspace, pk=budget_id).select_related(
+        "campaign").first()
+    if budget is None:
+        raise Http404(_("No such budget"))
+    return budget
+
+
+@router.get("/budgets", response=list[BudgetOut], by_alias=True,
+            summary="Every budget with what was spent, per currency")
+def list_budgets(request: HttpRequest, workspace: int | str | None = None
+                 ) -> list[dict[str, Any]]:
+    membership = _membership(request, workspace, Action.VIEW_ANALYTICS)
+    return [s.json() for s in budgets.statuses(membership.workspace)]
+
+
+@router.post("/budgets", response={201: BudgetOut}, by_alias=True, summary="Add a budget")
+def add_budget(request: HttpRequest, body: BudgetIn) -> Status:
+    membership = _membership(request, body.workspace, Action.MANAGE_STRATEGY)
+    try:
+        budget = budgets.create_budget(membership.workspace, category=body.category,
+                                       amount=body.amount, currency=body.currency,
+                                       month=body.month, campaign=body.campaign,
+                                       note=body.note, user=request.auth)
+    except budgets.BudgetError as exc:
+        raise _budget_error(exc) from exc
+    return Status(201, budgets.status(budget).json())
+
+
+@router.get("/budgets/{budget_id}", response=BudgetOut, by_alias=True, summary="One budget")
+def get_budget(request: HttpRequest, budget_id: int,
+               workspace: int | str | None = None) -> dict[str, Any]:
+    membership = _membership(request, workspace, Action.VIEW_ANALYTICS)
+    return budgets.status(_budget(membership, budget_id)).json()
+
+
+@router.patch("/budgets/{budget_id}", response=BudgetOut, by_alias=True,
+              summary="Change a budget")
+def change_budget(request: HttpRequest, budget_id: int, body: BudgetPatch) -> dict[str, Any]:
+    membership = _membership(request, body.workspace, Action.MANAGE_STRATEGY)
+    budget = _budget(membership, budget_id)
+    changes = {k: v for k, v in body.dict(exclude={"workspace"}).items() if v is not None}
+    try:
+        budgets.update_budget(budget, **changes)
+    except budgets.BudgetError as exc:
+        raise _budget_error(exc) from exc
+    return budgets.status(budget).json()
+
+
+@router.delete("/budgets/{budget_id}", response={204: None}, summary="Delete a budget")
+def remove_budget(request: HttpRequest, budget_id: int,
+                  workspace: int | str | None = None) -> Status:
+    membership = _membership(request, workspace, Action.MANAGE_STRATEGY)
+    budgets.delete_budget(_budget(membership, budget_id))
+    return Status(204, None)
+
+
+class SpendOut(Schema):
+    id: int
+    date: date
+    campaign_id: int | None
+    campaign: str | None
+    campaign_name_as_imported: str
+    category: str
+    amount: str
+    currency: str
+    results: int | None
+    source: str
+    import_id: int | None
+    note: str
+
+
+class SpendIn(Schema):
+    workspace: int | str | None = None
+    date: date
+    amount: str = Field(max_length=20)
+    currency: str = Field(max_length=3)
+    category: str = Field(description=", ".join(Category.values))
+    campaign: int | None = None
+    results: int | None = Field(None, ge=0, le=10**15)
+    note: str = Field("", max_length=300)
+
+
+def _spend_json(entry: SpendEntry) -> dict[str, Any]:
+    return {"id": entry.pk, "date": entry.date, "campaign_id": entry.campaign_id,
+            "campaign": entry.campaign.name if entry.campaign else None,
+            "campaign_name_as_imported": entry.campaign_name_as_imported,
+            "category": entry.category, "amount": str(entry.amount),
+            "currency": entry.currency, "results": entry.results, "source": entry.source,
+            "import_id": entry.batch_id, "note": entry.note}
+
+
+class SpendQuery(Schema):
+    workspace: int | str | None = None
+    from_: date | None = Field(None, alias="from")
+    until: date | None = None
+    campaign: int | None = None
+
+
+@router.get("/spend", response=list[SpendOut], summary="Spend, newest first")
+def list_spend(request: HttpRequest, query: Query[SpendQuery]) -> list[dict[str, Any]]:
+    membership = _membership(request, query.workspace, Action.VIEW_ANALYTICS)
+    qs = SpendEntry.objects.filter(workspace=membership.workspace).select_related("campaign")
+    if query.from_:
+        qs = qs.filter(date__gte=query.from_)
+    if query.until:
+        qs = qs.filter(date__lte=query.until)
+    if query.campaign:
+        qs = qs.filter(campaign_id=query.campaign)
+    return [_spend_json(e) for e in qs[:5000]]
+
+
+@router.post("/spend", response={201: SpendOut}, summary="Add spend by hand")
+def add_spend(request: HttpRequest, body: SpendIn) -> Status:
+    membership = _membership(request, body.workspace, Action.MANAGE_STRATEGY)
+    try:
+        entry = budgets.add_spend(membership.workspace, day=body.date, amount=body.amount,
+                                  currency=body.currency, category=body.category,
+                                  campaign=body.campaign, results=body.results,
+                                  note=body.note, user=request.auth)
+    except budgets.BudgetError as exc:
+        raise _budget_error(exc) from exc
+    return Status(201, _spend_json(entry))
+
+
+class RejectedOut(Schema):
+    line: int
+    reason: str
+    row: str
+
+
+class ImportOut(Schema):
+    id: int
+    format: str
+    accepted: int
+    duplicates: int = Field(description="rows imported before, not added again")
+    rejected: list[RejectedOut]
+
+
+@router.post("/spend/import", response={201: ImportOut},
+             summary="Import a spend CSV (Meta, LinkedIn, X or Keryx columns)")
+def import_spend(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja's way of declaring a form file
+    workspace: str = Form(""),  # noqa: B008
+    format: str = Form("", description="meta, linkedin, x or keryx; empty: from the "  # noqa: A002,B008
+                       "header"),
+) -> Status:
+    membership = _membership(request, workspace or None, Action.MANAGE_STRATEGY)
+    try:
+        batch = spend_import.import_spend(
+            membership.workspace, file.read(spend_import.MAX_BYTES + 1), fmt=format or None,
+            filename=file.name or "", user=request.auth)
+    except spend_import.SpendImportError as exc:
+        raise ApiError(422, "import_refused", str(exc)) from exc
+    return Status(201, {"id": batch.pk, "format": batch.source, "accepted": batch.accepted,
+                        "duplicates": batch.duplicates, "rejected": batch.rejected})
+
+
+class FigureCostOut(Schema):
+    figure: str
+    label: str
+    value: str | None = Field(description="a decimal in the currency; none: the denominator "
+                              "is 0 or unknown")
+    denominator: int | None
+    formula: str
+
+
+class CostOut(Schema):
+    currency: str
+    spend: str
+    campaign: str | None
+    campaign_id: int | None
+    from_: date = Field(alias="from")
+    until: date
+    figures: list[FigureCostOut]
+
+
+class CostQuery(Schema):
+    workspace: int | str | None = None
+    from_: date | None = Field(None, alias="from")
+    until: date | None = None
+    campaign: int | None = None
+    by_campaign: bool = Field(False, description="also one item per campaign with spend")
+
+
+@router.get("/costs", response=list[CostOut], by_alias=True,
+            summary="Cost per result per currency, each figure with its formula")
+def get_costs(request: HttpRequest, query: Query[CostQuery]) -> list[dict[str, Any]]:
+    membership = _membership(request, query.workspace, Action.VIEW_ANALYTICS)
+    workspace = membership.workspace
+    when = _period(workspace, query.from_, query.until)
+    campaign = None
+    if query.campaign is not None:
+        campaign = Campaign.objects.filter(workspace=workspace, pk=query.campaign).first()
+        if campaign is None:
+            raise ApiError(422, "unknown_campaign", _("No campaign %(id)s in this workspace.")
+                           % {"id": query.campaign})
+    if query.by_campaign and campaign is None:
+        items = costs.by_campaign(workspace, start=when.first_day, end=when.last_day)
+    else:
+        items = costs.cost_per_result(workspace, campaign=campaign, start=when.first_day,
+                                      end=when.last_day)
+    return [item | {"spend": str(item["spend"]),
+                    "figures": [f | {"value": None if f["value"] is None else str(f["value"])}
+                                for f in item["figures"]]} for item in items]

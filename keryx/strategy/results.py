@@ -2,17 +2,23 @@
 
 Both periods run from 1 January to the same day of the year (last year: to today's date a year
 ago), so the comparison is like for like. Figures come from keryx.analytics.services.summary,
-each with its formula; cost per result from keryx.strategy.costs when it is there."""
+each with its formula; cost per result from keryx.strategy.costs."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from keryx.analytics import services as analytics
 from keryx.core.models import Workspace
 from keryx.planner.models import Campaign
+from keryx.strategy.costs import cost_per_result
 
+FIGURE_NAMES = {"cost_per_like": _("per like"), "cost_per_engagement": _("per engagement"),
+                "cost_per_click": _("per click"), "cost_per_follower": _("per follower gained"),
+                "cost_per_ad_result": _("per ad-manager result")}
 FORMULAS = {
     "followers": "followers at the end − followers at the start (channels read at both ends)",
     "posts": "posts published in the period",
@@ -34,22 +40,15 @@ def _change(now: float | None, before: float | None) -> float | None:
 
 
 def costs(workspace: Workspace, campaign: Campaign | None, start: Any, end: Any
-          ) -> list[Any]:
-    """keryx.strategy.costs.cost_per_result, when the budgets part is installed; [] else."""
-    try:
-        from keryx.strategy.costs import cost_per_result  # type: ignore[import-not-found]
-    except ImportError:
-        return []
-    try:
-        return list(cost_per_result(workspace, campaign=campaign, start=start, end=end) or [])
-    except Exception:  # noqa: BLE001 - the results page shows without costs
-        return []
+          ) -> list[dict[str, Any]]:
+    return cost_per_result(workspace, campaign=campaign, start=start, end=end)
 
 
-def _cost_text(item: Any) -> str:
-    if isinstance(item, dict):
-        return ", ".join(f"{k}: {v}" for k, v in item.items() if v not in (None, ""))
-    return str(item)
+def _cost_text(item: dict[str, Any]) -> str:
+    """"120.00 EUR: per like 0.52, per engagement 0.40, per click —, …"."""
+    parts = [f"{FIGURE_NAMES.get(f['figure'], f['figure'])} "
+             f"{'—' if f['value'] is None else f['value']}" for f in item["figures"]]
+    return f"{item['spend']} {item['currency']}: " + ", ".join(parts)
 
 
 def results(workspace: Workspace, today: date | None = None) -> dict[str, Any]:

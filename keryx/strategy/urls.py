@@ -17,3 +17,16 @@ urlpatterns += [
     path("results/", plan_views.results_page, name="results"),
     path("results.pdf", plan_views.results_pdf, name="results_pdf"),
 ]
+
+# Budgets, spend and cost per result (helper "budgets").
+from keryx.strategy import budget_views  # noqa: E402
+
+urlpatterns += [
+    path("budgets/", budget_views.budgets_page, name="budgets"),
+    path("budgets/add/", budget_views.budget_add, name="budget_add"),
+    path("budgets/<int:pk>/delete/", budget_views.budget_delete, name="budget_delete"),
+    path("budgets/spend/add/", budget_views.spend_add, name="spend_add"),
+    path("budgets/spend/<int:pk>/delete/", budget_views.spend_delete, name="spend_delete"),
+    path("budgets/spend/upload/", budget_views.spend_upload, name="spend_upload"),
+    path("budgets/imports/<int:pk>/", budget_views.spend_import_result, name="spend_import"),
+]
