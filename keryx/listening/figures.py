@@ -1,0 +1,240 @@
+"""What the listening pages show: a period in the viewer's time zone, a search's results
+filtered, and its figures (volume per day or hour, sentiment share, top authors, co-occurring
+words and hashtags), counts per search and share of voice. Counts are aggregated in the
+database (values()/annotate on Match, whose (search, published_at) index they read); words are
+counted in Python on the newest WORD_SAMPLE results only, so a search of 100,000 results stays
+fast (the page says so)."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
+
+from keryx.core.models import Workspace
+from keryx.listening import query as q
+from keryx.listening.models import Match, SavedSearch, Sentiment
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+HOURLY_UP_TO_DAYS = 3
+TOP = 10
+WORD_SAMPLE = 2000
+MIN_WORD = 2
+
+# Folded (lower case, no accents, final sigma as sigma): compared with q.fold()'s output.
+STOP_WORDS = frozenset(q.fold(w) for w in """
+a an and are as at be but by for from has have i in is it its of on or our so that the their
+this to was we were will with you your not no do does did just about more can all they he she
+http https www com rt via amp me my if than then there what when who how
+και να το τα του της των τη την τον ο η οι σε στο στη στην στον στα στις στους με για από
+που θα δεν μην ειναι είναι ήταν ένα μια μία ενα ενός ως αλλά αλλα ή ότι οτι πως πιο ποιο
+έχει εχει έχουν εχουν εγώ εσύ αυτό αυτή αυτός αυτά αυτο μας σας τους τις τι κι ας δε
+""".split())
+_HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"[#@][\w.@-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) as aware instants, from inclusive local dates in `zone`."""
+
+    start: datetime
+    end: datetime
+    first_day: date
+    last_day: date
+    zone: tzinfo
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def hourly(self) -> bool:
+        return self.days <= HOURLY_UP_TO_DAYS
+
+
+def period(first: date | None = None, last: date | None = None, *, days: int | None = None,
+           zone: tzinfo | None = None) -> Period:
+    """The local dates first..last (default: the last DEFAULT_DAYS days up to today) in the
+    active time zone (the user's, else the workspace's: keryx.core.middleware). ValueError when
+    the period runs backwards or is longer than MAX_DAYS."""
+    zone = zone or timezone.get_current_timezone()
+    today = timezone.now().astimezone(zone).date()
+    last = last or today
+    first = first or last - timedelta(days=max(1, min(days or DEFAULT_DAYS, MAX_DAYS)) - 1)
+    if first > last:
+        raise ValueError("The period starts after it ends.")
+    if (last - first).days >= MAX_DAYS:
+        raise ValueError("The period is longer than a year.")
+    start = datetime.combine(first, time.min).replace(tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time.min).replace(tzinfo=zone)
+    return Period(start, end, first, last, zone)
+
+
+@dataclass(frozen=True)
+class Filters:
+    network: str = ""
+    language: str = ""
+    sentiment: str = ""
+
+
+def matches(search: SavedSearch, when: Period, only: Filters = Filters()) -> QuerySet[Match]:
+    """The search's relevant matches in the period with the filters (no order)."""
+    rows = Match.objects.filter(search=search, irrelevant=False, published_at__gte=when.start,
+                                published_at__lt=when.end)
+    if only.network:
+        rows = rows.filter(network=only.network)
+    if only.sentiment:
+        rows = rows.filter(sentiment=only.sentiment)
+    if only.language:
+        rows = rows.filter(result__language=only.language)
+    return rows
+
+
+def page_rows(search: SavedSearch, when: Period, only: Filters = Filters()) -> QuerySet[Match]:
+    """Newest first, each with its result (one query per page, however many results)."""
+    return matches(search, when, only).select_related("result").order_by("-published_at", "-id")
+
+
+def _zone_name(zone: tzinfo) -> zoneinfo.ZoneInfo:
+    # TruncDay wants a ZoneInfo; the active zone may be the fixed UTC of datetime.
+    key = getattr(zone, "key", None) or "UTC"
+    return zoneinfo.ZoneInfo(key)
+
+
+def volume_by_day(rows: QuerySet[Match], when: Period) -> list[tuple[date, int]]:
+    """Every local day of the period with its count (0 where none)."""
+    zone = _zone_name(when.zone)
+    counted: dict[date, int] = {}
+    for row in rows.order_by().annotate(day=TruncDay("published_at", tzinfo=zone)) \
+            .values("day").annotate(n=Count("id")):
+        day = row["day"]
+        day = day.astimezone(zone).date() if isinstance(day, datetime) else day
+        counted[day] = counted.get(day, 0) + row["n"]
+    return [(when.first_day + timedelta(days=i),
+             counted.get(when.first_day + timedelta(days=i), 0)) for i in range(when.days)]
+
+
+def volume_by_hour(rows: QuerySet[Match], when: Period) -> list[tuple[datetime, int]]:
+    """Every local hour of the period with its count (for periods of HOURLY_UP_TO_DAYS)."""
+    zone = _zone_name(when.zone)
+    counted: Counter[datetime] = Counter()
+    for row in rows.order_by().annotate(hour=TruncHour("published_at", tzinfo=zone)) \
+            .values("hour").annotate(n=Count("id")):
+        counted[row["hour"].astimezone(UTC)] += row["n"]
+    out = []
+    moment = when.start.astimezone(UTC)
+    end = when.end.astimezone(UTC)
+    while moment < end:
+        out.append((moment.astimezone(zone), counted.get(moment, 0)))
+        moment += timedelta(hours=1)
+    return out
+
+
+def sentiment_share(rows: QuerySet[Match]) -> list[dict[str, Any]]:
+    """Positive, neutral, negative (and unclassified when any): count and percent."""
+    counted = {r["sentiment"]: r["n"] for r in rows.order_by().values("sentiment")
+               .annotate(n=Count("id"))}
+    total = sum(counted.values())
+    out = [{"sentiment": value, "label": label, "count": counted.get(value, 0),
+            "percent": round(100 * counted.get(value, 0) / total, 1) if total else 0.0}
+           for value, label in Sentiment.choices]
+    if counted.get(""):
+        out.append({"sentiment": "", "label": "—", "count": counted[""],
+                    "percent": round(100 * counted[""] / total, 1)})
+    return out
+
+
+def top_authors(rows: QuerySet[Match], limit: int = TOP) -> list[dict[str, Any]]:
+    return [{"network": r["network"], "handle": r["result__author_handle"], "count": r["n"]}
+            for r in rows.order_by().exclude(result__author_handle="")
+            .values("network", "result__author_handle").annotate(n=Count("id"))
+            .order_by("-n", "result__author_handle")[:limit]]
+
+
+def _own_words(search: SavedSearch) -> set[str]:
+    """The search's own terms: every result has them, so they say nothing as co-occurring."""
+    own = {q.fold(h.lstrip("#")) for h in search.hashtags}
+    try:
+        for term in q.parse(search.query).terms:
+            own.update(term.folded())
+            own.add(q.fold(term.value))
+    except q.QueryError:
+        pass
+    return own
+
+
+def words_and_hashtags(search: SavedSearch, rows: QuerySet[Match], limit: int = TOP,
+                       sample: int = WORD_SAMPLE) -> dict[str, Any]:
+    """The words and hashtags most often found beside the search's own terms, in the newest
+    `sample` results: folded (case, accents, final sigma), stop words, numbers, links and the
+    search's own terms left out."""
+    own = _own_words(search)
+    words: Counter[str] = Counter()
+    tags: Counter[str] = Counter()
+    texts = rows.order_by("-published_at", "-id").values_list("result__text",
+                                                               "result__hashtags")[:sample]
+    seen = 0
+    for text, hashtags in texts:
+        seen += 1
+        text = text or ""
+        found = {q.fold(t) for t in _HASHTAG.findall(text)}
+        found.update(q.fold(str(t).lstrip("#")) for t in hashtags or ())
+        for tag in found - own - {""}:
+            tags[tag] += 1
+        plain = _HANDLE.sub(" ", _URL.sub(" ", text))
+        for word in set(q.words(plain)):
+            if len(word) < MIN_WORD or word.isdigit() or word in STOP_WORDS or word in own:
+                continue
+            words[word] += 1
+    return {"words": [{"word": w, "count": n} for w, n in
+                      sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]],
+            "hashtags": [{"tag": t, "count": n} for t, n in
+                         sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]],
+            "sampled": seen, "sample": sample}
+
+
+def counts_per_search(workspace: Workspace, since: datetime,
+                      until: datetime | None = None) -> dict[int, int]:
+    """Relevant results per search of the workspace since `since` (one query)."""
+    rows = Match.objects.filter(search__workspace=workspace, irrelevant=False,
+                                published_at__gte=since)
+    if until is not None:
+        rows = rows.filter(published_at__lt=until)
+    return {r["search_id"]: r["n"] for r in rows.order_by().values("search_id")
+            .annotate(n=Count("id"))}
+
+
+def share_of_voice(workspace: Workspace, when: Period,
+                   searches: list[SavedSearch]) -> list[dict[str, Any]]:
+    """Each search's share of all the searches' results in the period (brand vs competitors);
+    a result two searches found counts for both."""
+    counted = counts_per_search(workspace, when.start, when.end)
+    total = sum(counted.get(s.pk, 0) for s in searches)
+    rows = [{"search": s, "name": s.name, "count": counted.get(s.pk, 0),
+             "percent": round(100 * counted.get(s.pk, 0) / total, 1) if total else 0.0}
+            for s in searches]
+    return sorted(rows, key=lambda r: (-r["count"], r["name"]))
+
+
+def figures(search: SavedSearch, when: Period, only: Filters = Filters()) -> dict[str, Any]:
+    """Everything the search page charts, for the period and filters."""
+    rows = matches(search, when, only)
+    out: dict[str, Any] = {
+        "by_day": volume_by_day(rows, when),
+        "by_hour": volume_by_hour(rows, when) if when.hourly else [],
+        "sentiment": sentiment_share(rows),
+        "authors": top_authors(rows),
+    }
+    out.update(words_and_hashtags(search, rows))
+    out["total"] = sum(n for _d, n in out["by_day"])
+    return out
