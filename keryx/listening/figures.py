@@ -39,6 +39,7 @@ http https www com rt via amp me my if than then there what when who how
 έχει εχει έχουν εχουν εγώ εσύ αυτό αυτή αυτός αυτά αυτο μας σας τους τις τι κι ας δε
 """.split())
 _HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
+_WORD = re.compile(r"\w+(?:['’.-]\w+)*", re.UNICODE)  # as keryx.listening.query reads words
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"[#@][\w.@-]+", re.UNICODE)
 
@@ -173,33 +174,50 @@ def _own_words(search: SavedSearch) -> set[str]:
     return own
 
 
+def _top(counted: Counter[str], surface: dict[str, Counter[str]], limit: int
+         ) -> list[tuple[str, int]]:
+    """The most frequent keys, each shown as its most frequent written form (lower case; on a
+    tie the accented one: "αθήνα" rather than the "αθηνα" of a text in capitals)."""
+    best = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(max(surface[key].items(), key=lambda kv: (kv[1], kv[0] != key, kv[0]))[0], n)
+            for key, n in best]
+
+
 def words_and_hashtags(search: SavedSearch, rows: QuerySet[Match], limit: int = TOP,
                        sample: int = WORD_SAMPLE) -> dict[str, Any]:
     """The words and hashtags most often found beside the search's own terms, in the newest
-    `sample` results: folded (case, accents, final sigma), stop words, numbers, links and the
-    search's own terms left out."""
+    `sample` results. Counted once per result, compared folded (case, accents, final sigma:
+    "Αθήνα" and "ΑΘΗΝΑ" are one word), shown as most often written; stop words, numbers,
+    links, handles and the search's own terms left out."""
     own = _own_words(search)
     words: Counter[str] = Counter()
     tags: Counter[str] = Counter()
+    word_forms: dict[str, Counter[str]] = {}
+    tag_forms: dict[str, Counter[str]] = {}
     texts = rows.order_by("-published_at", "-id").values_list("result__text",
                                                                "result__hashtags")[:sample]
     seen = 0
     for text, hashtags in texts:
         seen += 1
         text = text or ""
-        found = {q.fold(t) for t in _HASHTAG.findall(text)}
-        found.update(q.fold(str(t).lstrip("#")) for t in hashtags or ())
-        for tag in found - own - {""}:
-            tags[tag] += 1
+        found: dict[str, str] = {}
+        for tag in [*_HASHTAG.findall(text), *(str(t).lstrip("#") for t in hashtags or ())]:
+            found.setdefault(q.fold(tag), tag.lower())
+        for key, form in found.items():
+            if key and key not in own:
+                tags[key] += 1
+                tag_forms.setdefault(key, Counter())[form] += 1
         plain = _HANDLE.sub(" ", _URL.sub(" ", text))
-        for word in set(q.words(plain)):
-            if len(word) < MIN_WORD or word.isdigit() or word in STOP_WORDS or word in own:
+        keys: dict[str, str] = {}
+        for token in _WORD.findall(plain.lower()):
+            keys.setdefault(q.fold(token), token)
+        for key, form in keys.items():
+            if len(key) < MIN_WORD or key.isdigit() or key in STOP_WORDS or key in own:
                 continue
-            words[word] += 1
-    return {"words": [{"word": w, "count": n} for w, n in
-                      sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]],
-            "hashtags": [{"tag": t, "count": n} for t, n in
-                         sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]],
+            words[key] += 1
+            word_forms.setdefault(key, Counter())[form] += 1
+    return {"words": [{"word": w, "count": n} for w, n in _top(words, word_forms, limit)],
+            "hashtags": [{"tag": t, "count": n} for t, n in _top(tags, tag_forms, limit)],
             "sampled": seen, "sample": sample}
 
 

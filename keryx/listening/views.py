@@ -65,9 +65,14 @@ def _period(data: QueryDict) -> tuple[figures.Period, str]:
                                    "longer than a year); the last 7 days instead.")
 
 
+def _commas(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 def _form_fields(data: QueryDict) -> dict[str, Any]:
     return {"name": data.get("name", ""), "query": data.get("query", ""),
-            "hashtags": data.get("hashtags", ""), "languages": data.get("languages", ""),
+            "hashtags": _commas(data.get("hashtags", "")),
+            "languages": _commas(data.get("languages", "")),
             "networks": data.getlist("networks"),
             "feeds": [line.strip() for line in data.get("feeds", "").splitlines()
                       if line.strip()],
@@ -76,7 +81,8 @@ def _form_fields(data: QueryDict) -> dict[str, Any]:
 
 def _form_context(search: SavedSearch | None, data: QueryDict | None) -> dict[str, Any]:
     if data is not None:
-        form = _form_fields(data)
+        form = {**_form_fields(data), "hashtags": data.get("hashtags", ""),
+                "languages": data.get("languages", "")}
     elif search is not None:
         form = {"name": search.name, "query": search.query,
                 "hashtags": ", ".join(search.hashtags), "languages": ", ".join(search.languages),
