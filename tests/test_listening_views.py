@@ -88,6 +88,13 @@ def test_figures_on_a_known_greek_dataset(greek):
     assert {w for w, _n in words} == {"αθήνα", "athens", "coffee", "κακός", "κρύος", "τσάι",
                                       "υπέροχος"}
     assert [(t["tag"], t["count"]) for t in found["hashtags"]] == [("πρωινό", 2)]
+    # Kolkata is UTC+5:30: hours are cut in its zone (21:30 UTC on the 2nd is 03:00 on the 3rd).
+    kolkata = figures.figures(greek, figures.period(date(2026, 11, 2), date(2026, 11, 4),
+                                                    zone=zoneinfo.ZoneInfo("Asia/Kolkata")))
+    assert [n for _d, n in kolkata["by_day"]] == [0, 3, 1]
+    assert sum(n for _h, n in kolkata["by_hour"]) == 4
+    assert dict(kolkata["by_hour"])[datetime(2026, 11, 3, 3, 0, tzinfo=zoneinfo.ZoneInfo(
+        "Asia/Kolkata"))] == 1
     only_en = figures.figures(greek, when, figures.Filters(language="en"))
     assert only_en["total"] == 1 and only_en["authors"][0]["handle"] == "@john"
 
