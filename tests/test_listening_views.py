@@ -305,3 +305,22 @@ def test_greek_page(people, greek):
     body = alice.get(reverse("listening:search", args=[greek.pk]), {
         **NOVEMBER}, HTTP_ACCEPT_LANGUAGE="el").content.decode()
     assert "Αποτελέσματα ανά ημέρα" in body and "Εξαγωγή CSV" in body
+
+
+def test_run_now_keeps_each_sources_error_and_shows_it(people):
+    search = SavedSearch.objects.create(workspace=people.acme, name="Feed", query="acme",
+                                        networks=["rss"], feeds=["https://feed.invalid/rss"])
+    alice = browser(people.alice)
+    page = reverse("listening:search", args=[search.pk])
+    ran = alice.post(reverse("listening:run", args=[search.pk]), {"next": page}, follow=True)
+    assert ran.redirect_chain[-1][0] == page
+    assert search.runs.count() == 1
+    state = SourceState.objects.get(search=search, network="rss")
+    assert state.last_error and state.last_run_at
+    body = ran.content.decode()
+    assert "Feed ran: 0 fetched, 0 new." in body and "rss:https://feed.invalid/rss" in body
+    listed = alice.get(reverse("listening:list")).content.decode()
+    assert "https://feed.invalid/rss" in listed and 'class="error"' in listed
+    assert browser(people.charlie).post(reverse("listening:run", args=[search.pk])
+                                        ).status_code == 403
+    assert search.runs.count() == 1
