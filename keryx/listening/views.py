@@ -199,7 +199,8 @@ def search_page(request: HttpRequest, search_id: int) -> HttpResponse:
             colours={str(label): charts.SENTIMENT_COLOURS[value]
                      for value, label in Sentiment.choices}),
         "author_chart": charts.horizontal_bars(
-            [(r["handle"], r["count"], str(r["count"])) for r in found["authors"]],
+            [(f'{r["handle"]} · {r["network"]}', r["count"], str(r["count"]))
+             for r in found["authors"]],
             _("Top authors"), colours={}),
         "word_chart": charts.horizontal_bars(
             [(r["word"], r["count"], str(r["count"])) for r in found["words"]],
