@@ -305,6 +305,8 @@ def test_greek_page(people, greek):
     body = alice.get(reverse("listening:search", args=[greek.pk]), {
         **NOVEMBER}, HTTP_ACCEPT_LANGUAGE="el").content.decode()
     assert "Αποτελέσματα ανά ημέρα" in body and "Εξαγωγή CSV" in body
+    assert "2 (50,0 %)" in body  # the chart's figures with the Greek decimal comma
+    assert "Κοινωνική ακρόαση" in body  # the navigation entry
 
 
 def test_run_now_keeps_each_sources_error_and_shows_it(people):

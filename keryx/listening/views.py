@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +27,11 @@ PAGE_SIZE = 50
 PERIODS = (1, 3, 7, 30, 90)
 CSV_COLUMNS = ("published_at", "network", "author", "author_name", "text", "language",
                "sentiment", "hashtags", "url", "remote_id")
+
+
+def _share_text(row: dict[str, Any]) -> str:
+    """"24 (80.0 %)", with the decimal separator of the page's language (80,0 in Greek)."""
+    return f'{row["count"]} ({formats.number_format(row["percent"], 1)} %)'
 
 
 def _search(request: HttpRequest, search_id: int) -> SavedSearch:
@@ -119,7 +124,7 @@ def search_list(request: HttpRequest) -> HttpResponse:
                      for s in searches],
         "share": share, "period": when, "period_error": period_error, "periods": PERIODS,
         "share_chart": charts.horizontal_bars(
-            [(r["name"], r["count"], f'{r["count"]} ({r["percent"]} %)') for r in share],
+            [(r["name"], r["count"], _share_text(r)) for r in share],
             _("Share of voice")),
         "may_manage": may_manage, "error": error, "error_field": error_field,
         **_form_context(None, request.POST if error else None),
@@ -194,7 +199,7 @@ def search_page(request: HttpRequest, search_id: int) -> HttpResponse:
         "hour_chart": charts.hour_chart(found["by_hour"], _("Results per hour"))
         if found["by_hour"] else None,
         "sentiment_chart": charts.horizontal_bars(
-            [(str(r["label"]), r["count"], f'{r["count"]} ({r["percent"]} %)')
+            [(str(r["label"]), r["count"], _share_text(r))
              for r in found["sentiment"]], _("Sentiment share"),
             colours={str(label): charts.SENTIMENT_COLOURS[value]
                      for value, label in Sentiment.choices}),
