@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Count, QuerySet
-from django.db.models.functions import Substr, TruncHour
+from django.db.models.functions import Substr, TruncDay, TruncHour
 from django.utils import timezone
 
 from keryx.core.models import Workspace
@@ -109,7 +109,7 @@ def page_rows(search: SavedSearch, when: Period, only: Filters = Filters()) -> Q
 
 @dataclass
 class Bucket:
-    hour: datetime  # the local hour's start, aware (UTC)
+    start: datetime  # the local hour's start (or the local day's, for longer periods), aware
     sentiment: str
     count: int
 
@@ -127,23 +127,23 @@ def _whole_hours(when: Period) -> bool:
 
 
 def buckets(rows: QuerySet[Match], when: Period) -> list[Bucket]:
-    """The rows counted per hour and sentiment in one query: the day, hour and sentiment charts
-    all add these up. The hour is cut in SQL without a time zone where the zone allows it
-    (SQLite runs zone-aware truncation in Python, row by row: ten times slower)."""
+    """The rows counted per hour (for hourly periods) or local day, and sentiment, in one query:
+    the day, hour and sentiment charts all add these up. SQLite runs Django's zone-aware
+    truncation in Python row by row (ten times slower), so there the hour is cut from the
+    stored UTC text where the zone allows it, and added up into local days here."""
     grouped = rows.order_by()
-    whole = _whole_hours(when)
-    if whole and connections[rows.db].vendor == "sqlite":
+    if connections[rows.db].vendor == "sqlite" and _whole_hours(when):
         # SQLite stores UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]": its first 13 characters.
-        grouped = grouped.annotate(hour=Substr("published_at", 1, 13))
+        grouped = grouped.annotate(start=Substr("published_at", 1, 13))
     else:
-        zone = UTC if whole else _zone_info(when.zone)
-        grouped = grouped.annotate(hour=TruncHour("published_at", tzinfo=zone))
+        cut = TruncHour if when.hourly else TruncDay
+        grouped = grouped.annotate(start=cut("published_at", tzinfo=_zone_info(when.zone)))
     out = []
-    for hour, sentiment, n in grouped.values("hour", "sentiment").annotate(
-            n=Count("id")).values_list("hour", "sentiment", "n"):
-        if isinstance(hour, str):
-            hour = datetime.fromisoformat(f"{hour}:00+00:00")
-        out.append(Bucket(hour.astimezone(UTC), sentiment or "", n))
+    for start, sentiment, n in grouped.values("start", "sentiment").annotate(
+            n=Count("id")).values_list("start", "sentiment", "n"):
+        if isinstance(start, str):
+            start = datetime.fromisoformat(f"{start}:00+00:00")
+        out.append(Bucket(start, sentiment or "", n))
     return out
 
 
@@ -156,7 +156,7 @@ def volume_by_day(counted: list[Bucket], when: Period) -> list[tuple[date, int]]
     """Every local day of the period with its count (0 where none)."""
     days: Counter[date] = Counter()
     for bucket in counted:
-        days[bucket.hour.astimezone(when.zone).date()] += bucket.count
+        days[bucket.start.astimezone(when.zone).date()] += bucket.count
     return [(when.first_day + timedelta(days=i), days.get(when.first_day + timedelta(days=i), 0))
             for i in range(when.days)]
 
@@ -165,7 +165,7 @@ def volume_by_hour(counted: list[Bucket], when: Period) -> list[tuple[datetime, 
     """Every local hour of the period with its count (for periods of HOURLY_UP_TO_DAYS)."""
     hours: Counter[datetime] = Counter()
     for bucket in counted:
-        hours[bucket.hour] += bucket.count
+        hours[bucket.start.astimezone(UTC)] += bucket.count
     out = []
     moment, end = when.start.astimezone(UTC), when.end.astimezone(UTC)
     while moment < end:
