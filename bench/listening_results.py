@@ -116,6 +116,8 @@ def main() -> None:
         assert response.status_code == 200, response.status_code
 
     report("GET the search page, 30 days, rendered", whole_page)
+    report("GET the search page, 365 days (every result), rendered", lambda: client.get(
+        f"/listening/searches/{search.pk}/?days=365"))
     report("GET the list page (counts, share of voice)",
            lambda: client.get("/listening/?days=30"))
 
