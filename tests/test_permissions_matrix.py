@@ -409,12 +409,20 @@ FRONT_ENDS: dict[Action, Checks] = {
                                      "posts_per_week", "--target", "3", "--deadline",
                                      "2099-01-01")),
     Action.VIEW_LISTENING: Checks(
-        None, None,
+        saved_search, [ui_get("listening:list"),
+                       lambda w, u, s: ui_allowed(browser(u).get(reverse(
+                           "listening:search", args=[s.pk]))),
+                       lambda w, u, s: ui_allowed(browser(u).get(reverse(
+                           "listening:csv", args=[s.pk])))],
         lambda w, u, _o: api_allowed(Caller(u).get(
             f"/listening/searches?workspace={w.workspace.pk}")),
         lambda w, u, _o: cli_allowed(u, "listen", "list")),
     Action.MANAGE_LISTENING: Checks(
-        saved_search, None,
+        saved_search, [lambda w, u, s: ui_allowed(browser(u).post(reverse("listening:list"), {
+            "name": f"{s.name} web", "query": "acme", "networks": ["rss"]})),
+                       lambda w, u, s: ui_allowed(browser(u).get(reverse(
+                           "listening:edit", args=[s.pk]))),
+                       ui_post("listening:run")],
         lambda w, u, s: api_allowed(Caller(u).patch(
             f"/listening/searches/{s.pk}?workspace={w.workspace.pk}", {"enabled": False})),
         lambda w, u, s: cli_allowed(u, "listen", "add", f"{s.name} copy", "--query", "acme",

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core import mail
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -51,18 +51,11 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15)
 WEBHOOK_TIMEOUT = 5.0  # seconds per network operation of one attempt
 RETRIES_PER_TICK = 20
 RETRY_BUDGET_SECONDS = 20.0  # a tick stops retrying after this; the rest wait for the next
-# The listening page of one search, by the names the pages may give it (the first that
-# exists); without any, the notification names the search without a link.
-SEARCH_PAGES = ("listening:search", "listening:detail", "listening:search_detail")
 
 
 def search_link(search: SavedSearch) -> str:
-    for name in SEARCH_PAGES:
-        try:
-            return reverse(name, args=[search.pk])
-        except NoReverseMatch:
-            continue
-    return ""
+    """The search's listening page (keryx.listening.urls), where the alert's hour shows."""
+    return reverse("listening:search", args=[search.pk])
 
 
 def payload(alert: Alert, language: str) -> dict[str, Any]:
