@@ -261,19 +261,17 @@ def run_search(search: SavedSearch, *, now: datetime | None = None) -> Run:
             SourceState.objects.filter(pk=state.pk).update(last_error=why, last_run_at=now)
             continue
         request = ListenRequest(query=terms, languages=tuple(search.languages),
-                                domain=search.domain, since=state.last_run_at,
+                                domain=search.domain, since=state.last_success_at,
                                 since_id=state.since_id, cursor=state.cursor)
         before = _Counts(**vars(counts))
-        update: dict[str, Any] = {"last_error": ""}
+        update: dict[str, Any] = {"last_run_at": now, "last_error": ""}
         try:
             page = source.run(request)
             counts.requests += page.requests
             _store(search, source.network, page.items, terms, counts)
-            # Only a run that got through moves `since` on: after a failed one (a rate limit,
-            # a timeout) the next run asks again from the last good one, so nothing posted in
-            # between is skipped.
+            # Only a run that got through moves `since` on (last_success_at).
             update.update(cursor=page.cursor[:500], since_id=page.since_id[:255],
-                          last_run_at=now)
+                          last_success_at=now)
         except QueryRefused as exc:
             update["last_error"] = _("%(network)s refused the query: %(why)s") % {
                 "network": source.network, "why": exc}

@@ -56,7 +56,10 @@ class SourceState(models.Model):
     search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="sources")
     network = models.CharField(max_length=32)
     key = models.CharField(max_length=1000, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)  # last attempt
+    # The last run that got through: what the next run asks from (`since`), so a failed run
+    # (a rate limit, a timeout) skips nothing posted meanwhile.
+    last_success_at = models.DateTimeField(null=True, blank=True)
     cursor = models.CharField(max_length=500, blank=True)
     since_id = models.CharField(max_length=255, blank=True)
     last_error = models.TextField(blank=True)
