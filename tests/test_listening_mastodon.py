@@ -151,3 +151,53 @@ def test_no_channel_says_so_on_the_search_and_others_run(people, mastodon):
     assert "No connected mastodon channel" in search.last_error
     assert SourceState.objects.get(search=search, network="mastodon").last_error
     assert SavedSearch.objects.count() == 1
+
+
+def test_a_named_server_is_searched_without_an_account_there(people, world, mastodon, settings):
+    _channel, ids = world
+    # Globex has no Mastodon channel: the named server's public hashtag timeline is the source.
+    search = services.create_search(people.globex, name="Elsewhere", hashtags=[TAG],
+                                    networks=["mastodon"], servers=[mastodon.url + "/"])
+    assert search.servers == [mastodon.url]
+    run = services.run_search(search)
+    assert run.errors == {}
+    assert [m.result.remote_id for m in services.results(search)] == [ids["tag_el"]]
+    [state] = SourceState.objects.filter(search=search)
+    assert state.key == f"server:{mastodon.url}" and state.last_success_at
+    assert services.run_search(search).new_results == 0  # since_id kept, nothing twice
+    # Words cannot be searched without an account there: said on the source.
+    words = services.create_search(people.globex, name="Words", query=WORD,
+                                   networks=["mastodon"], servers=[mastodon.url])
+    ran = services.run_search(words)
+    assert "only hashtags" in ran.errors[f"mastodon:server:{mastodon.url}"]
+    # Where the workspace has a channel on that server, the channel searches (with its token).
+    acme = services.create_search(people.acme, name="Own", hashtags=[TAG],
+                                  networks=["mastodon"], servers=[mastodon.url])
+    services.run_search(acme)
+    assert [s.key for s in SourceState.objects.filter(search=acme)] == [
+        f"channel:{_channel.pk}"]
+
+
+def test_a_named_server_goes_through_the_private_address_guard(people, world, mastodon,
+                                                               settings):
+    search = services.create_search(people.globex, name="Guarded", hashtags=[TAG],
+                                    networks=["mastodon"], servers=[mastodon.url])
+    settings.ALLOWED_PRIVATE_HOSTS = []
+    run = services.run_search(search)
+    [error] = run.errors.values()
+    assert "private" in error.lower() or "loopback" in error.lower()
+    assert Result.objects.filter(workspace=people.globex).count() == 0
+
+
+def test_bad_server_names_are_refused_with_the_field(people, mastodon):
+    with pytest.raises(services.ListeningError) as refused:
+        services.create_search(people.acme, name="Bad", hashtags=["x"], networks=["mastodon"],
+                               servers=["https://mastodon.social/@someone"])
+    assert refused.value.field == "servers" and "mastodon.social/@someone" in str(refused.value)
+    with pytest.raises(services.ListeningError) as refused:
+        services.create_search(people.acme, name="Bad2", hashtags=["x"], networks=["rss"],
+                               feeds=["https://news.example/feed"], servers=["mastodon.social"])
+    assert refused.value.field == "servers"
+    out = keryx("listen", "add", "Cli server", "--query", "#kafes",
+                "--networks", "mastodon", "--server", "Mastodon.Social")
+    assert out["servers"] == ["https://mastodon.social"]

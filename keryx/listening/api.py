@@ -71,6 +71,8 @@ class SearchIn(Schema):
     languages: list[str] = []
     networks: list[str] = []
     feeds: list[str] = []
+    servers: list[str] = Field([], description="Mastodon servers searched without an account "
+                               "there (their public hashtag timelines), e.g. mastodon.social")
     enabled: bool = True
     alert_webhook_url: str = Field("", max_length=1000)
 
@@ -84,6 +86,7 @@ class SearchPatch(Schema):
     languages: list[str] | None = None
     networks: list[str] | None = None
     feeds: list[str] | None = None
+    servers: list[str] | None = None
     enabled: bool | None = None
     alert_webhook_url: str | None = Field(None, max_length=1000)
 
@@ -106,6 +109,7 @@ class SearchOut(Schema):
     languages: list[str]
     networks: list[str]
     feeds: list[str]
+    servers: list[str]
     enabled: bool
     alert_webhook_url: str
     last_run_at: datetime | None
@@ -175,7 +179,7 @@ class InboxOut(Schema):
 def _out(search: SavedSearch) -> dict[str, Any]:
     return {**{f: getattr(search, f) for f in (
         "id", "name", "query", "hashtags", "mentions", "domain", "languages", "networks",
-        "feeds", "enabled", "alert_webhook_url", "last_run_at", "last_error")},
+        "feeds", "servers", "enabled", "alert_webhook_url", "last_run_at", "last_error")},
         "results": search.matches.filter(irrelevant=False).count(),
         "sources": list(search.sources.values("network", "key", "last_run_at", "last_error",
                                               "disabled_reason"))}

@@ -52,6 +52,29 @@ def _clean_list(values: Any, *, strip: str = "") -> list[str]:
     return out
 
 
+def _servers(values: Any, networks: list[str]) -> list[str]:
+    """The named servers as base URLs, normalised by the provider of a network that can search
+    servers without an account (the first of the search's networks, else any)."""
+    servers = _clean_list(values)
+    if not servers:
+        return []
+    able = [n for n in networks or src.listening_networks() if src.serves_public(n)]
+    if not able:
+        raise ListeningError(_("None of the chosen networks can search a named server; add "
+                               "Mastodon to the networks."), "servers")
+    normalise = src.server_base(able[0])
+    out = []
+    for value in servers:
+        try:
+            base = normalise(value)
+        except ValueError as exc:
+            raise ListeningError(_("%(server)s is not a server address: %(why)s") % {
+                "server": value, "why": exc}, "servers") from exc
+        if base not in out:
+            out.append(base)
+    return out
+
+
 def _validate(search: SavedSearch) -> None:
     search.name = (search.name or "").strip()
     if not search.name:
@@ -76,6 +99,7 @@ def _validate(search: SavedSearch) -> None:
             raise ListeningError(_("%(url)s is not a web address (http:// or https://).")
                                  % {"url": url}, "feeds")
     search.networks = _clean_list(search.networks)
+    search.servers = _servers(search.servers, search.networks)
     if search.feeds and src.FEED not in search.networks:
         search.networks.append(src.FEED)
     if not search.networks:
@@ -104,16 +128,17 @@ def _validate(search: SavedSearch) -> None:
 
 
 FIELDS = ("name", "query", "hashtags", "mentions", "domain", "languages", "networks", "feeds",
-          "enabled", "alert_webhook_url", "poll_minutes")
+          "servers", "enabled", "alert_webhook_url", "poll_minutes")
 
 
 def create_search(workspace: Workspace, *, name: str, query: str = "", hashtags: Any = (),
                   mentions: Any = (), domain: str = "", languages: Any = (), networks: Any = (),
-                  feeds: Any = (), alert_webhook_url: str = "", enabled: bool = True,
-                  user: Any = None) -> SavedSearch:
+                  feeds: Any = (), servers: Any = (), alert_webhook_url: str = "",
+                  enabled: bool = True, user: Any = None) -> SavedSearch:
     search = SavedSearch(workspace=workspace, name=name, query=query or "",
                          hashtags=list(hashtags), mentions=list(mentions), domain=domain or "",
                          languages=list(languages), networks=list(networks), feeds=list(feeds),
+                         servers=list(servers),
                          alert_webhook_url=alert_webhook_url or "", enabled=enabled,
                          created_by=user if getattr(user, "pk", None) else None,
                          poll_minutes=POLL_MINUTES)

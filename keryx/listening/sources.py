@@ -20,6 +20,7 @@ FEED = "rss"
 MAX_FEED_BYTES = 5 * 1024 * 1024
 FEED_TIMEOUT = 15.0
 MAX_FEED_ITEMS = 200
+MAX_PUBLIC_BYTES = 2 * 1024 * 1024
 FEED_SPEC = ListeningSpec(sources=("RSS 2.0 / Atom feeds",), needs_channel=False,
                           requests_per_run=1, notes="One request per feed and run.")
 
@@ -33,6 +34,23 @@ def spec_for(network: str) -> ListeningSpec | None:
     except Exception:
         return None
     return getattr(getattr(cls, "capabilities", None), "listening", None)
+
+
+def serves_public(network: str) -> bool:
+    """The network's provider can search servers the user names without an account there."""
+    spec = spec_for(network)
+    return bool(spec and spec.public_servers)
+
+
+def server_base(network: str) -> Any:
+    """The provider's normaliser of a named server (text -> base URL, ValueError if not)."""
+    return get_provider_class(network).server_base
+
+
+def _fetch_public(url: str) -> bytes:
+    """A named server's public page of JSON, through the private-address guard."""
+    return fetch_url(url, max_bytes=MAX_PUBLIC_BYTES, timeout=FEED_TIMEOUT,
+                     headers={"Accept": "application/json"}).content
 
 
 def listening_networks() -> list[str]:
@@ -67,7 +85,13 @@ def sources_for(search: Any) -> tuple[list[Source], dict[tuple[str, str], str]]:
             continue
         channels = list(Channel.objects.filter(workspace_id=search.workspace_id, network=network,
                                                status=ChannelStatus.ACTIVE).order_by("pk"))
-        if not channels:
+        servers = _named_servers(search, network, channels)
+        for base in servers:
+            listen = get_provider_class(network).listen_public
+            out.append(Source(network, f"server:{base}",
+                              lambda request, base=base, listen=listen: listen(
+                                  base, request, _fetch_public)))
+        if not channels and not servers:
             problems[(network, "")] = _(
                 "No connected %(network)s channel in this workspace: connect one to search "
                 "through it.") % {"network": network}
@@ -78,6 +102,15 @@ def sources_for(search: Any) -> tuple[list[Source], dict[tuple[str, str], str]]:
                 return provider_for(channel).listen(request)
             out.append(Source(network, f"channel:{channel.pk}", run))
     return out, problems
+
+
+def _named_servers(search: Any, network: str, channels: list[Channel]) -> list[str]:
+    """The search's named servers this network searches without an account: those where the
+    workspace has no connected channel (a channel there searches more, with its token)."""
+    if not serves_public(network) or not getattr(search, "servers", None):
+        return []
+    own = {str((channel.settings or {}).get("instance", "")).rstrip("/") for channel in channels}
+    return [base for base in search.servers if base not in own]
 
 
 def fetch_feed(url: str) -> ListenPage:

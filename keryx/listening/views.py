@@ -81,17 +81,19 @@ def _form_fields(data: QueryDict) -> dict[str, Any]:
             "networks": data.getlist("networks"),
             "feeds": [line.strip() for line in data.get("feeds", "").splitlines()
                       if line.strip()],
+            "servers": _commas(data.get("servers", "")),
             "enabled": data.get("enabled") == "on"}
 
 
 def _form_context(search: SavedSearch | None, data: QueryDict | None) -> dict[str, Any]:
     if data is not None:
         form = {**_form_fields(data), "hashtags": data.get("hashtags", ""),
-                "languages": data.get("languages", "")}
+                "languages": data.get("languages", ""), "servers": data.get("servers", "")}
     elif search is not None:
         form = {"name": search.name, "query": search.query,
                 "hashtags": ", ".join(search.hashtags), "languages": ", ".join(search.languages),
                 "networks": list(search.networks), "feeds": list(search.feeds),
+                "servers": ", ".join(search.servers),
                 "enabled": search.enabled}
     else:
         form = {"networks": [], "feeds": [], "enabled": True}

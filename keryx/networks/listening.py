@@ -19,6 +19,11 @@ class ListeningSpec:
     requests_per_run: int = 1  # at most, per search and run (for the budget)
     rate: RateBudget | None = None
     notes: str = ""
+    # Servers the user names can be searched without an account there: the provider class
+    # then has server_base(text) -> base URL (ValueError if not a server) and
+    # listen_public(base, ListenRequest, get) -> ListenPage, `get` fetching through the
+    # caller's private-address guard.
+    public_servers: bool = False
 
 
 @dataclass

@@ -29,6 +29,9 @@ class SavedSearch(models.Model):
     languages = models.JSONField(default=list, blank=True)  # ISO 639-1; empty = all
     networks = models.JSONField(default=list, blank=True)  # e.g. ["mastodon", "bluesky", "rss"]
     feeds = models.JSONField(default=list, blank=True)  # RSS/Atom URLs
+    # Servers searched without an account there (a network whose provider declares
+    # ListeningSpec.public_servers: Mastodon's public hashtag timelines), as base URLs.
+    servers = models.JSONField(default=list, blank=True)
     enabled = models.BooleanField(default=True)
     # Where listenui's alerts post (signed); stored here, delivered by keryx.listening.alerts.
     alert_webhook_url = models.URLField(max_length=1000, blank=True)

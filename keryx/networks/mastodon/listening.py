@@ -1,13 +1,16 @@
 """Mastodon listening: hashtag timelines (/api/v1/timelines/tag/:tag) and status search
-(/api/v2/search?type=statuses) through the workspace's connected account. Only public statuses
-become results (unlisted, followers-only and direct ones are dropped, counted)."""
+(/api/v2/search?type=statuses) through the workspace's connected account; and, on servers the
+user names without an account there, their public hashtag timelines (Mastodon serves those
+without a token; status search needs a signed-in account). Only public statuses become results
+(unlisted, followers-only and direct ones are dropped, counted)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from keryx.networks.base import MissingPermission, RateLimited, Transient
 from keryx.networks.listening import (
@@ -78,7 +81,7 @@ class MastodonListening(MastodonStatuses):
         return json_body(response)
 
     @staticmethod
-    def _listening_found(status: dict[str, Any]) -> Found:
+    def status_found(status: dict[str, Any]) -> Found:
         account = status.get("account") or {}
         return Found(
             remote_id=str(status.get("id")),  # the server's id: what a reply needs
@@ -112,7 +115,7 @@ class MastodonListening(MastodonStatuses):
             for status in body if isinstance(body, list) else []:
                 if status.get("reblog"):
                     continue
-                seen.setdefault(str(status.get("id")), self._listening_found(status))
+                seen.setdefault(str(status.get("id")), self.status_found(status))
             if isinstance(body, list) and body:
                 since["#" + tag] = str(max(body, key=lambda s: int(s["id"]) if str(
                     s.get("id", "")).isdigit() else 0)["id"])
@@ -122,7 +125,47 @@ class MastodonListening(MastodonStatuses):
                 "resolve": "false"})
             page.requests += 1
             for status in (body or {}).get("statuses") or []:
-                seen.setdefault(str(status.get("id")), self._listening_found(status))
+                seen.setdefault(str(status.get("id")), self.status_found(status))
         page.items = list(seen.values())
         page.cursor = json.dumps(since)
         return page
+
+
+def listen_public(base: str, request: ListenRequest, get: Callable[[str], bytes]) -> ListenPage:
+    """The server's public timelines of the query's hashtags, without an account. `get` fetches
+    a URL through the caller's private-address guard and returns the body. A query with words
+    or phrases but no hashtag cannot be searched this way (SearchUnavailable says why)."""
+    tags, searches = compile_query(request.query)
+    if not tags:
+        raise SearchUnavailable(
+            "Without an account on this server only hashtags can be searched: add a hashtag, "
+            "or connect a Mastodon channel on this server to search words.")
+    try:
+        since = json.loads(request.cursor) if request.cursor else {}
+    except ValueError:
+        since = {}
+    page = ListenPage(requests=0)
+    seen: dict[str, Found] = {}
+    for tag in tags:
+        params = {"limit": str(min(40, request.limit))}
+        if since.get("#" + tag):
+            params["since_id"] = since["#" + tag]
+        body = get(f"{base}/api/v1/timelines/tag/{quote(tag, safe='')}?{urlencode(params)}")
+        page.requests += 1
+        try:
+            statuses = json.loads(body)
+        except ValueError as exc:
+            raise Transient(f"{base} did not answer with Mastodon's JSON.") from exc
+        if not isinstance(statuses, list):
+            # A server that keeps its timelines for signed-in users answers with an error.
+            raise SearchUnavailable(f"{base} does not show its hashtag timelines without an "
+                                    "account: connect a Mastodon channel there.")
+        for status in statuses:
+            if isinstance(status, dict) and not status.get("reblog") and status.get("id"):
+                seen.setdefault(str(status["id"]), MastodonListening.status_found(status))
+        ids = [int(s["id"]) for s in statuses if str((s or {}).get("id", "")).isdigit()]
+        if ids:
+            since["#" + tag] = str(max(ids))
+    page.items = list(seen.values())
+    page.cursor = json.dumps(since)
+    return page

@@ -19,7 +19,7 @@ from keryx.networks.base import (
 )
 from keryx.networks.community import ChannelMetrics, PostGone, PostMetrics, RecentPost
 from keryx.networks.listening import ListeningSpec
-from keryx.networks.mastodon import metrics
+from keryx.networks.mastodon import listening, metrics
 from keryx.networks.mastodon.content import html_to_text, length_for, mastodon_length
 from keryx.networks.mastodon.inbox import MastodonInbox
 from keryx.networks.mastodon.listening import MastodonListening
@@ -41,6 +41,9 @@ from keryx.networks.mastodon.server import (
 
 
 class MastodonProvider(MastodonApp, MastodonInbox, MastodonPublic, MastodonListening):
+    server_base = staticmethod(normalize_instance_url)
+    listen_public = staticmethod(listening.listen_public)
+
     network: ClassVar[str] = "mastodon"
     display_name: ClassVar[str] = "Mastodon"
     # Without a browser: a token made on the server (Preferences → Development), read+write.
@@ -103,7 +106,9 @@ class MastodonProvider(MastodonApp, MastodonInbox, MastodonPublic, MastodonListe
             rate=base.RateBudget(300, 300.0, scope="channel",
                                  source="https://docs.joinmastodon.org/api/rate-limits/"),
             notes="Status search finds what the server has indexed (full-text search must be "
-                  "enabled there); hashtag timelines always work. Only public statuses."),
+                  "enabled there); hashtag timelines always work. Only public statuses. Other "
+                  "servers the user names: their public hashtag timelines, without an account.",
+            public_servers=True),
     )
 
     # -- validation (pure) -----------------------------------------------------------------

@@ -46,6 +46,7 @@ def search_json(search: SavedSearch) -> dict[str, Any]:
     return {"id": search.pk, "name": search.name, "query": search.query,
             "hashtags": search.hashtags, "mentions": search.mentions, "domain": search.domain,
             "languages": search.languages, "networks": search.networks, "feeds": search.feeds,
+            "servers": search.servers,
             "enabled": search.enabled, "alert_webhook_url": search.alert_webhook_url,
             "last_run_at": search.last_run_at, "last_error": search.last_error,
             "results": search.matches.filter(irrelevant=False).count()}
@@ -70,6 +71,9 @@ class Command(BaseCommand):
         add.add_argument("--networks", help="comma-separated, e.g. mastodon,bluesky,reddit,rss")
         add.add_argument("--languages", help="comma-separated ISO codes, e.g. el,en")
         add.add_argument("--feed", action="append", default=[], help="an RSS/Atom feed URL")
+        add.add_argument("--server", action="append", default=[],
+                         help="a Mastodon server to search without an account there "
+                              "(its public hashtag timelines), e.g. mastodon.social")
         add.add_argument("--alert-webhook", default="", help="where alerts are posted")
         add.add_argument("--domain", default="", help="the brand's links (a domain)")
         add_common_arguments(add)
@@ -105,7 +109,8 @@ class Command(BaseCommand):
         search = services.create_search(
             membership.workspace, name=options["name"], query=options["query"],
             networks=_csv(options.get("networks")), languages=_csv(options.get("languages")),
-            feeds=options.get("feed") or [], alert_webhook_url=options.get("alert_webhook", ""),
+            feeds=options.get("feed") or [], servers=options.get("server") or [],
+            alert_webhook_url=options.get("alert_webhook", ""),
             domain=options.get("domain", ""), user=membership.user)
         self._out(options, search_json(search),
                   _("Saved search %(name)s (%(networks)s).") % {
