@@ -326,3 +326,22 @@ def test_run_now_keeps_each_sources_error_and_shows_it(people):
     assert browser(people.charlie).post(reverse("listening:run", args=[search.pk])
                                         ).status_code == 403
     assert search.runs.count() == 1
+
+
+def test_list_shows_the_request_budget_per_network(people):
+    from keryx.listening.models import Run
+
+    searches = [SavedSearch.objects.create(workspace=people.acme, name=f"S{i}",
+                                           query="acme OR kafes", networks=["mastodon"])
+                for i in range(3)]
+    SavedSearch.objects.create(workspace=people.globex, name="Theirs", query="x",
+                               networks=["reddit"])
+    Run.objects.create(search=searches[0], per_source={"mastodon:channel:1": {"requests": 2}})
+    body = browser(people.charlie).get(reverse("listening:list")).content.decode()
+    section = body.split('id="request-budget"', 1)[1].split("</section>", 1)[0]
+    # 3 searches of two terms, every 5 minutes: 6 requests a 5-minute window of 300 a channel.
+    row = section.split('<tr data-network="mastodon">', 1)[1].split("</tr>", 1)[0]
+    cells = [cell.split(">", 1)[1].strip() for cell in row.split("</td>")[:4]]
+    assert cells == ["Mastodon", "3", "2.0", "6"], cells
+    assert "300 per 5 min (channel)" in section and "<td>2</td><td>fits</td>" in section
+    assert 'data-network="reddit"' not in section  # another workspace's search is not counted

@@ -128,6 +128,9 @@ def search_list(request: HttpRequest) -> HttpResponse:
         "share_chart": charts.horizontal_bars(
             [(r["name"], r["count"], _share_text(r)) for r in share],
             _("Share of voice")),
+        "poll_minutes": services.POLL_MINUTES,
+        "budget": [dict(row, window_minutes=round(row["window_seconds"] / 60))
+                   for row in services.budget(workspace) if row["searches"]],
         "may_manage": may_manage, "error": error, "error_field": error_field,
         **_form_context(None, request.POST if error else None),
     }, status=422 if error else 200)
