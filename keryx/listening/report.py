@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from keryx.core import csvsafe
@@ -98,7 +99,11 @@ def write_csv(listening: dict[str, Any] | None, out: TextIO) -> int:
 
 
 def change_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f} %"
+    """+12,5 % in Greek, +12.5 % in English; — when there was nothing to compare with."""
+    if value is None:
+        return "—"
+    shown = formats.number_format(abs(value), decimal_pos=1, use_l10n=True, force_grouping=True)
+    return f"{'+' if value > 0 else '−' if value < 0 else ''}{shown} %"
 
 
 def pdf_page(pdf: Any, content: Any) -> None:
