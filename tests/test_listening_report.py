@@ -170,6 +170,8 @@ def test_the_pdf_has_a_listening_page_with_the_greek_names(people, two):
     assert "@maria" in text and "@spam" not in text and "@late" not in text
     assert "Globex secret" not in text and "Disabled" not in text
     assert listening[0][1] > 100  # the charts are drawn
+    assert not any("Ακόλουθοι ανά ημέρα" in t for t, _b in listening)  # the report's own
+    assert any("Ακόλουθοι ανά ημέρα" in t for t, _b in pages)
     english = "\n".join(t for t, _b in pages_of(pdf.render(gathered, "en")))
     assert "Listening" in english and "+100.0 %" in english
 

@@ -165,3 +165,5 @@ def pdf_page(pdf: Any, content: Any) -> None:
         pdf.heading(_("Top authors"), size=11)
         pdf.rows_of([_("Search"), _("Author"), _("Network"), _("Results")], authors,
                     (40, 40, 20, 14), ("LEFT", "LEFT", "LEFT", "RIGHT"), size=7.5)
+    # The report's own charts follow the sections: on a page of their own, not under ours.
+    pdf.add_page()
