@@ -132,7 +132,7 @@ def pdf_page(pdf: Any, content: Any) -> None:
                    f"{num(sentiment_percent(r, Sentiment.NEUTRAL), 1)} %",
                    f"{num(sentiment_percent(r, Sentiment.NEGATIVE), 1)} %",
                    f"{num(r['share_of_voice_percent'], 1)} %"] for r in rows],
-                 (34, 14, 16, 13, 14, 14, 14, 16), ("LEFT",) + ("RIGHT",) * 7, size=7.5)
+                 (30, 27, 27, 17, 15, 17, 17, 23), ("LEFT",) + ("RIGHT",) * 7, size=7.5)
 
     none_yet = _("No results in this period")
     pdf.heading(_("Results per day"), size=11)
@@ -164,6 +164,6 @@ def pdf_page(pdf: Any, content: Any) -> None:
     if authors:
         pdf.heading(_("Top authors"), size=11)
         pdf.rows_of([_("Search"), _("Author"), _("Network"), _("Results")], authors,
-                    (40, 40, 20, 14), ("LEFT", "LEFT", "LEFT", "RIGHT"), size=7.5)
+                    (50, 50, 25, 25), ("LEFT", "LEFT", "LEFT", "RIGHT"), size=7.5)
     # The report's own charts follow the sections: on a page of their own, not under ours.
     pdf.add_page()
