@@ -217,6 +217,9 @@ def test_keryx_report_json_and_listening_csv(people, two, tmp_path):
         ["Καφές «Ελληνικός»", "2026-11-02", "2026-11-04", "4", "2", "100.0", "50.0", "25.0",
          "25.0", "80.0"],
         ["Τσάι", "2026-11-02", "2026-11-04", "1", "0", "", "0.0", "100.0", "0.0", "20.0"]]
+    with pytest.raises(CommandError, match="--section goes with --format csv"):
+        call_command("report", *args, "--format", "pdf", "--section", "listening",
+                     "--output", str(tmp_path / "x.pdf"))
     with pytest.raises(CommandError, match="No section nope"):
         call_command("report", *args, "--format", "csv", "--section", "nope", "--output",
                      str(tmp_path / "x.csv"))

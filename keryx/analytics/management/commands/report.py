@@ -63,6 +63,8 @@ class Command(BaseCommand):
         membership = one_membership(user, options["workspace"])
         require(membership, Action.VIEW_ANALYTICS)
         workspace = membership.workspace
+        if options.get("section") and options["format"] != "csv":
+            raise CommandError(_("--section goes with --format csv."))
         try:
             channels = (resolve_channels(workspace, options["channel"].split(","))
                         if options.get("channel") else None)
