@@ -12,5 +12,6 @@ class StrategyConfig(AppConfig):
         from keryx.strategy.goals import goal_json, goals_of
         from keryx.strategy.pdf import report_goals_section
 
-        sections.add("goals", lambda workspace: [goal_json(g) for g in goals_of(workspace)],
+        sections.add("goals",
+                     lambda workspace, _when: [goal_json(g) for g in goals_of(workspace)],
                      report_goals_section)

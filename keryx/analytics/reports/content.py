@@ -62,7 +62,8 @@ def gather(workspace: Workspace, when: services.Period,
                         .values_list("name", flat=True))
     figures = services.summary(workspace, when, chosen or None, only, rows=rows)
     return ReportContent(
-        extra={name: make(workspace) for name, make in sections.CONTENT.items()},
+        extra={name: found for name, make in sections.CONTENT.items()
+               if (found := make(workspace, when)) is not None},
         workspace_name=workspace.name,
         timezone=workspace.timezone or "UTC",
         period=when,
