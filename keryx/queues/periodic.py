@@ -7,8 +7,9 @@ Started by keryx.publishing.background wherever the dispatcher or the reaper run
 with a guarded UPDATE, so several processes may run this loop at once and each period's work
 is done once: evergreen rules (next_at), feed sources (next_fetch_at), collection jobs and
 competitors (due_at + claim token), inbox sync states (next_sync_at), scheduled reports
-(claimed_until + claim token), partners' follow-up reminders (reminded_for). Token refresh runs
-in its own loop beside this one (keryx.channels.tasks), one channel at a time under a PostgreSQL advisory lock.
+(claimed_until + claim token), partners' follow-up reminders (reminded_for). Token refresh
+runs in its own loop beside this one (keryx.channels.tasks), one channel at a time under a
+PostgreSQL advisory lock.
 
 Two lanes (threads) tick every TICK_SECONDS; each job is called at most once per its own
 interval (`INTERVALS`, default once a minute). The inbox runs every tick in a lane of its own,

@@ -40,7 +40,6 @@ from keryx.planner.models import Campaign
 from keryx.publishing.models import Post
 from keryx.strategy.models import EventKind, Partner, PartnerEvent, Stage
 
-
 # Days without a stage change, in "reached out" or "pitched", before the follow-up reminder.
 # The notification's text (keryx.approvals.notifications) says "10 days": change both together.
 FOLLOW_UP_DAYS = 10

@@ -9,5 +9,5 @@ from keryx.strategy.models.budgets import (  # noqa: F401
     SpendImport,
 )
 from keryx.strategy.models.goals import Goal, GoalReading, GoalRun, Metric, Status  # noqa: F401
-from keryx.strategy.models.plan import Strategy, StrategyChannel, StrategyPillar  # noqa: F401
 from keryx.strategy.models.partners import EventKind, Partner, PartnerEvent, Stage  # noqa: F401
+from keryx.strategy.models.plan import Strategy, StrategyChannel, StrategyPillar  # noqa: F401
