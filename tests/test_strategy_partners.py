@@ -184,6 +184,16 @@ def test_what_the_partnership_brought_in_the_period(people):
     _post(channel, other_campaign, datetime(2030, 5, 15, tzinfo=UTC))
     found = partners.brought(anna, first, last)
     assert (found.inbox_items, found.mentions, found.campaign_posts) == (2, 2, 1)
+    # With a network: the same handle heard on another network is not the partner.
+    Result.objects.create(workspace=people.acme, network="bluesky", remote_id="b1",
+                          author_handle="anna@masto.example", published_at=inside)
+    assert partners.brought(anna, first, last).mentions == 3
+    partners.update_partner(anna, network="mastodon")
+    found = partners.brought(anna, first, last)
+    assert (found.inbox_items, found.mentions, found.campaign_posts) == (2, 2, 1)
+    partners.update_partner(anna, network="bluesky")
+    assert partners.brought(anna, first, last).json() == {
+        "inbox_items": 0, "mentions": 1, "campaign_posts": 1}
     nobody = partners.create_partner(people.acme, name="No handle")
     assert partners.brought(nobody, first, last).json() == {
         "inbox_items": None, "mentions": None, "campaign_posts": None}

@@ -12,6 +12,7 @@ What it brought (`brought`), for the period's first and last day (inclusive, UTC
   (lower-cased, without "@"), by received_at;
 - mentions heard: listening Result rows of the workspace by that author (author_handle
   compared without "@" and case), not marked irrelevant, by published_at;
+both on the partner's network only, when it has one;
 - campaign posts: posts of the partner's campaign with a delivery published in the period.
 Followers gained are not counted: nothing links a follower to a partner."""
 
@@ -249,12 +250,15 @@ def brought(partner: Partner, first: date, last: date) -> Brought:
     key = handle_key(partner.handle)
     inbox = mentions = None
     if key:
-        inbox = InboxItem.objects.filter(workspace_id=partner.workspace_id, author_key=key,
-                                         received_at__gte=start, received_at__lt=end).count()
-        mentions = (Result.objects.filter(workspace_id=partner.workspace_id, irrelevant=False,
-                                          published_at__gte=start, published_at__lt=end)
-                    .filter(Q(author_handle__iexact=key) | Q(author_handle__iexact="@" + key))
-                    .count())
+        items = InboxItem.objects.filter(workspace_id=partner.workspace_id, author_key=key,
+                                         received_at__gte=start, received_at__lt=end)
+        heard = (Result.objects.filter(workspace_id=partner.workspace_id, irrelevant=False,
+                                       published_at__gte=start, published_at__lt=end)
+                 .filter(Q(author_handle__iexact=key) | Q(author_handle__iexact="@" + key)))
+        if partner.network:  # the same handle on another network is someone else
+            items = items.filter(channel__network=partner.network)
+            heard = heard.filter(network=partner.network)
+        inbox, mentions = items.count(), heard.count()
     posts = None
     if partner.campaign_id:
         posts = (Post.objects.filter(workspace_id=partner.workspace_id,
