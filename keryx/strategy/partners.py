@@ -78,7 +78,7 @@ def _clean(workspace: Workspace, field: str, value: Any) -> Any:
             try:
                 URLValidator(schemes=["http", "https"])(text)
             except ValidationError as exc:
-                raise PartnerError(_("The profile URL must start with https://."),
+                raise PartnerError(_("The profile URL must start with http:// or https://."),
                                    "profile_url") from exc
         return text[:1000]
     if field == "email":
