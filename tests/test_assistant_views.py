@@ -92,7 +92,7 @@ def test_the_loop_runs_the_inbox_every_tick_and_the_rest_once_a_minute():
     assert periodic.TICK_SECONDS <= 10
     first = periodic.due_jobs({}, 1000.0)
     assert first == {"evergreen", "feeds", "metrics", "inbox", "competitors", "reports",
-                     "goals", "listening"}
+                     "goals", "listening", "partners"}
     last = dict.fromkeys(first, 1000.0)
     assert periodic.due_jobs(last, 1000.0 + periodic.TICK_SECONDS) == {"inbox"}
     assert periodic.due_jobs(last, 1059.0) == {"inbox"}

@@ -163,6 +163,20 @@ def cli_allowed(user: Any, *args: str) -> bool:
     return True
 
 
+def _partner(world: World) -> Any:
+    """The workspace's partner the strategy checks move (made the first time it is asked for)."""
+    from keryx.strategy import partners
+
+    found = partners.partners_of(world.workspace)
+    return found[0] if found else partners.create_partner(world.workspace, name="Matrix")
+
+
+def _same(*answers: bool) -> bool:
+    """Several routes of one action in one front end: they must give the same answer."""
+    assert len(set(answers)) == 1, answers
+    return answers[0]
+
+
 def ui_get(name: str) -> Callable[[World, Any, Any], bool]:
     return lambda w, user, obj: ui_allowed(browser(user).get(reverse(name)))
 
@@ -350,9 +364,12 @@ FRONT_ENDS: dict[Action, Checks] = {
                ui_get("planner:feed_settings")], None, None),
     Action.VIEW_AUDIT_LOG: Checks(None, [ui_get("approvals:audit")], None, None),
     Action.VIEW_ANALYTICS: Checks(
-        None, [ui_get("analytics:page"), ui_get("analytics:csv")],
-        lambda w, u, _o: api_allowed(Caller(u).get(
+        None, [ui_get("analytics:page"), ui_get("analytics:csv"), ui_get("strategy:partners"),
+               lambda w, u, _o: ui_allowed(browser(u).get(reverse(
+                   "strategy:partner", args=[_partner(w).pk])))],
+        lambda w, u, _o: _same(api_allowed(Caller(u).get(
             f"/analytics/summary?workspace={w.workspace.pk}")),
+            api_allowed(Caller(u).get(f"/strategy/partners?workspace={w.workspace.pk}"))),
         lambda w, u, _o: cli_allowed(u, "analytics", "summary", "--json"),
     ),
     Action.COLLECT_METRICS: Checks(
@@ -402,9 +419,15 @@ FRONT_ENDS: dict[Action, Checks] = {
                                                             {"language": "en"})),
                lambda w, u, _o: ui_allowed(browser(u).post(reverse("strategy:budget_add"), {
                    "category": "ads", "month": "2030-01", "amount": "10",
-                   "currency": "EUR"}))],
-        lambda w, u, _o: api_allowed(Caller(u).post("/strategy", {
+                   "currency": "EUR"})),
+               lambda w, u, _o: ui_allowed(browser(u).post(reverse("strategy:partner_add"), {
+                   "name": "Partner"})),
+               lambda w, u, p: ui_allowed(browser(u).post(reverse(
+                   "strategy:partner_move", args=[_partner(w).pk]), {"stage": "pitched"}))],
+        lambda w, u, _o: _same(api_allowed(Caller(u).post("/strategy", {
             "workspace": w.workspace.pk, "language": "en"})),
+            api_allowed(Caller(u).patch(f"/strategy/partners/{_partner(w).pk}", {
+                "workspace": w.workspace.pk, "stage": "pitched"}))),
         lambda w, u, _o: cli_allowed(u, "goals", "add", "--name", "x", "--metric",
                                      "posts_per_week", "--target", "3", "--deadline",
                                      "2099-01-01")),

@@ -54,7 +54,16 @@ from keryx.planner.services import issue_feed
 from keryx.publishing import services, workers
 from keryx.publishing.models import PostTarget
 from keryx.queues.models import EvergreenRule, QueueSchedule
-from keryx.strategy.models import Budget, Goal, SpendEntry, SpendImport, Strategy, StrategyChannel
+from keryx.strategy.models import (
+    Budget,
+    Goal,
+    Partner,
+    PartnerEvent,
+    SpendEntry,
+    SpendImport,
+    Strategy,
+    StrategyChannel,
+)
 from tests.api_support import API, mastodon_channel
 from tests.support.images import png_bytes
 
@@ -146,6 +155,11 @@ def world(db, settings, tmp_path) -> World:
     spend = SpendEntry.objects.create(workspace=a, date=LATER.date(), amount=10,
                                       currency="EUR", campaign=campaign, batch=spend_batch,
                                       campaign_name_as_imported=f"{MARK} spend")
+    partner = Partner.objects.create(workspace=a, name=f"{MARK} partner", handle=f"@{MARK}",
+                                     stage="pitched", stage_changed_at=LATER,
+                                     notes=f"{MARK} partner notes", campaign=campaign)
+    PartnerEvent.objects.create(partner=partner, kind="note", text=f"{MARK} partner note",
+                                at=LATER)
     from keryx.listening.models import Match as ListeningMatch
     from keryx.listening.models import Result as ListeningResult
     from keryx.listening.models import SavedSearch
@@ -180,7 +194,7 @@ def world(db, settings, tmp_path) -> World:
         "moderation": moderation.pk, "experiment": experiment.pk,
         "canned": canned.pk, "blocked": blocked.pk, "faq_entry": faq_entry.pk,
         "goal": goal.pk, "budget": budget.pk, "spend": spend.pk,
-        "spend_batch": spend_batch.pk,
+        "spend_batch": spend_batch.pk, "partner": partner.pk,
     }
     return World(a, b, outsider, viewer, approver, ids, owner, engine)
 
@@ -200,7 +214,7 @@ BY_NAME: dict[str, str] = {
     "token_id": "token", "membership_id": "membership", "invitation_id": "invitation",
     "workspace_id": "workspace", "target_id": "target", "competitor_id": "competitor",
     "experiment_id": "experiment", "inbox_item_id": "inbox_item",
-    "goal_id": "goal", "budget_id": "budget",
+    "goal_id": "goal", "budget_id": "budget", "partner_id": "partner",
     "search_id": "listening_search", "result_id": "listening_result",
     "rule_id": "listening_rule", "alert_id": "listening_alert",
 }
@@ -244,6 +258,8 @@ PK_OF: dict[str, str] = {
     "strategy/budgets/<int:pk>/delete/": "budget",
     "strategy/budgets/spend/<int:pk>/delete/": "spend",
     "strategy/budgets/imports/<int:pk>/": "spend_batch",
+    "strategy/partners/<int:pk>/": "partner", "strategy/partners/<int:pk>/edit/": "partner",
+    "strategy/partners/<int:pk>/move/": "partner", "strategy/partners/<int:pk>/note/": "partner",
 }
 # Plain values: which network, which queue action.
 LITERALS: dict[str, str] = {"network": "mastodon", "action": "pause"}

@@ -121,6 +121,8 @@ class NotificationKind(models.TextChoices):
     INBOX_ASSIGNED = "inbox_assigned", _("Assigned to you in the inbox")
     LISTENING_ALERT = "listening_alert", _("Listening alert")
     BUDGET_ALERT = "budget_alert", _("Budget alert")
+    # 16 characters: the column's max_length.
+    PARTNER_FOLLOW_UP = "partner_followup", _("Partner follow-up")
 
 
 class Notification(models.Model):

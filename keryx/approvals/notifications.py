@@ -52,6 +52,7 @@ def notification_text(notification: Notification) -> str:
         NotificationKind.INBOX_ASSIGNED: _("%(who)s assigned an inbox item to you: %(detail)s"),
         NotificationKind.LISTENING_ALERT: _("Listening alert for “%(who)s”: %(detail)s"),
         NotificationKind.BUDGET_ALERT: _("A budget passed a threshold: %(detail)s"),
+        NotificationKind.PARTNER_FOLLOW_UP: _("No answer for 10 days: follow up with %(detail)s"),
     }
     template = texts.get(notification.kind, "%(detail)s")
     return template % {"who": who, "detail": notification.detail}

@@ -1,14 +1,15 @@
 """Periodic work beside the engine: evergreen copies, feed fetches, metric readings, inbox
-syncs, competitors, scheduled reports, goals and listening (due searches run and evaluate their
-alerts; then the alert deliveries due for another attempt).
+syncs, competitors, scheduled reports, goals, listening (due searches run and evaluate their
+alerts; then the alert deliveries due for another attempt) and the partners' follow-up reminders.
 
 Started by keryx.publishing.background wherever the dispatcher or the reaper runs (every
 `keryx serve`, `keryx worker` and `keryx scheduler`; never `keryx web`). Each job claims its rows
 with a guarded UPDATE, so several processes may run this loop at once and each period's work
 is done once: evergreen rules (next_at), feed sources (next_fetch_at), collection jobs and
 competitors (due_at + claim token), inbox sync states (next_sync_at), scheduled reports
-(claimed_until + claim token). Token refresh runs in its own loop beside this one
-(keryx.channels.tasks), one channel at a time under a PostgreSQL advisory lock.
+(claimed_until + claim token), partners' follow-up reminders (reminded_for). Token refresh
+runs in its own loop beside this one (keryx.channels.tasks), one channel at a time under a
+PostgreSQL advisory lock.
 
 Two lanes (threads) tick every TICK_SECONDS; each job is called at most once per its own
 interval (`INTERVALS`, default once a minute). The inbox runs every tick in a lane of its own,
@@ -47,10 +48,12 @@ def _jobs() -> list[tuple[str, Callable[[], int]]]:
     from keryx.listening.services import poll_due as listen
     from keryx.queues.services import recycle_due
     from keryx.strategy.goals import progress_due as goal_progress
+    from keryx.strategy.partners import follow_up_due as partner_follow_ups
 
     return [("evergreen", recycle_due), ("feeds", fetch_due), ("metrics", collect_due),
             ("inbox", sync_due), ("competitors", read_competitors),
-            ("reports", send_reports), ("goals", goal_progress), ("listening", listen)]
+            ("reports", send_reports), ("goals", goal_progress), ("listening", listen),
+            ("partners", partner_follow_ups)]
 
 
 def run_once(only: set[str] | None = None) -> dict[str, int]:

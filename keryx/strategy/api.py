@@ -9,7 +9,7 @@ Error codes: workspace_required (400), forbidden (403), not_found (404), no_stra
 strategy_refused (422), goal_refused (422, with the reason: a metric the network does not
 report, a past deadline), unknown_channel / unknown_campaign (422), bad_period (422),
 budget_refused (422, with details.field), import_refused (422: no known header, unknown
-format, too big)."""
+format, too big). Partners (/partners) are keryx.strategy.partners_api, mounted at the end."""
 
 from __future__ import annotations
 
@@ -569,3 +569,9 @@ def get_costs(request: HttpRequest, query: Query[CostQuery]) -> list[dict[str, A
     return [item | {"spend": str(item["spend"]),
                     "figures": [f | {"value": None if f["value"] is None else str(f["value"])}
                                 for f in item["figures"]]} for item in items]
+
+
+# Partners (/api/v1/strategy/partners): a module of their own, mounted under this router.
+from keryx.strategy.partners_api import router as partners_router  # noqa: E402
+
+router.add_router("/partners", partners_router)

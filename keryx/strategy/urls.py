@@ -30,3 +30,15 @@ urlpatterns += [
     path("budgets/spend/upload/", budget_views.spend_upload, name="spend_upload"),
     path("budgets/imports/<int:pk>/", budget_views.spend_import_result, name="spend_import"),
 ]
+
+# Partners and influencers (helper "partners").
+from keryx.strategy import partner_views  # noqa: E402
+
+urlpatterns += [
+    path("partners/", partner_views.partners_page, name="partners"),
+    path("partners/add/", partner_views.partner_add, name="partner_add"),
+    path("partners/<int:pk>/", partner_views.partner_detail, name="partner"),
+    path("partners/<int:pk>/edit/", partner_views.partner_edit, name="partner_edit"),
+    path("partners/<int:pk>/move/", partner_views.partner_move, name="partner_move"),
+    path("partners/<int:pk>/note/", partner_views.partner_note, name="partner_note"),
+]
