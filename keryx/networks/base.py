@@ -370,6 +370,9 @@ class PublishRequest:
     # When the post was meant to go out: lets lookup() bound its search.
     scheduled_at: datetime | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # The text's language (ISO 639-1; "" unknown): chosen by the author or detected offline.
+    # Networks that take one (Mastodon's `language`, Bluesky's `langs`) send it.
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,8 @@ def create_post(request: HttpRequest, payload: PostIn) -> Status[dict[str, Any]]
     kwargs = _prepare(request, payload,
                       Action.CREATE_DRAFT if payload.draft else Action.CREATE_POST)
     post = services.create_post(
-        author=request.auth, draft=payload.draft, actor=_actor(request), **kwargs
+        author=request.auth, draft=payload.draft, actor=_actor(request),
+        language=payload.language, **kwargs
     )
     body = _reload(post.pk)
     if not payload.draft:

@@ -57,6 +57,11 @@ class ComposerForm(WhenMixin):
         widget=forms.Textarea(attrs={"rows": 7, "placeholder": _("What do you want to say?")}),
     )
     content_warning = forms.CharField(label=_("Content warning"), required=False, max_length=500)
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        choices=[("", _("Detect from the text")), ("el", "Ελληνικά"), ("en", "English")],
+        help_text=_("Told to the networks that take it (Mastodon, Bluesky), so followers' "
+                    "language filters and translation work."))
     channels = forms.ModelMultipleChoiceField(
         label=_("Channels"),
         queryset=Channel.objects.none(),

@@ -74,6 +74,9 @@ class Post(models.Model):
     )
     text = models.TextField(_("text"), blank=True)
     content_warning = models.CharField(_("content warning"), max_length=500, blank=True)
+    # The language the author chose (ISO 639-1); blank: detected offline from each channel's
+    # text when it is sent (keryx.publishing.requests), and told to networks that take it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     media = models.ManyToManyField(Media, through="PostMedia", blank=True, related_name="posts")
     # When the author wants it out (UTC). Null for drafts without a date.
     scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)

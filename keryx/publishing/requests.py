@@ -7,10 +7,12 @@ goes out. Nothing here changes a target.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from keryx.channels.models import Channel
+from keryx.classify.language import UNDETERMINED, detect
 from keryx.composer.variants import apply_variant, model_variant
 from keryx.contacts.extras import apply_extras
 from keryx.library.public import public_media_url
@@ -82,4 +84,14 @@ def request_for(target: PostTarget, *, idempotency_key: str | None = None,
         # The same overrides validate_post checked (keryx.composer.variants).
         request = apply_variant(request, model_variant(variant), target.channel.network,
                                 lambda m: media_item(m, target.channel))
-    return with_extras(target.workspace_id, target.channel.network, request, fetch=True)
+    request = with_extras(target.workspace_id, target.channel.network, request, fetch=True)
+    return dataclasses.replace(request, language=language_of(post.language, request.text))
+
+
+def language_of(chosen: str, text: str) -> str:
+    """The author's choice, else the language detected offline in the text that goes out (a
+    variant's own text is detected on its own); "" when it cannot be told."""
+    if chosen:
+        return chosen
+    guess = detect(text)
+    return "" if guess.code == UNDETERMINED else guess.code

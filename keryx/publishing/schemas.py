@@ -47,6 +47,9 @@ class PostIn(Schema):
     )
     text: str = ""
     content_warning: str = ""
+    language: str = Field("", max_length=8, pattern=r"^([a-z]{2,3})?$",
+                          description="ISO 639-1 code of the text (el, en); empty: detected "
+                                      "offline from each channel's text when it is sent.")
     channels: list[int | str] = Field(description="Channel ids or names in the workspace.")
     media: list[int] = Field(default_factory=list, description="Media ids from POST /media.")
     scheduled_at: str | None = Field(
@@ -125,6 +128,7 @@ class PostOut(Schema):
     state: str = Field(description="A summary over the post's channels.")
     text: str
     content_warning: str
+    language: str = Field(description="The language chosen; empty: detected when sent.")
     scheduled_at: datetime | None
     created_at: datetime
     author: str | None
@@ -222,6 +226,7 @@ def post_out(post: Post, *, history: bool = False) -> dict[str, Any]:
         "state": post_state(post),
         "text": post.text,
         "content_warning": post.content_warning,
+        "language": post.language,
         "scheduled_at": post.scheduled_at,
         "created_at": post.created_at,
         "author": (post.author.email or post.author.get_username()) if post.author else None,

@@ -89,6 +89,7 @@ def create_post(
     variants: Mapping[Any, Mapping[str, Any]] | None = None,
     draft: bool = False,
     actor: str,
+    language: str = "",
 ) -> Post:
     """Create a post and one target per channel, atomically, or raise PostRejected.
 
@@ -126,6 +127,7 @@ def create_post(
             author=author if getattr(author, "pk", None) else None,
             text=text,
             content_warning=content_warning or "",
+            language=(language or "").strip().lower()[:8],
             scheduled_at=when,
         )
         PostMedia.objects.bulk_create(

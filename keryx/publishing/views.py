@@ -349,6 +349,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
                     channels=list(data["channels"]),
                     media=media,
                     content_warning=data["content_warning"],
+                    language=data.get("language") or "",
                     scheduled_at=data.get("scheduled_at"),
                     variants=_variants(request, list(data["channels"])),
                     draft=draft,

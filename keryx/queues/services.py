@@ -195,6 +195,7 @@ def add_to_queue(
     actor: str,
     not_before: datetime | None = None,
     skip: Callable[[Channel, datetime], bool] | None = None,
+    language: str = "",
 ) -> Post:
     """Create the post with each channel's target in that channel's next free slot.
 
@@ -230,7 +231,7 @@ def add_to_queue(
         post = create_post(
             workspace=workspace, author=author, text=text, channels=channels, media=media,
             content_warning=content_warning, scheduled_at=min(chosen.values()),
-            variants=variants, actor=actor,
+            variants=variants, actor=actor, language=language,
         )
         for target in post.targets.all():
             _place(target, chosen[target.channel_id], schedules[target.channel_id].paused,

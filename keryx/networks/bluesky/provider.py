@@ -174,7 +174,7 @@ class BlueskyProvider(BlueskyInbox, BlueskyPublic, BlueskyListening):
         elif request.options.get("external"):
             # A link card (the client builds it on Bluesky); images take precedence.
             record["embed"] = self._external(request.options["external"])
-        langs = request.options.get("langs")
+        langs = request.options.get("langs") or ([request.language] if request.language else [])
         if langs:
             record["langs"] = list(langs)[:3]
         root, existed = self._put(rkey, record)

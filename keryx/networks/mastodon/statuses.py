@@ -74,6 +74,8 @@ class MastodonStatuses(BaseProvider):
             data["spoiler_text"] = request.content_warning
         if media_ids:
             data["media_ids[]"] = media_ids
+        if request.language:
+            data["language"] = request.language
         for option in ("visibility", "language", "sensitive"):
             if option in request.options:
                 value = request.options[option]
@@ -108,8 +110,8 @@ class MastodonStatuses(BaseProvider):
         }
         if request.content_warning:
             data["spoiler_text"] = request.content_warning
-        if request.options.get("language"):
-            data["language"] = request.options["language"]
+        if request.options.get("language") or request.language:
+            data["language"] = request.options.get("language") or request.language
         data = {k: v for k, v in data.items() if v}
         parent = str(root["id"])
         posted: list[str] = []
