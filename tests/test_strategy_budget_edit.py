@@ -98,6 +98,15 @@ def test_recurring_and_edit_refusals_name_the_field(people):
             budgets.create_budget(people.acme, **args)
         assert exc.value.field == field, kwargs
     assert not Budget.objects.exists()
+    # The first month there is: no month before it to show, nothing breaks.
+    oldest = budgets.create_budget(people.acme, category="ads", amount="10", currency="EUR",
+                                   month="0001-01", repeats_monthly=True,
+                                   until_month="0001-01")
+    assert budgets.history(oldest, today()) == []
+    assert budgets.status(oldest).month == date(1, 1, 1)
+    long_ago = budgets.create_budget(people.acme, category="ads", amount="10", currency="EUR",
+                                     month="2001-01", repeats_monthly=True)
+    assert len(budgets.history(long_ago, today())) == budgets.HISTORY_MONTHS
 
 
 def test_recurring_budget_alerts_once_per_month(people):

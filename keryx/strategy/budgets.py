@@ -333,11 +333,12 @@ def history(budget: Budget, today: date, limit: int = HISTORY_MONTHS) -> list[Bu
     shown = current_month(budget, today)
     if shown is None or budget.month is None:
         return []
-    months = []
-    month = _add_months(shown, -1)
-    while month >= budget.month and len(months) < limit:
-        months.append(month)
+    months: list[date] = []
+    month = shown
+    # Checked before stepping back: the month before 0001-01 does not exist.
+    while month > budget.month and len(months) < limit:
         month = _add_months(month, -1)
+        months.append(month)
     return [status(budget, month=m) for m in months]
 
 
