@@ -321,3 +321,20 @@ def test_api_patch_and_cli_show_the_new_fields(people):
     call_command("budgets", "list", "--user", "alice@example.com", "--workspace", str(ws),
                  stdout=out)
     assert "(every month)" in out.getvalue()
+
+
+def test_add_form_takes_every_month_and_names_a_refused_field(people):
+    alice = _browser(people.alice)
+    made = alice.post(reverse("strategy:budget_add"), {
+        "category": "ads", "month": "2026-09", "amount": "50", "currency": "EUR",
+        "repeats_monthly": "on", "until_month": "2026-12"})
+    assert made.status_code == 302
+    budget = Budget.objects.get(workspace=people.acme)
+    assert (budget.repeats_monthly, budget.until_month) == (True, date(2026, 12, 1))
+    refused = alice.post(reverse("strategy:budget_add"), {
+        "category": "ads", "month": "2026-09", "amount": "50", "currency": "EUR",
+        "repeats_monthly": "on", "until_month": "2026-13"})
+    assert refused.status_code == 400
+    assert "<strong>Last month</strong>: The month must be written YYYY-MM." in \
+        refused.content.decode()
+    assert Budget.objects.filter(workspace=people.acme).count() == 1
