@@ -256,6 +256,7 @@ PK_OF: dict[str, str] = {
     "inbox/assistant/faq/<int:pk>/delete/": "faq_entry",
     "strategy/goals/<int:pk>/refresh/": "goal", "strategy/goals/<int:pk>/delete/": "goal",
     "strategy/budgets/<int:pk>/delete/": "budget",
+    "strategy/budgets/<int:pk>/edit/": "budget",
     "strategy/budgets/spend/<int:pk>/delete/": "spend",
     "strategy/budgets/imports/<int:pk>/": "spend_batch",
     "strategy/partners/<int:pk>/": "partner", "strategy/partners/<int:pk>/edit/": "partner",

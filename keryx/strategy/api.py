@@ -319,6 +319,14 @@ def get_results(request: HttpRequest, workspace: int | str | None = None) -> dic
     return results.results(membership.workspace)
 
 
+class BudgetMonthOut(Schema):
+    month: str | None = Field(description="YYYY-MM")
+    spent: str
+    amount: str
+    remaining: str
+    percent: float | None
+
+
 class BudgetOut(Schema):
     id: int
     category: str
@@ -329,6 +337,12 @@ class BudgetOut(Schema):
     amount: str = Field(description="a decimal, as a string")
     currency: str
     note: str
+    repeats_monthly: bool = Field(description="the same amount every month from `month` on")
+    until_month: str | None = Field(description="YYYY-MM: a recurring budget's last month")
+    period_month: str | None = Field(description="YYYY-MM: the month of a recurring budget "
+                                     "this status is for (this month)")
+    history: list[BudgetMonthOut] = Field(default_factory=list, description="a recurring "
+                                          "budget's months before, newest first")
     from_: date | None = Field(alias="from")
     until: date | None
     spent: str = Field(description="spent in the budget's currency")
@@ -348,6 +362,8 @@ class BudgetIn(Schema):
     month: str | None = Field(None, max_length=10, description="YYYY-MM")
     campaign: int | None = None
     note: str = Field("", max_length=300)
+    repeats_monthly: bool = False
+    until_month: str | None = Field(None, max_length=10, description="YYYY-MM")
 
 
 class BudgetPatch(Schema):
@@ -355,8 +371,15 @@ class BudgetPatch(Schema):
     category: str | None = None
     amount: str | None = Field(None, max_length=20)
     currency: str | None = Field(None, max_length=3)
-    month: str | None = Field(None, max_length=10)
+    month: str | None = Field(None, max_length=10, description="YYYY-MM; null: none")
+    campaign: int | None = Field(None, description="null: none")
     note: str | None = Field(None, max_length=300)
+    repeats_monthly: bool | None = None
+    until_month: str | None = Field(None, max_length=10, description="YYYY-MM; null: none")
+
+
+# PATCH: null clears these; for the others null is "unchanged".
+CLEARABLE = {"month", "campaign", "until_month"}
 
 
 def _budget_error(exc: budgets.BudgetError) -> ApiError:
@@ -376,7 +399,8 @@ def _budget(membership: Membership, budget_id: int) -> Budget:
 def list_budgets(request: HttpRequest, workspace: int | str | None = None
                  ) -> list[dict[str, Any]]:
     membership = _membership(request, workspace, Action.VIEW_ANALYTICS)
-    return [s.json() for s in budgets.statuses(membership.workspace)]
+    today = budgets.today_in(membership.workspace)
+    return [s.json_with_history(today) for s in budgets.statuses(membership.workspace, today)]
 
 
 @router.post("/budgets", response={201: BudgetOut}, by_alias=True, summary="Add a budget")
@@ -386,17 +410,23 @@ def add_budget(request: HttpRequest, body: BudgetIn) -> Status:
         budget = budgets.create_budget(membership.workspace, category=body.category,
                                        amount=body.amount, currency=body.currency,
                                        month=body.month, campaign=body.campaign,
-                                       note=body.note, user=request.auth)
+                                       note=body.note, repeats_monthly=body.repeats_monthly,
+                                       until_month=body.until_month, user=request.auth)
     except budgets.BudgetError as exc:
         raise _budget_error(exc) from exc
-    return Status(201, budgets.status(budget).json())
+    return Status(201, _budget_json(budget))
+
+
+def _budget_json(budget: Budget) -> dict[str, Any]:
+    today = budgets.today_in(budget.workspace)
+    return budgets.status(budget, today=today).json_with_history(today)
 
 
 @router.get("/budgets/{budget_id}", response=BudgetOut, by_alias=True, summary="One budget")
 def get_budget(request: HttpRequest, budget_id: int,
                workspace: int | str | None = None) -> dict[str, Any]:
     membership = _membership(request, workspace, Action.VIEW_ANALYTICS)
-    return budgets.status(_budget(membership, budget_id)).json()
+    return _budget_json(_budget(membership, budget_id))
 
 
 @router.patch("/budgets/{budget_id}", response=BudgetOut, by_alias=True,
@@ -404,12 +434,13 @@ def get_budget(request: HttpRequest, budget_id: int,
 def change_budget(request: HttpRequest, budget_id: int, body: BudgetPatch) -> dict[str, Any]:
     membership = _membership(request, body.workspace, Action.MANAGE_STRATEGY)
     budget = _budget(membership, budget_id)
-    changes = {k: v for k, v in body.dict(exclude={"workspace"}).items() if v is not None}
+    changes = {k: v for k, v in body.dict(exclude={"workspace"}, exclude_unset=True).items()
+               if v is not None or k in CLEARABLE}
     try:
         budgets.update_budget(budget, **changes)
     except budgets.BudgetError as exc:
         raise _budget_error(exc) from exc
-    return budgets.status(budget).json()
+    return _budget_json(budget)
 
 
 @router.delete("/budgets/{budget_id}", response={204: None}, summary="Delete a budget")

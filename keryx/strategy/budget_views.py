@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from keryx.analytics import services as analytics
@@ -22,6 +23,11 @@ from keryx.strategy.models import Budget, Category, Source, SpendEntry, SpendImp
 
 RECENT_SPEND = 50
 RECENT_IMPORTS = 10
+# The field a refusal names, as the form labels it.
+FIELD_LABELS = {"amount": _lazy("Amount"), "currency": _lazy("Currency"),
+                "category": _lazy("Category"), "month": _lazy("Month"),
+                "campaign": _lazy("Campaign"), "until_month": _lazy("Last month"),
+                "date": _lazy("Date"), "results": _lazy("Results")}
 
 
 def _period(request: HttpRequest) -> tuple[date, date]:
@@ -38,12 +44,14 @@ def _period(request: HttpRequest) -> tuple[date, date]:
     return (first, last) if first <= last else (today.replace(day=1), today)
 
 
-def _page(request: HttpRequest, *, error: str = "", form: str = "",
+def _page(request: HttpRequest, *, error: str = "", form: str = "", error_field: str = "",
           status: int = 200) -> HttpResponse:
     workspace = request.membership.workspace
     first, last = _period(request)
+    today = budgets.today_in(workspace)
     return render(request, "strategy/budgets.html", {
-        "statuses": budgets.statuses(workspace),
+        "statuses": [(s, budgets.history(s.budget, today))
+                     for s in budgets.statuses(workspace, today)],
         "spend": SpendEntry.objects.filter(workspace=workspace).select_related("campaign")
         [:RECENT_SPEND],
         "totals": budgets.spend_totals(workspace, first, last),
@@ -55,7 +63,9 @@ def _page(request: HttpRequest, *, error: str = "", form: str = "",
         "categories": Category.choices,
         "campaigns": Campaign.objects.filter(workspace=workspace).order_by("name"),
         "may_edit": can(request.membership, Action.MANAGE_STRATEGY),
-        "error": error, "error_form": form, "form": request.POST if error else {},
+        "error": error, "error_form": form, "error_field": error_field,
+        "error_label": FIELD_LABELS.get(error_field, ""),
+        "form": request.POST if error else {},
         "formats": [(s, label) for s, label in Source.choices if s != Source.MANUAL],
     }, status=status)
 
@@ -74,20 +84,64 @@ def budget_add(request: HttpRequest) -> HttpResponse:
                               amount=data.get("amount", ""), currency=data.get("currency", ""),
                               month=data.get("month") or None,
                               campaign=data.get("campaign") or None,
-                              note=data.get("note", ""), user=request.user)
+                              note=data.get("note", ""),
+                              repeats_monthly="repeats_monthly" in data,
+                              until_month=data.get("until_month") or None, user=request.user)
     except budgets.BudgetError as exc:
-        return _page(request, error=exc.message, form="budget", status=400)
+        return _page(request, error=exc.message, form="budget", error_field=exc.field,
+                     status=400)
     messages.success(request, _("Budget added."))
     return redirect("strategy:budgets")
+
+
+def _own_budget(request: HttpRequest, pk: int) -> Budget:
+    budget = Budget.objects.filter(workspace=request.membership.workspace, pk=pk) \
+        .select_related("campaign").first()
+    if budget is None:
+        raise Http404(_("No such budget"))
+    return budget
+
+
+@workspace_view(Action.MANAGE_STRATEGY)
+def budget_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the budget's form, filled in; POST: the change, through budgets.update_budget.
+    A refusal shows the form again as sent, with the field named."""
+    budget = _own_budget(request, pk)
+    error, field = "", ""
+    if request.method == "POST":
+        data = request.POST
+        try:
+            budgets.update_budget(
+                budget, category=data.get("category", ""), amount=data.get("amount", ""),
+                currency=data.get("currency", ""), month=data.get("month") or None,
+                campaign=data.get("campaign") or None, note=data.get("note", ""),
+                repeats_monthly="repeats_monthly" in data,
+                until_month=data.get("until_month") or None)
+        except budgets.BudgetError as exc:
+            error, field = exc.message, exc.field
+            budget = _own_budget(request, pk)  # the form shows what was sent, not the half-change
+        else:
+            messages.success(request, _("Budget changed."))
+            return redirect("strategy:budgets")
+    sent = request.POST if error else None
+    form = sent if sent is not None else {
+        "category": budget.category, "amount": str(budget.amount),
+        "currency": budget.currency, "month": budget.month.strftime("%Y-%m")
+        if budget.month else "", "campaign": str(budget.campaign_id or ""),
+        "note": budget.note, "repeats_monthly": "on" if budget.repeats_monthly else "",
+        "until_month": budget.until_month.strftime("%Y-%m") if budget.until_month else ""}
+    return render(request, "strategy/budget_edit.html", {
+        "budget": budget, "form": form, "error": error, "error_field": field,
+        "error_label": FIELD_LABELS.get(field, ""), "categories": Category.choices,
+        "campaigns": Campaign.objects.filter(workspace=request.membership.workspace)
+        .order_by("name"),
+    }, status=400 if error else 200)
 
 
 @require_POST
 @workspace_view(Action.MANAGE_STRATEGY)
 def budget_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    budget = Budget.objects.filter(workspace=request.membership.workspace, pk=pk).first()
-    if budget is None:
-        raise Http404(_("No such budget"))
-    budgets.delete_budget(budget)
+    budgets.delete_budget(_own_budget(request, pk))
     messages.success(request, _("Budget deleted."))
     return redirect("strategy:budgets")
 
@@ -104,7 +158,8 @@ def spend_add(request: HttpRequest) -> HttpResponse:
                           results=data.get("results", ""), note=data.get("note", ""),
                           user=request.user)
     except budgets.BudgetError as exc:
-        return _page(request, error=exc.message, form="spend", status=400)
+        return _page(request, error=exc.message, form="spend", error_field=exc.field,
+                     status=400)
     messages.success(request, _("Spend added."))
     return redirect("strategy:budgets")
 

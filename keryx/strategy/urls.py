@@ -24,6 +24,7 @@ from keryx.strategy import budget_views  # noqa: E402
 urlpatterns += [
     path("budgets/", budget_views.budgets_page, name="budgets"),
     path("budgets/add/", budget_views.budget_add, name="budget_add"),
+    path("budgets/<int:pk>/edit/", budget_views.budget_edit, name="budget_edit"),
     path("budgets/<int:pk>/delete/", budget_views.budget_delete, name="budget_delete"),
     path("budgets/spend/add/", budget_views.spend_add, name="spend_add"),
     path("budgets/spend/<int:pk>/delete/", budget_views.spend_delete, name="spend_delete"),

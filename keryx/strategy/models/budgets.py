@@ -29,7 +29,11 @@ class Source(models.TextChoices):
 
 
 class Budget(models.Model):
-    """A month (its first day), a campaign, or both: the campaign's budget in that month."""
+    """A month (its first day), a campaign, or both: the campaign's budget in that month.
+
+    Recurring ("every month"): the same amount for each month from `month` on, until
+    `until_month` (included) when set; each month is its own period with its own status and
+    alerts. A rule evaluated per month, not one row per month: nothing to create each month."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"), null=True, blank=True)
@@ -39,6 +43,8 @@ class Budget(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    repeats_monthly = models.BooleanField(_("every month"), default=False)
+    until_month = models.DateField(_("last month"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -48,6 +54,10 @@ class Budget(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(month__isnull=False) | Q(campaign__isnull=False),
                                    name="budget_month_or_campaign"),
+            # A recurring budget starts in a month; an end month only for a recurring one.
+            models.CheckConstraint(condition=Q(repeats_monthly=False, until_month__isnull=True)
+                                   | Q(repeats_monthly=True, month__isnull=False),
+                                   name="budget_recurring_has_start"),
         ]
 
     def __str__(self) -> str:
@@ -55,17 +65,21 @@ class Budget(models.Model):
 
 
 class BudgetAlert(models.Model):
-    """One row per budget and threshold reached: inserting it is the claim, so the alert is
-    sent once even when two imports finish together."""
+    """One row per budget, period and threshold reached: inserting it is the claim, so the
+    alert is sent once even when two imports finish together. Deleting it re-arms the alert
+    (a raised budget puts the spend back under the threshold)."""
 
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="alerts")
+    # "YYYY-MM" for a month of a recurring budget; "" for a budget with a single period (a
+    # string, not a nullable date: NULLs would not be unique).
+    period = models.CharField(max_length=7, blank=True, default="")
     threshold = models.PositiveSmallIntegerField()
     percent = models.DecimalField(max_digits=8, decimal_places=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["budget", "threshold"],
-                                               name="one_budget_alert_per_threshold")]
+        constraints = [models.UniqueConstraint(fields=["budget", "period", "threshold"],
+                                               name="one_budget_alert_per_period_threshold")]
 
 
 class SpendImport(models.Model):

@@ -1,5 +1,7 @@
 """`keryx budgets list [--json]` (each budget with spent, remaining and % per currency),
-`keryx budgets add --category C --amount A --currency EUR [--month YYYY-MM] [--campaign C]`."""
+`keryx budgets add --category C --amount A --currency EUR [--month YYYY-MM] [--campaign C]
+[--every-month [--until-month YYYY-MM]]`: a recurring budget is listed with this month's
+status and the months before (`history`)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,10 @@ class Command(BaseCommand):
         adding.add_argument("--month", metavar="YYYY-MM")
         adding.add_argument("--campaign", help=_("a campaign (name or id)"))
         adding.add_argument("--note", default="")
+        adding.add_argument("--every-month", action="store_true", dest="repeats_monthly",
+                            help=_("the same budget every month from --month on"))
+        adding.add_argument("--until-month", metavar="YYYY-MM",
+                            help=_("the last month of a budget repeated every month"))
         add_common_arguments(adding)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,20 +61,27 @@ class Command(BaseCommand):
                 budget = budgets.create_budget(
                     workspace, category=options["category"], amount=options["amount"],
                     currency=options["currency"], month=options.get("month"),
-                    campaign=campaign, note=options["note"], user=user)
+                    campaign=campaign, note=options["note"],
+                    repeats_monthly=options["repeats_monthly"],
+                    until_month=options.get("until_month"), user=user)
             except budgets.BudgetError as exc:
                 raise CommandError(one_line(exc.message)) from exc
-            row = budgets.status(budget).json()
+            today = budgets.today_in(workspace)
+            row = budgets.status(budget, today=today).json_with_history(today)
             self.stdout.write(to_json(row) if options["json"] else
                               _("Budget %(id)s added.") % {"id": budget.pk})
             return
         require(membership, Action.VIEW_ANALYTICS)
-        rows = [s.json() for s in budgets.statuses(workspace)]
+        today = budgets.today_in(workspace)
+        rows = [s.json_with_history(today) for s in budgets.statuses(workspace, today)]
         if options["json"]:
             self.stdout.write(to_json(rows))
             return
         for row in rows:
-            scope = " ".join(x for x in (row["month"], row["campaign"]) if x)
+            scope = " ".join(x for x in (row["period_month"] or row["month"], row["campaign"])
+                             if x)
+            if row["repeats_monthly"]:
+                scope += " " + _("(every month)")
             percent = "—" if row["percent"] is None else f"{row['percent']}%"
             self.stdout.write(f"{row['id']} {row['category']} {scope}: {row['spent']} / "
                               f"{row['amount']} {row['currency']} ({percent})")
