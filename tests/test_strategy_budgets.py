@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from keryx.analytics.models import ChannelSnapshot
 from keryx.approvals.models import Notification, NotificationKind
@@ -133,7 +134,10 @@ def figures(people):
     ChannelSnapshot.objects.create(channel=toot, workspace=people.acme, followers=1000,
                                    taken_at=datetime.combine(start, time(0, 30), ATHENS))
     ChannelSnapshot.objects.create(channel=toot, workspace=people.acme, followers=1025,
-                                   taken_at=datetime.combine(today(), time(0, 10), ATHENS))
+                                   # Early today, but never in the future (a run just
+                                   # after midnight in Athens).
+                                   taken_at=min(datetime.combine(today(), time(0, 10), ATHENS),
+                                                timezone.now()))
     launch = Campaign.objects.create(workspace=people.acme, name="Launch")
     for day, likes, extra in ((start, 30, {}), (start + timedelta(days=1), 20, {"comments": 5}),
                               (start + timedelta(days=2), 10, {})):
