@@ -59,7 +59,7 @@ class ComposerForm(WhenMixin):
     content_warning = forms.CharField(label=_("Content warning"), required=False, max_length=500)
     language = forms.ChoiceField(
         label=_("Language"), required=False,
-        choices=[("", _("Detect from the text")), ("el", "Ελληνικά"), ("en", "English")],
+        choices=[("", _("Detect from the text")), ("el", _("Greek")), ("en", _("English"))],
         help_text=_("Told to the networks that take it (Mastodon, Bluesky), so followers' "
                     "language filters and translation work."))
     channels = forms.ModelMultipleChoiceField(
